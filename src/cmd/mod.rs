@@ -1,0 +1,25 @@
+//! One file per subcommand: its help text, its arguments, and `run`.
+
+pub mod template;
+pub mod validate;
+
+/// How a command ended, for the exit code (design §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every row VALID (validate) or SUCCESS/PENDING (submit).
+    AllGood,
+    /// The run finished and some rows are INVALID, FAILED or NOT_SENT.
+    SomeRowsBad,
+    /// Some rows are UNKNOWN, or the run was interrupted.
+    Unsettled,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::AllGood => 0,
+            Outcome::SomeRowsBad => 1,
+            Outcome::Unsettled => 3,
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The `payu-bulk` binary: parses the command line, runs one command, and turns its outcome
+//! into an exit code. Everything else lives in the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use payu_bulk::cmd;
+
+/// Pay people from a spreadsheet through PayU.
+///
+/// Reads CSV or XLSX payout sheets (PayU India direct transfers, Smart Send links, PayU
+/// Europe payouts), checks every row offline, and writes a results file with each row's
+/// status and error codes.
+#[derive(Debug, Parser)]
+#[command(name = "payu-bulk", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check every row of a sheet offline and write a results file.
+    Validate(cmd::validate::Args),
+    /// Write an empty sheet with the right headers for a kind.
+    Template(cmd::template::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Template(args) => cmd::template::run(args),
+    };
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The results file and the summary: what a person reads to fix their sheet, and what
+//! scripts read to know what happened (design §4, a contract).
+
+mod results;
+mod summary;
+
+pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use summary::Summary;
+
+/// A row's state in the results file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Valid,
+    Invalid,
+    NotSent,
+    Pending,
+    Success,
+    Failed,
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "VALID",
+            Status::Invalid => "INVALID",
+            Status::NotSent => "NOT_SENT",
+            Status::Pending => "PENDING",
+            Status::Success => "SUCCESS",
+            Status::Failed => "FAILED",
+            Status::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The columns the tool appends after the sheet's own, in order.
+pub const RESULT_COLUMNS: [&str; 6] = [
+    "result_row",
+    "result_status",
+    "result_error_code",
+    "result_error_message",
+    "result_reference",
+    "result_link",
+];

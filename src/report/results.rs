@@ -1,0 +1,332 @@
+//! Writing the results file: every input row in order with its original cells, then the
+//! `result_*` columns. Written to a temporary file in the destination folder and renamed into
+//! place, so a crash never leaves half a file.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rust_xlsxwriter::{Format as XlsxFormat, Workbook, XlsxError};
+use tempfile::NamedTempFile;
+
+use super::{RESULT_COLUMNS, Status};
+use crate::Error;
+use crate::rows::{HeaderMap, Identifier};
+use crate::sheet::{CellKind, Format, RawRow};
+use crate::validate::card;
+
+/// The tool's columns for one row.
+#[derive(Debug, Clone)]
+pub struct RowResult {
+    pub status: Status,
+    pub codes: String,
+    pub message: String,
+    pub reference: String,
+    pub link: String,
+}
+
+/// How the CSV results mirror the input: delimiter, line ends, byte-order mark.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvStyle {
+    pub delimiter: u8,
+    pub crlf: bool,
+    pub bom: bool,
+}
+
+impl Default for CsvStyle {
+    fn default() -> Self {
+        CsvStyle {
+            delimiter: b',',
+            crlf: false,
+            bom: false,
+        }
+    }
+}
+
+/// What each input column needs on the way out.
+#[derive(Debug, Clone, Copy, Default)]
+struct ColumnRole {
+    masked: bool,
+    identifier: bool,
+}
+
+/// A cell that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR) gets a
+/// leading `'`, so that it shows as the text it is.
+pub fn neutralize(text: &str) -> Cow<'_, str> {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+pub struct ResultsWriter {
+    path: PathBuf,
+    roles: Vec<ColumnRole>,
+    width: usize,
+    inner: Inner,
+}
+
+enum Inner {
+    Csv {
+        temp: NamedTempFile,
+        writer: csv::Writer<BufWriter<File>>,
+    },
+    Xlsx {
+        workbook: Box<Workbook>,
+        row: u32,
+        text: XlsxFormat,
+    },
+}
+
+impl ResultsWriter {
+    /// Starts a results file at `path` in `format`, for a sheet whose headers `map` describes.
+    pub fn create(
+        path: &Path,
+        format: Format,
+        map: &HeaderMap,
+        style: CsvStyle,
+    ) -> Result<ResultsWriter, Error> {
+        let roles: Vec<ColumnRole> = (0..map.headers.len())
+            .map(|col| match map.field_of_column(col) {
+                Some(f) => {
+                    let spec = &map.kind.fields()[f];
+                    ColumnRole {
+                        masked: spec.masked,
+                        identifier: spec.identifier != Identifier::No,
+                    }
+                }
+                None => ColumnRole::default(),
+            })
+            .collect();
+        let headers: Vec<&str> = map
+            .headers
+            .iter()
+            .map(String::as_str)
+            .chain(RESULT_COLUMNS)
+            .collect();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let inner = match format {
+            Format::Csv => {
+                let temp = NamedTempFile::new_in(&dir).map_err(|e| {
+                    Error::write(
+                        path,
+                        format!("cannot create a file in {}: {e}", dir.display()),
+                    )
+                })?;
+                let file = temp.reopen().map_err(|e| Error::write(path, e))?;
+                let mut out = BufWriter::with_capacity(256 * 1024, file);
+                if style.bom {
+                    out.write_all(b"\xEF\xBB\xBF")
+                        .map_err(|e| Error::write(path, e))?;
+                }
+                let mut writer = csv::WriterBuilder::new()
+                    .delimiter(style.delimiter)
+                    .terminator(if style.crlf {
+                        csv::Terminator::CRLF
+                    } else {
+                        csv::Terminator::Any(b'\n')
+                    })
+                    .from_writer(out);
+                writer
+                    .write_record(
+                        headers
+                            .iter()
+                            .map(|h| neutralize(h))
+                            .collect::<Vec<_>>()
+                            .iter()
+                            .map(|h| h.as_bytes()),
+                    )
+                    .map_err(|e| Error::write(path, e))?;
+                Inner::Csv { temp, writer }
+            }
+            Format::Xlsx => {
+                let mut workbook = Box::new(Workbook::new());
+                let bold = XlsxFormat::new().set_bold();
+                let sheet = workbook
+                    .add_worksheet_with_constant_memory()
+                    .map_err(|e| xlsx_error(path, e))?;
+                sheet.set_name("results").map_err(|e| xlsx_error(path, e))?;
+                for (col, h) in headers.iter().enumerate() {
+                    sheet
+                        .write_string_with_format(0, col as u16, *h, &bold)
+                        .map_err(|e| xlsx_error(path, e))?;
+                }
+                sheet
+                    .set_freeze_panes(1, 0)
+                    .map_err(|e| xlsx_error(path, e))?;
+                Inner::Xlsx {
+                    workbook,
+                    row: 1,
+                    text: XlsxFormat::new().set_num_format("@"),
+                }
+            }
+        };
+        Ok(ResultsWriter {
+            path: path.to_path_buf(),
+            width: map.headers.len(),
+            roles,
+            inner,
+        })
+    }
+
+    /// The text of an input cell as it goes out: masked if it is a card number.
+    fn cell_text<'r>(&self, raw: &'r RawRow, col: usize) -> Cow<'r, str> {
+        let text = raw.get(col).map_or("", |c| c.text);
+        if self.roles[col].masked {
+            Cow::Owned(card::mask(text))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+
+    pub fn write_row(&mut self, raw: &RawRow, result: &RowResult) -> Result<(), Error> {
+        let number = raw.number.to_string();
+        let tail = [
+            number.as_str(),
+            result.status.as_str(),
+            &result.codes,
+            &result.message,
+            &result.reference,
+            &result.link,
+        ];
+        match &mut self.inner {
+            Inner::Csv { writer, .. } => {
+                for col in 0..self.width {
+                    let text = {
+                        let t = raw.get(col).map_or("", |c| c.text);
+                        if self.roles[col].masked {
+                            Cow::Owned(card::mask(t))
+                        } else {
+                            Cow::Borrowed(t)
+                        }
+                    };
+                    writer
+                        .write_field(neutralize(&text).as_bytes())
+                        .map_err(|e| Error::write(&self.path, e))?;
+                }
+                for t in tail {
+                    writer
+                        .write_field(neutralize(t).as_bytes())
+                        .map_err(|e| Error::write(&self.path, e))?;
+                }
+                writer
+                    .write_record(None::<&[u8]>)
+                    .map_err(|e| Error::write(&self.path, e))?;
+            }
+            Inner::Xlsx { .. } => self.write_xlsx_row(raw, &tail)?,
+        }
+        Ok(())
+    }
+
+    fn write_xlsx_row(&mut self, raw: &RawRow, tail: &[&str; 6]) -> Result<(), Error> {
+        let texts: Vec<Cow<'_, str>> = (0..self.width)
+            .map(|col| self.cell_text(raw, col))
+            .collect();
+        let Inner::Xlsx {
+            workbook,
+            row,
+            text,
+        } = &mut self.inner
+        else {
+            unreachable!("write_xlsx_row is only called for XLSX output")
+        };
+        let path = &self.path;
+        let sheet = workbook
+            .worksheet_from_index(0)
+            .map_err(|e| xlsx_error(path, e))?;
+        let r = *row;
+        for (col, t) in texts.iter().enumerate() {
+            let kind = raw.get(col).map_or(CellKind::Text, |c| c.kind);
+            let role = self.roles[col];
+            let c = col as u16;
+            if t.is_empty() {
+                continue;
+            }
+            let written = match kind {
+                _ if role.identifier || role.masked => {
+                    sheet.write_string_with_format(r, c, t.as_ref(), text)
+                }
+                CellKind::Number => match t.parse::<f64>() {
+                    Ok(v) => sheet.write_number(r, c, v),
+                    Err(_) => sheet.write_string(r, c, t.as_ref()),
+                },
+                CellKind::Bool => sheet.write_boolean(r, c, t.as_ref() == "TRUE"),
+                _ => sheet.write_string(r, c, t.as_ref()),
+            }
+            .map(|_| ());
+            written.map_err(|e| xlsx_error(path, e))?;
+        }
+        for (i, t) in tail.iter().enumerate() {
+            let c = (self.width + i) as u16;
+            if i == 0 {
+                sheet
+                    .write_number(r, c, raw.number as f64)
+                    .map_err(|e| xlsx_error(path, e))?;
+            } else if !t.is_empty() {
+                sheet
+                    .write_string_with_format(r, c, *t, text)
+                    .map_err(|e| xlsx_error(path, e))?;
+            }
+        }
+        *row += 1;
+        Ok(())
+    }
+
+    /// Finishes the file and renames it into place.
+    pub fn finish(self) -> Result<PathBuf, Error> {
+        let path = self.path;
+        match self.inner {
+            Inner::Csv { temp, writer } => {
+                let out = writer
+                    .into_inner()
+                    .map_err(|e| Error::write(&path, e.error()))?;
+                out.into_inner()
+                    .map_err(|e| Error::write(&path, e.error()))?
+                    .sync_all()
+                    .map_err(|e| Error::write(&path, e))?;
+                temp.persist(&path)
+                    .map_err(|e| Error::write(&path, e.error))?;
+            }
+            Inner::Xlsx { mut workbook, .. } => {
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let temp = tempfile::Builder::new()
+                    .suffix(".xlsx")
+                    .tempfile_in(&dir)
+                    .map_err(|e| Error::write(&path, e))?;
+                workbook
+                    .save(temp.path())
+                    .map_err(|e| xlsx_error(&path, e))?;
+                temp.persist(&path)
+                    .map_err(|e| Error::write(&path, e.error))?;
+            }
+        }
+        Ok(path)
+    }
+}
+
+fn xlsx_error(path: &Path, e: XlsxError) -> Error {
+    Error::write(path, format!("cannot write the workbook: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralized() {
+        assert_eq!(neutralize("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(neutralize("+91 98"), "'+91 98");
+        assert_eq!(neutralize("-5"), "'-5");
+        assert_eq!(neutralize("@cmd"), "'@cmd");
+        assert_eq!(neutralize("\tx"), "'\tx");
+        assert_eq!(neutralize("HDFC0001234"), "HDFC0001234");
+        assert_eq!(neutralize(""), "");
+    }
+}

@@ -1,0 +1,154 @@
+//! Counts and amounts by status: the one-screen summary on stderr, and `--summary-json`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::Status;
+use crate::Error;
+use crate::rows::Kind;
+use crate::validate::Currency;
+
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub kind: Kind,
+    pub input: PathBuf,
+    pub results: PathBuf,
+    pub rows: u64,
+    pub by_status: BTreeMap<Status, u64>,
+    pub amounts: BTreeMap<Currency, BTreeMap<Status, Decimal>>,
+    pub unknown_columns: Vec<String>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+}
+
+impl Summary {
+    pub fn new(kind: Kind, input: &Path, results: &Path, started_at: DateTime<Utc>) -> Summary {
+        Summary {
+            kind,
+            input: input.to_path_buf(),
+            results: results.to_path_buf(),
+            rows: 0,
+            by_status: BTreeMap::new(),
+            amounts: BTreeMap::new(),
+            unknown_columns: Vec::new(),
+            started_at,
+            finished_at: started_at,
+        }
+    }
+
+    pub fn add(&mut self, status: Status, amount: Option<(Decimal, Currency)>) {
+        self.rows += 1;
+        *self.by_status.entry(status).or_default() += 1;
+        if let Some((value, currency)) = amount {
+            *self
+                .amounts
+                .entry(currency)
+                .or_default()
+                .entry(status)
+                .or_default() += value;
+        }
+    }
+
+    pub fn count(&self, status: Status) -> u64 {
+        self.by_status.get(&status).copied().unwrap_or(0)
+    }
+
+    /// The JSON of design §4: `amount_by_status` holds decimal strings in the sheet's one
+    /// currency; a sheet in several currencies leaves it empty and gives
+    /// `amount_by_status_by_currency` instead (it is always there).
+    pub fn to_json(&self) -> serde_json::Value {
+        let money = |m: &BTreeMap<Status, Decimal>| -> serde_json::Map<String, serde_json::Value> {
+            m.iter()
+                .map(|(s, d)| {
+                    (
+                        s.as_str().to_owned(),
+                        serde_json::Value::String(format_money(*d)),
+                    )
+                })
+                .collect()
+        };
+        let single = if self.amounts.len() == 1 {
+            self.amounts.values().next().map(money).unwrap_or_default()
+        } else {
+            serde_json::Map::new()
+        };
+        let by_currency: serde_json::Map<String, serde_json::Value> = self
+            .amounts
+            .iter()
+            .map(|(c, m)| (c.code().to_owned(), serde_json::Value::Object(money(m))))
+            .collect();
+        let currency = match self.amounts.keys().collect::<Vec<_>>().as_slice() {
+            [one] => serde_json::Value::String(one.code().to_owned()),
+            _ => serde_json::Value::Null,
+        };
+        serde_json::json!({
+            "kind": self.kind,
+            "input": self.input.display().to_string(),
+            "results": self.results.display().to_string(),
+            "rows": self.rows,
+            "by_status": self.by_status.iter().map(|(s, n)| (s.as_str().to_owned(), *n)).collect::<BTreeMap<_, _>>(),
+            "amount_by_status": single,
+            "currency": currency,
+            "amount_by_status_by_currency": by_currency,
+            "unknown_columns": self.unknown_columns,
+            "started_at": self.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "finished_at": self.finished_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+
+    /// Writes the JSON atomically (temporary file, then rename).
+    pub fn write_json(&self, path: &Path) -> Result<(), Error> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::write(path, e))?;
+        serde_json::to_writer_pretty(&mut temp, &self.to_json())
+            .map_err(|e| Error::write(path, e))?;
+        temp.write_all(b"\n").map_err(|e| Error::write(path, e))?;
+        temp.persist(path)
+            .map_err(|e| Error::write(path, e.error))?;
+        Ok(())
+    }
+
+    /// The one-screen summary for a person.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "{} sheet {}: {} rows\n",
+            self.kind,
+            self.input.display(),
+            self.rows
+        );
+        for (status, n) in &self.by_status {
+            let amounts: Vec<String> = self
+                .amounts
+                .iter()
+                .filter_map(|(c, m)| m.get(status).map(|d| format!("{c} {}", format_money(*d))))
+                .collect();
+            out.push_str(&format!("  {:<9} {:>8}", status.as_str(), n));
+            if !amounts.is_empty() {
+                out.push_str(&format!("   {}", amounts.join(" + ")));
+            }
+            out.push('\n');
+        }
+        if !self.unknown_columns.is_empty() {
+            out.push_str(&format!(
+                "columns the tool does not use (kept as they are): {}\n",
+                self.unknown_columns.join(", ")
+            ));
+        }
+        out.push_str(&format!("results: {}\n", self.results.display()));
+        out
+    }
+}
+
+/// Money with its two decimals, as people write it: `1500.00`.
+pub fn format_money(d: Decimal) -> String {
+    let mut d = d;
+    d.rescale(2);
+    d.to_string()
+}

@@ -1,0 +1,239 @@
+//! Reading a sheet file: CSV or XLSX in, raw rows of text cells out.
+//!
+//! This module knows nothing of PayU or of the sheet kinds. It promises:
+//! - every data row comes out once, in file order, with the row number a person sees;
+//! - fully blank rows (above the header or inside the data) are skipped, not returned;
+//! - a cell's text is exactly what the file holds (CSV) or what Excel shows (XLSX), and its
+//!   [`CellKind`] says whether it arrived as text, a number, a date, a boolean or an error;
+//! - anything that makes the file unreadable (encoding, format, emptiness) is an
+//!   [`Error`] naming the file and the line or byte, before any row is handed out.
+
+mod csv;
+mod decode;
+mod xlsx;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::Error;
+
+pub use self::csv::CsvSheet;
+pub use self::xlsx::{XlsxSheet, number_text};
+
+/// How a cell arrived in the file. CSV cells are always [`CellKind::Text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Text,
+    /// An XLSX number cell; its text is the number as Excel shows it (15 significant digits).
+    Number,
+    Bool,
+    /// An XLSX date cell; its text is an ISO date (`2026-01-31`) or date-time
+    /// (`2026-01-31 14:05:00`).
+    Date,
+    /// An XLSX error cell (`#N/A`, `#REF!`…); its text is the error as Excel shows it.
+    Error,
+}
+
+/// A cell read from an XLSX file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub kind: CellKind,
+}
+
+/// A borrowed view of one cell, whatever the file format.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellRef<'a> {
+    pub text: &'a str,
+    pub kind: CellKind,
+}
+
+/// The cells of one row. CSV rows keep the reader's record (one buffer for all cells).
+#[derive(Debug, Clone)]
+pub enum Cells {
+    Csv(::csv::StringRecord),
+    Xlsx(Vec<Cell>),
+}
+
+/// One data row of the sheet.
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    /// The row's number as a person sees it: the Excel row number for XLSX; for CSV the
+    /// record's position counting the header as row 1.
+    pub number: u64,
+    pub cells: Cells,
+}
+
+impl RawRow {
+    pub fn len(&self) -> usize {
+        match &self.cells {
+            Cells::Csv(r) => r.len(),
+            Cells::Xlsx(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<CellRef<'_>> {
+        match &self.cells {
+            Cells::Csv(r) => r.get(i).map(|text| CellRef {
+                text,
+                kind: CellKind::Text,
+            }),
+            Cells::Xlsx(c) => c.get(i).map(|c| CellRef {
+                text: &c.text,
+                kind: c.kind,
+            }),
+        }
+    }
+
+    /// True when every cell is empty or white space.
+    pub fn is_blank(&self) -> bool {
+        (0..self.len()).all(|i| self.get(i).is_none_or(|c| c.text.trim().is_empty()))
+    }
+}
+
+/// The file formats a sheet can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    /// The format an output path asks for by its extension, if it names one.
+    pub fn from_extension(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" | "tsv" | "txt" => Some(Format::Csv),
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+/// Options that say how to read the input.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The XLSX sheet to read; the first visible worksheet when `None`.
+    pub sheet: Option<String>,
+    /// A WHATWG encoding label for CSV files without a BOM (`windows-1250`, `windows-1252`…).
+    pub encoding: Option<String>,
+}
+
+/// An opened sheet: its header is read; its rows are read on demand.
+pub enum Sheet {
+    Csv(CsvSheet),
+    Xlsx(XlsxSheet),
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0";
+
+impl Sheet {
+    /// Opens `path`, decides its format from its content and name, and reads its header.
+    pub fn open(path: &Path, opts: &ReadOptions) -> Result<Sheet, Error> {
+        let mut head = Vec::with_capacity(8);
+        File::open(path)
+            .and_then(|f| f.take(8).read_to_end(&mut head))
+            .map_err(|source| Error::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        if head.is_empty() {
+            return Err(Error::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        let named = Format::from_extension(path);
+        if head.starts_with(OLE2_MAGIC) {
+            return Err(Error::format(
+                path,
+                "this is a password-protected workbook or an old .xls file; open it in Excel, \
+                 remove the password and save it as .xlsx (or CSV)",
+            ));
+        }
+        let is_zip = head.starts_with(ZIP_MAGIC);
+        match (is_zip, named) {
+            (true, Some(Format::Xlsx)) => Ok(Sheet::Xlsx(XlsxSheet::open(path, opts)?)),
+            (true, _) => Err(Error::format(
+                path,
+                "the file is an XLSX workbook (a zip archive) but its name does not end in .xlsx; \
+                 rename it to .xlsx",
+            )),
+            (false, Some(Format::Xlsx)) => Err(Error::format(
+                path,
+                "the name ends in .xlsx but the file is not an XLSX workbook; \
+                 if it is a CSV export, rename it to .csv",
+            )),
+            (false, _) => {
+                if opts.sheet.is_some() {
+                    return Err(Error::Usage(format!(
+                        "{}: --sheet applies to XLSX workbooks, and this is a CSV file",
+                        path.display()
+                    )));
+                }
+                Ok(Sheet::Csv(CsvSheet::open(path, opts)?))
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            Sheet::Csv(s) => &s.path,
+            Sheet::Xlsx(s) => &s.path,
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        match self {
+            Sheet::Csv(_) => Format::Csv,
+            Sheet::Xlsx(_) => Format::Xlsx,
+        }
+    }
+
+    /// The header cells exactly as the file spells them.
+    pub fn headers(&self) -> &[String] {
+        match self {
+            Sheet::Csv(s) => &s.headers,
+            Sheet::Xlsx(s) => &s.headers,
+        }
+    }
+
+    /// Calls `f` on every data row in order, without keeping the rows: a first look, e.g.
+    /// for references that repeat. For CSV this reads the file from disk again.
+    pub fn scan(&self, f: impl FnMut(&RawRow)) -> Result<(), Error> {
+        match self {
+            Sheet::Csv(s) => s.scan(f),
+            Sheet::Xlsx(s) => {
+                s.rows.iter().for_each(f);
+                Ok(())
+            }
+        }
+    }
+
+    /// Hands every data row to `f`, in order, in chunks of about `chunk` rows. CSV is read
+    /// on a second thread while `f` works on the previous chunk.
+    pub fn into_chunks(
+        self,
+        chunk: usize,
+        f: impl FnMut(Vec<RawRow>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        match self {
+            Sheet::Csv(s) => s.into_chunks(chunk, f),
+            Sheet::Xlsx(s) => s.into_chunks(chunk, f),
+        }
+    }
+}
+
+/// The path of a file beside `input` with the extension replaced: `pay.csv` → `pay.results.csv`.
+pub fn sibling_path(input: &Path, infix: &str, ext: &str) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "sheet".to_owned());
+    input.with_file_name(format!("{stem}.{infix}.{ext}"))
+}

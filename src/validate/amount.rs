@@ -1,0 +1,306 @@
+//! Amounts as exact decimals, from the ways people write them in sheets.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// A currency the tool pays in, with its number of decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Currency {
+    #[serde(rename = "INR")]
+    Inr,
+    #[serde(rename = "PLN")]
+    Pln,
+    #[serde(rename = "CZK")]
+    Czk,
+    #[serde(rename = "EUR")]
+    Eur,
+}
+
+impl Currency {
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Inr => "INR",
+            Currency::Pln => "PLN",
+            Currency::Czk => "CZK",
+            Currency::Eur => "EUR",
+        }
+    }
+
+    /// Decimals of the currency's minor unit (paisa, grosz, haléř, cent).
+    pub fn decimals(self) -> u32 {
+        2
+    }
+
+    pub fn from_code(code: &str) -> Option<Currency> {
+        match code.trim().to_ascii_uppercase().as_str() {
+            "INR" => Some(Currency::Inr),
+            "PLN" => Some(Currency::Pln),
+            "CZK" => Some(Currency::Czk),
+            "EUR" => Some(Currency::Eur),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Currency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why an amount could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AmountError {
+    /// Not a number in a form the tool reads without guessing; the text says why.
+    Format(String),
+    /// More decimals than the currency has.
+    Decimals(u32),
+    /// Zero or negative.
+    NotPositive,
+}
+
+/// An amount read from a cell, with the currency it was marked with, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount {
+    pub value: Decimal,
+    pub marked: Option<Currency>,
+}
+
+const PREFIXES: &[(&str, Currency)] = &[
+    ("₹", Currency::Inr),
+    ("INR", Currency::Inr),
+    ("RS.", Currency::Inr),
+    ("RS", Currency::Inr),
+    ("PLN", Currency::Pln),
+    ("EUR", Currency::Eur),
+    ("€", Currency::Eur),
+    ("CZK", Currency::Czk),
+];
+
+/// Reads `1234.5`, `1,234.50`, `1,23,456.00` (Indian grouping), `1 234.50`, with an optional
+/// leading `₹`/`INR`/`Rs`/`PLN`/`EUR`/`CZK`. With `decimal_comma` the roles of `,` and `.` swap
+/// (`1.234,50`). Forms that could mean two different amounts (`1,5`, `1.234,50` without
+/// `decimal_comma`) are refused, never guessed; so are amounts with more than `decimals`
+/// decimals: the tool never rounds money.
+pub fn parse_amount(text: &str, decimal_comma: bool, decimals: u32) -> Result<Amount, AmountError> {
+    let mut s = text.trim();
+    let mut marked = None;
+    for (prefix, currency) in PREFIXES {
+        if s.len() >= prefix.len()
+            && s.is_char_boundary(prefix.len())
+            && s[..prefix.len()].eq_ignore_ascii_case(prefix)
+        {
+            marked = Some(*currency);
+            s = s[prefix.len()..].trim_start();
+            break;
+        }
+    }
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if s.is_empty() {
+        return Err(AmountError::Format("there is no number".into()));
+    }
+    let (point, group) = if decimal_comma {
+        (',', '.')
+    } else {
+        ('.', ',')
+    };
+    if s.chars()
+        .any(|c| !(c.is_ascii_digit() || c == ',' || c == '.' || c == ' ' || c == '\u{a0}'))
+    {
+        return Err(AmountError::Format(
+            "it is not a plain number (only digits, one decimal point and thousands separators)"
+                .into(),
+        ));
+    }
+    let (int_part, frac_part) = match s.rfind(point) {
+        Some(i) => (&s[..i], Some(&s[i + point.len_utf8()..])),
+        None => (s, None),
+    };
+    if let Some(frac) = frac_part {
+        if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AmountError::Format(format!(
+                "the digits after the decimal '{point}' are not plain digits"
+            )));
+        }
+    }
+    if int_part.contains(point) {
+        return Err(AmountError::Format(format!(
+            "it has more than one decimal '{point}'"
+        )));
+    }
+    if !decimal_comma {
+        if frac_part.is_none() && int_part.contains(',') && !int_part.contains(' ') {
+            // `1,234` is grouping; `1,5` and `1,50` would be a decimal comma.
+            if let Some(last) = int_part.rsplit(',').next() {
+                if last.len() < 3 {
+                    return Err(AmountError::Format(
+                        "a comma followed by fewer than three digits could be a decimal comma; \
+                         write the amount with a decimal point (1.50), or set decimal_comma in the \
+                         config"
+                            .into(),
+                    ));
+                }
+            }
+        }
+        if let Some(frac) = frac_part {
+            if frac.len() == 3 && !int_part.contains(',') && int_part.len() <= 3 {
+                return Err(AmountError::Format(format!(
+                    "the '.' could be a thousands separator or a decimal point; if the amount is \
+                     {int_part}{frac}, write it without the '.'"
+                )));
+            }
+        }
+    }
+    let digits = ungroup(int_part, group).map_err(AmountError::Format)?;
+    let frac = frac_part.unwrap_or("");
+    let significant = frac.trim_end_matches('0');
+    if significant.len() as u32 > decimals {
+        return Err(AmountError::Decimals(significant.len() as u32));
+    }
+    let plain = if frac.is_empty() {
+        digits
+    } else {
+        format!("{digits}.{frac}")
+    };
+    let value = Decimal::from_str(&plain)
+        .map_err(|_| AmountError::Format("the number is too large".into()))?
+        .normalize();
+    if negative || value.is_zero() {
+        return Err(AmountError::NotPositive);
+    }
+    Ok(Amount { value, marked })
+}
+
+/// Removes thousands separators after checking they group digits as people do: Western
+/// `1,234,567` or Indian `12,34,567`, with `,` (or `.` under a decimal comma) or spaces.
+fn ungroup(int_part: &str, group: char) -> Result<String, String> {
+    let seps: Vec<char> = int_part.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if seps.is_empty() {
+        return Ok(int_part.to_owned());
+    }
+    let sep = seps[0];
+    if seps.iter().any(|&c| c != sep) || !(sep == group || sep == ' ' || sep == '\u{a0}') {
+        return Err("its thousands separators are mixed or misplaced".into());
+    }
+    let groups: Vec<&str> = int_part.split(sep).collect();
+    let first_ok = (1..=3).contains(&groups[0].len());
+    let rest = &groups[1..];
+    let western = rest.iter().all(|g| g.len() == 3);
+    let indian = groups[0].len() <= 2
+        && rest.last().is_some_and(|g| g.len() == 3)
+        && rest[..rest.len() - 1].iter().all(|g| g.len() == 2);
+    if !first_ok || !(western || indian) {
+        return Err(format!(
+            "the digit groups between '{sep}' are not thousands (1,234,567) or Indian lakhs (12,34,567)"
+        ));
+    }
+    Ok(groups.concat())
+}
+
+/// `value` in minor units (grosz, cents), exactly; `None` when it has more decimals than the
+/// currency or does not fit.
+pub fn to_minor(value: Decimal, currency: Currency) -> Option<i64> {
+    let scaled = value * Decimal::from(10i64.pow(currency.decimals()));
+    if scaled.fract() != Decimal::ZERO {
+        return None;
+    }
+    i64::try_from(scaled.trunc()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ok(s: &str) -> String {
+        parse_amount(s, false, 2).unwrap().value.to_string()
+    }
+
+    fn err(s: &str) -> AmountError {
+        parse_amount(s, false, 2).unwrap_err()
+    }
+
+    #[test]
+    fn reads_the_forms_people_write() {
+        assert_eq!(ok("1234.5"), "1234.5");
+        assert_eq!(ok("1,234.50"), "1234.5");
+        assert_eq!(ok("1,23,456.00"), "123456");
+        assert_eq!(ok("₹ 1,00,000"), "100000");
+        assert_eq!(ok("INR 500"), "500");
+        assert_eq!(ok("Rs. 99.99"), "99.99");
+        assert_eq!(ok("1 234.50"), "1234.5");
+        assert_eq!(ok("1,234"), "1234");
+        assert_eq!(ok("0.01"), "0.01");
+        assert_eq!(ok("1234.500"), "1234.5");
+        assert_eq!(
+            parse_amount("PLN 10", false, 2).unwrap().marked,
+            Some(Currency::Pln)
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_would_have_to_guess() {
+        assert!(matches!(err("1,5"), AmountError::Format(_)));
+        assert!(matches!(err("1,50"), AmountError::Format(_)));
+        assert!(matches!(err("1.234,50"), AmountError::Format(_)));
+        assert!(matches!(err("1.234"), AmountError::Format(_)));
+        assert!(matches!(err("5.12E+3"), AmountError::Format(_)));
+        assert!(matches!(err("12,3456"), AmountError::Format(_)));
+        assert!(matches!(err("1,2,3"), AmountError::Format(_)));
+        assert!(matches!(err("abc"), AmountError::Format(_)));
+        assert!(matches!(err(""), AmountError::Format(_)));
+        assert_eq!(err("1234.567"), AmountError::Decimals(3));
+        assert!(matches!(err("10.123"), AmountError::Format(_)));
+        assert_eq!(err("-5"), AmountError::NotPositive);
+        assert_eq!(err("0.00"), AmountError::NotPositive);
+    }
+
+    #[test]
+    fn decimal_comma_when_configured() {
+        let v = parse_amount("1.234,50", true, 2).unwrap().value;
+        assert_eq!(v.to_string(), "1234.5");
+        assert_eq!(
+            parse_amount("1 234,5", true, 2).unwrap().value.to_string(),
+            "1234.5"
+        );
+    }
+
+    #[test]
+    fn minor_units_are_exact() {
+        let v = parse_amount("1234.12", false, 2).unwrap().value;
+        assert_eq!(to_minor(v, Currency::Pln), Some(123412));
+    }
+
+    proptest! {
+        #[test]
+        fn any_two_decimal_amount_round_trips(rupees in 1u64..10_000_000_000, paise in 0u64..100) {
+            let text = format!("{rupees}.{paise:02}");
+            let parsed = parse_amount(&text, false, 2).unwrap().value;
+            prop_assert_eq!(to_minor(parsed, Currency::Inr), Some((rupees * 100 + paise) as i64));
+        }
+
+        #[test]
+        fn western_grouping_reads_the_same_as_plain(n in 1000u64..1_000_000_000_000) {
+            let plain = n.to_string();
+            let mut grouped = String::new();
+            for (i, c) in plain.chars().enumerate() {
+                if i > 0 && (plain.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            prop_assert_eq!(ok(&grouped), plain);
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,30}") {
+            let _ = parse_amount(&s, false, 2);
+            let _ = parse_amount(&s, true, 2);
+        }
+    }
+}

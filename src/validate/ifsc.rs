@@ -1,0 +1,139 @@
+//! IFSC codes: the pattern RBI publishes, and the bank and branch against a dated snapshot of
+//! the razorpay IFSC dataset (`data/ifsc/`, from the `ifsc` package on the npm registry).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const IFSC_JSON: &str = include_str!("../../data/ifsc/IFSC.json");
+const BANK_NAMES_JSON: &str = include_str!("../../data/ifsc/banknames.json");
+
+/// What the dataset says of an IFSC that has the right pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ifsc {
+    Known,
+    /// The bank exists; the branch is not in the snapshot (new branches appear every month).
+    UnknownBranch,
+    UnknownBank,
+}
+
+/// `^[A-Z]{4}0[A-Z0-9]{6}$`, on an upper-cased code.
+pub fn has_pattern(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 11
+        && b[..4].iter().all(u8::is_ascii_uppercase)
+        && b[4] == b'0'
+        && b[5..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+struct Directory {
+    /// Bank code (4 letters) → bank name.
+    banks: HashMap<String, String>,
+    /// Every IFSC in the snapshot, packed by [`pack`].
+    branches: HashSet<u64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Branch {
+    Number(u32),
+    Code(String),
+}
+
+fn directory() -> &'static Directory {
+    static DIR: OnceLock<Directory> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let raw: HashMap<String, Vec<Branch>> =
+            serde_json::from_str(IFSC_JSON).expect("the vendored IFSC.json is valid JSON");
+        let names: HashMap<String, String> = serde_json::from_str(BANK_NAMES_JSON)
+            .expect("the vendored banknames.json is valid JSON");
+        let mut branches = HashSet::with_capacity(raw.values().map(Vec::len).sum());
+        let mut banks = HashMap::with_capacity(raw.len());
+        for (bank, list) in raw {
+            for branch in list {
+                let code = match branch {
+                    Branch::Number(n) => format!("{n:06}"),
+                    Branch::Code(s) => s,
+                };
+                if let Some(p) = pack(&bank, &code) {
+                    branches.insert(p);
+                }
+            }
+            let name = names.get(&bank).cloned().unwrap_or_default();
+            banks.insert(bank, name);
+        }
+        Directory { banks, branches }
+    })
+}
+
+/// Bank code and branch as one base-36 number (10 characters fit in 52 bits).
+fn pack(bank: &str, branch: &str) -> Option<u64> {
+    let mut n = 0u64;
+    for c in bank.bytes().chain(branch.bytes()) {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'Z' => c - b'A' + 10,
+            _ => return None,
+        };
+        n = n * 36 + u64::from(d);
+    }
+    Some(n)
+}
+
+/// Looks up an upper-cased code that [`has_pattern`].
+pub fn lookup(code: &str) -> Ifsc {
+    let dir = directory();
+    let bank = &code[..4];
+    if !dir.banks.contains_key(bank) {
+        return Ifsc::UnknownBank;
+    }
+    match pack(bank, &code[5..]) {
+        Some(p) if dir.branches.contains(&p) => Ifsc::Known,
+        _ => Ifsc::UnknownBranch,
+    }
+}
+
+/// The bank's name for messages, when the dataset has one.
+pub fn bank_name(code: &str) -> Option<&'static str> {
+    directory()
+        .banks
+        .get(code.get(..4)?)
+        .map(String::as_str)
+        .filter(|n| !n.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn real_branches_are_known() {
+        assert_eq!(lookup("HDFC0000001"), Ifsc::Known);
+        assert_eq!(lookup("SBIN0000001"), Ifsc::Known);
+        assert_eq!(lookup("ABNA0NEFT02"), Ifsc::Known);
+        assert_eq!(lookup("HDFC0ZZZZZZ"), Ifsc::UnknownBranch);
+        assert_eq!(lookup("QQQQ0000001"), Ifsc::UnknownBank);
+        assert_eq!(bank_name("HDFC0000001"), Some("HDFC Bank"));
+    }
+
+    #[test]
+    fn pattern_is_rbis() {
+        assert!(has_pattern("IBKL0070T16"));
+        assert!(!has_pattern("HDFC1001234"));
+        assert!(!has_pattern("HDFC001234"));
+        assert!(!has_pattern("hdfc0001234"));
+        assert!(!has_pattern("HDF00001234"));
+    }
+
+    proptest! {
+        #[test]
+        fn pattern_accepts_exactly_the_regex(s in "[A-Z0-9]{0,12}") {
+            let re = s.len() == 11
+                && s[..4].chars().all(|c| c.is_ascii_uppercase())
+                && &s[4..5] == "0";
+            prop_assert_eq!(has_pattern(&s), re);
+        }
+    }
+}
