@@ -62,9 +62,23 @@ impl XlsxSheet {
         });
         let headers: Vec<String> = loop {
             let Some((_, cells)) = rows.next() else {
-                return Err(Error::NoHeader {
-                    path: path.to_path_buf(),
-                });
+                let others: Vec<String> = sheets
+                    .iter()
+                    .filter(|s| s.name != name && s.typ == SheetType::WorkSheet)
+                    .map(|s| format!("'{}'", s.name))
+                    .collect();
+                if others.is_empty() {
+                    return Err(Error::NoHeader {
+                        path: path.to_path_buf(),
+                    });
+                }
+                return Err(Error::format(
+                    path,
+                    format!(
+                        "sheet '{name}' is empty; the workbook also has {}: name one with --sheet",
+                        others.join(", ")
+                    ),
+                ));
             };
             if cells.iter().any(|c| !is_blank(c)) {
                 let width = last_filled(cells);

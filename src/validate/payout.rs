@@ -178,7 +178,8 @@ fn amount(c: &mut Check, mode: Option<Mode>) {
         _ => None,
     };
     if let Some(why) = limit {
-        c.fail("1006", format!("{n} {v}: {why}"));
+        let text = c.text(AMOUNT).unwrap_or_default();
+        c.fail("1006", format!("{n} '{text}': {why}"));
     }
 }
 
