@@ -341,6 +341,12 @@ fn detect(path: &Path, headers: &[String], normalized: &[String]) -> Result<Kind
             )
         });
     let what = match (left.as_slice(), closest) {
+        ([one], Some(r)) if !(r.exclusive && r.kind != one.kind) => format!(
+            "the columns could be a {} sheet but none is specific to it: the sheet has {}; \
+             say which kind it is with --kind",
+            one.kind,
+            describe_headers(headers)
+        ),
         (many, _) if many.len() > 1 => format!(
             "the columns fit more than one sheet kind ({}): the sheet has {}; say which \
              with --kind",
@@ -350,18 +356,12 @@ fn detect(path: &Path, headers: &[String], normalized: &[String]) -> Result<Kind
                 .join(", "),
             describe_headers(headers)
         ),
-        (_, Some(r)) if !candidates.iter().any(|c| c.kind == r.kind) => format!(
+        (_, Some(r)) => format!(
             "the columns fit no sheet kind: the sheet has {}; the closest kind, {}, also \
              needs {}; or name the kind with --kind",
             describe_headers(headers),
             r.kind,
             describe_missing(r.kind, &r.kind.missing(&|f| r.has[f]))
-        ),
-        ([one], _) => format!(
-            "the columns could be a {} sheet but none is specific to it: the sheet has {}; \
-             say which kind it is with --kind",
-            one.kind,
-            describe_headers(headers)
         ),
         _ => format!(
             "the first row does not look like a header: it has {}; expected PayU field \
