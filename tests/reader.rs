@@ -13,8 +13,11 @@ fn data(p: &str) -> PathBuf {
         .join(p)
 }
 
-/// Header, then each data row as (row number, texts).
-fn read(p: &str, opts: ReadOptions) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), Error> {
+/// Each data row as (row number, texts).
+type Rows = Vec<(u64, Vec<String>)>;
+
+/// The header, then the data rows.
+fn read(p: &str, opts: ReadOptions) -> Result<(Vec<String>, Rows), Error> {
     let sheet = Sheet::open(&data(p), &opts)?;
     let headers = sheet.headers().to_vec();
     let mut rows = Vec::new();
@@ -29,7 +32,7 @@ fn read(p: &str, opts: ReadOptions) -> Result<(Vec<String>, Vec<(u64, Vec<String
     Ok((headers, rows))
 }
 
-fn read_ok(p: &str) -> (Vec<String>, Vec<(u64, Vec<String>)>) {
+fn read_ok(p: &str) -> (Vec<String>, Rows) {
     read(p, ReadOptions::default()).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 

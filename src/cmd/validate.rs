@@ -9,16 +9,18 @@
 //! (unreadable file, missing columns, bad arguments).
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use chrono::Utc;
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
 use super::Outcome;
 use crate::Error;
 use crate::report::{CsvStyle, ResultsWriter, RowResult, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
-use crate::sheet::{Format, RawRow, ReadOptions, Sheet, sibling_path};
-use crate::validate::{Context, Duplicates, Rules, Verdict, validate_row};
+use crate::sheet::{Chunk, Format, RawRow, ReadOptions, Sheet, sibling_path};
+use crate::validate::{Context, Digests, Duplicates, Rules, Verdict, validate_row};
 
 /// Rows validated together: large enough to keep both cores busy, small enough that memory
 /// does not grow with the file.
@@ -47,71 +49,42 @@ pub struct Args {
     pub summary_json: Option<PathBuf>,
 }
 
-/// An opened sheet with its kind decided and its references read: ready to be checked.
-pub struct Prepared {
-    pub sheet: Sheet,
-    pub map: HeaderMap,
-    pub ctx: Context,
-    pub rows: u64,
-}
-
-/// Opens the sheet, maps its headers and reads its references (the first pass).
-pub fn prepare(
-    path: &Path,
-    kind: Option<Kind>,
-    opts: &ReadOptions,
-    rules: Rules,
-) -> Result<Prepared, Error> {
-    let sheet = Sheet::open(path, opts)?;
-    let map = HeaderMap::build(path, sheet.headers(), kind)?;
-    let (duplicates, rows) = Duplicates::collect(&sheet, &map)?;
-    let ctx = Context {
-        rules,
-        now: Utc::now(),
-        duplicates,
+/// Checks every row of `sheet`, a chunk at a time, handing each chunk with its verdicts to
+/// `f` in file order. A CSV is read on a thread of its own and the results are written on
+/// another, so the rows are checked on the cores left over: on this thread alone when there
+/// are two (idle pool threads would only spin), on a rayon pool when there are more.
+pub fn check_chunks(
+    sheet: Sheet,
+    map: &HeaderMap,
+    ctx: &Context,
+    mut f: impl FnMut(Chunk, Vec<Verdict>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pool = match cores.saturating_sub(2) {
+        0 | 1 => None,
+        n => rayon::ThreadPoolBuilder::new().num_threads(n).build().ok(),
     };
-    Ok(Prepared {
-        sheet,
-        map,
-        ctx,
-        rows,
+    sheet.into_chunks(CHUNK_ROWS, |chunk| {
+        let check = |row: &RawRow| validate_row(ctx, map, row);
+        let verdicts: Vec<Verdict> = match &pool {
+            Some(pool) => pool.install(|| chunk.par_iter().map(check).collect()),
+            None => chunk.iter().map(check).collect(),
+        };
+        f(chunk, verdicts)
     })
 }
 
-impl Prepared {
-    /// Checks every row, in order, handing each with its verdict to `f`. Rows are checked in
-    /// parallel a chunk at a time; `f` sees them in file order.
-    pub fn check_rows(
-        self,
-        mut f: impl FnMut(&RawRow, Verdict) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let Prepared {
-            sheet, map, ctx, ..
-        } = self;
-        sheet.into_chunks(CHUNK_ROWS, |chunk| {
-            let verdicts: Vec<Verdict> = chunk
-                .par_iter()
-                .map(|row| validate_row(&ctx, &map, row))
-                .collect();
-            for (row, verdict) in chunk.iter().zip(verdicts) {
-                f(row, verdict)?;
-            }
-            Ok(())
-        })
-    }
-
-    /// How the CSV results mirror the input.
-    pub fn csv_style(&self) -> CsvStyle {
-        match &self.sheet {
-            Sheet::Csv(s) => CsvStyle {
-                delimiter: s.delimiter,
-                crlf: s.crlf,
-                // A sheet that was not UTF-8 comes back as UTF-8 with a BOM, so that Excel shows
-                // its Polish or accented names right.
-                bom: s.had_bom() || s.encoding() != encoding_rs::UTF_8,
-            },
-            Sheet::Xlsx(_) => CsvStyle::default(),
-        }
+/// How the CSV results mirror the input.
+pub fn csv_style(sheet: &Sheet) -> CsvStyle {
+    match sheet {
+        Sheet::Csv(s) => CsvStyle {
+            delimiter: s.delimiter,
+            crlf: s.crlf,
+            // A sheet that was not UTF-8 comes back as UTF-8 with a BOM, so that Excel shows
+            // its Polish or accented names right.
+            bom: s.had_bom() || s.encoding() != encoding_rs::UTF_8,
+        },
+        Sheet::Xlsx(_) => CsvStyle::default(),
     }
 }
 
@@ -154,36 +127,56 @@ pub fn results_path(
     Ok((path, format))
 }
 
+/// What the checking thread tells the results writer.
+enum ToWriter {
+    Rows(Chunk, Vec<Verdict>),
+    /// Every row was sent: finish the file. Without it the file is dropped, never renamed
+    /// into place.
+    Done,
+}
+
+/// How one attempt at the results file ended.
+enum Attempt {
+    Written(Summary),
+    /// Some references may repeat (their digests do), which the attempt did not know of: its
+    /// results file was dropped, and the rows must be checked again knowing them.
+    Repeats(FxHashSet<u64>),
+}
+
 pub fn run(args: &Args) -> Result<Outcome, Error> {
     let started = Utc::now();
     let opts = ReadOptions {
         sheet: args.sheet_name.clone(),
         encoding: args.encoding.clone(),
     };
-    let prepared = prepare(&args.sheet, args.kind, &opts, Rules::default())?;
-    let (out, format) = results_path(&args.sheet, prepared.sheet.format(), args.output.as_deref())?;
-    let mut summary = Summary::new(prepared.map.kind, &args.sheet, &out, started);
-    summary.unknown_columns = prepared.map.unknown.clone();
-    let mut writer = ResultsWriter::create(&out, format, &prepared.map, prepared.csv_style())?;
-    prepared.check_rows(|row, verdict| {
-        let status = if verdict.is_valid() {
-            Status::Valid
-        } else {
-            Status::Invalid
-        };
-        summary.add(status, verdict.amount);
-        writer.write_row(
-            row,
-            &RowResult {
-                status,
-                codes: verdict.codes(),
-                message: verdict.message(),
-                reference: String::new(),
-                link: String::new(),
-            },
-        )
-    })?;
-    writer.finish()?;
+    let sheet = Sheet::open(&args.sheet, &opts)?;
+    let map = HeaderMap::build(&args.sheet, sheet.headers(), args.kind)?;
+    let (out, format) = results_path(&args.sheet, sheet.format(), args.output.as_deref())?;
+    let mut ctx = Context {
+        rules: Rules::default(),
+        now: started,
+        duplicates: Duplicates::default(),
+    };
+    // One pass is enough for the usual file, whose references are all different: the
+    // references are collected while the results are written. Only a file with repeated
+    // references is read a second time, knowing them.
+    let target = Target {
+        input: &args.sheet,
+        out: &out,
+        format,
+        started,
+    };
+    let mut summary = match attempt(sheet, &map, &ctx, &target, false)? {
+        Attempt::Written(summary) => summary,
+        Attempt::Repeats(suspects) => {
+            let sheet = Sheet::open(&args.sheet, &opts)?;
+            ctx.duplicates = Duplicates::resolve(&sheet, &map, &suspects)?;
+            match attempt(sheet, &map, &ctx, &target, true)? {
+                Attempt::Written(summary) => summary,
+                Attempt::Repeats(_) => unreachable!("a resolved attempt does not stop on repeats"),
+            }
+        }
+    };
     summary.finished_at = Utc::now();
     if let Some(p) = &args.summary_json {
         summary.write_json(p)?;
@@ -193,5 +186,80 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         Outcome::SomeRowsBad
     } else {
         Outcome::AllGood
+    })
+}
+
+/// Where an attempt writes its results.
+struct Target<'a> {
+    input: &'a Path,
+    out: &'a Path,
+    format: Format,
+    started: chrono::DateTime<Utc>,
+}
+
+/// Checks every row and writes the results file, on two threads: this one checks, a second
+/// writes while the next chunk is checked. Unless `resolved` (the repeated references are
+/// already known), it stops at the end without keeping the file if some references repeat.
+fn attempt(
+    sheet: Sheet,
+    map: &HeaderMap,
+    ctx: &Context,
+    target: &Target,
+    resolved: bool,
+) -> Result<Attempt, Error> {
+    let out = target.out;
+    let mut summary = Summary::new(map.kind, target.input, out, target.started);
+    summary.unknown_columns = map.unknown.clone();
+    let mut writer = ResultsWriter::create(out, target.format, map, csv_style(&sheet))?;
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<ToWriter>(2);
+        let writing = scope.spawn(move || -> Result<Option<Attempt>, Error> {
+            let mut digests = Digests::default();
+            for message in rx {
+                let (chunk, verdicts) = match message {
+                    ToWriter::Rows(chunk, verdicts) => (chunk, verdicts),
+                    ToWriter::Done => {
+                        let repeated = digests.repeated();
+                        if !resolved && !repeated.is_empty() {
+                            return Ok(Some(Attempt::Repeats(repeated)));
+                        }
+                        writer.finish()?;
+                        return Ok(Some(Attempt::Written(summary)));
+                    }
+                };
+                for (row, verdict) in chunk.iter().zip(verdicts) {
+                    digests.add(map, row);
+                    let status = if verdict.is_valid() {
+                        Status::Valid
+                    } else {
+                        Status::Invalid
+                    };
+                    summary.add(status, verdict.amount);
+                    writer.write_row(
+                        row,
+                        &RowResult {
+                            status,
+                            codes: verdict.codes(),
+                            message: verdict.message(),
+                            reference: String::new(),
+                            link: String::new(),
+                        },
+                    )?;
+                }
+            }
+            Ok(None)
+        });
+        let checked = check_chunks(sheet, map, ctx, |chunk, verdicts| {
+            // A closed channel means the writer stopped on an error, which `join` reports.
+            let _ = tx.send(ToWriter::Rows(chunk, verdicts));
+            Ok(())
+        });
+        if checked.is_ok() {
+            let _ = tx.send(ToWriter::Done);
+        }
+        drop(tx);
+        let written = writing.join().expect("the results writer does not panic");
+        checked?;
+        written?.ok_or_else(|| Error::write(out, "the results writer stopped before the last row"))
     })
 }

@@ -65,17 +65,18 @@ pub struct ResultsWriter {
     roles: Vec<ColumnRole>,
     width: usize,
     inner: Inner,
+    /// The row number's text, reused from row to row.
+    number: String,
 }
 
 enum Inner {
     Csv {
         temp: NamedTempFile,
-        writer: csv::Writer<BufWriter<File>>,
+        writer: Box<csv::Writer<BufWriter<File>>>,
     },
     Xlsx {
         workbook: Box<Workbook>,
         row: u32,
-        text: XlsxFormat,
     },
 }
 
@@ -141,15 +142,30 @@ impl ResultsWriter {
                             .map(|h| h.as_bytes()),
                     )
                     .map_err(|e| Error::write(path, e))?;
-                Inner::Csv { temp, writer }
+                Inner::Csv {
+                    temp,
+                    writer: Box::new(writer),
+                }
             }
             Format::Xlsx => {
                 let mut workbook = Box::new(Workbook::new());
+                // Level 1 packs a results file a little larger, several times faster.
+                workbook.set_zip_compression_level(1);
                 let bold = XlsxFormat::new().set_bold();
+                let text = XlsxFormat::new().set_num_format("@");
                 let sheet = workbook
                     .add_worksheet_with_constant_memory()
                     .map_err(|e| xlsx_error(path, e))?;
                 sheet.set_name("results").map_err(|e| xlsx_error(path, e))?;
+                // Identifier columns are Text: their cells are string cells, and a value typed
+                // into them later stays text too.
+                for (col, role) in roles.iter().enumerate() {
+                    if role.identifier || role.masked {
+                        sheet
+                            .set_column_format(col as u16, &text)
+                            .map_err(|e| xlsx_error(path, e))?;
+                    }
+                }
                 for (col, h) in headers.iter().enumerate() {
                     sheet
                         .write_string_with_format(0, col as u16, *h, &bold)
@@ -158,11 +174,7 @@ impl ResultsWriter {
                 sheet
                     .set_freeze_panes(1, 0)
                     .map_err(|e| xlsx_error(path, e))?;
-                Inner::Xlsx {
-                    workbook,
-                    row: 1,
-                    text: XlsxFormat::new().set_num_format("@"),
-                }
+                Inner::Xlsx { workbook, row: 1 }
             }
         };
         Ok(ResultsWriter {
@@ -170,6 +182,7 @@ impl ResultsWriter {
             width: map.headers.len(),
             roles,
             inner,
+            number: String::new(),
         })
     }
 
@@ -184,7 +197,10 @@ impl ResultsWriter {
     }
 
     pub fn write_row(&mut self, raw: &RawRow, result: &RowResult) -> Result<(), Error> {
-        let number = raw.number.to_string();
+        use std::fmt::Write as _;
+        let mut number = std::mem::take(&mut self.number);
+        number.clear();
+        let _ = write!(number, "{}", raw.number);
         let tail = [
             number.as_str(),
             result.status.as_str(),
@@ -219,6 +235,7 @@ impl ResultsWriter {
             }
             Inner::Xlsx { .. } => self.write_xlsx_row(raw, &tail)?,
         }
+        self.number = number;
         Ok(())
     }
 
@@ -226,12 +243,7 @@ impl ResultsWriter {
         let texts: Vec<Cow<'_, str>> = (0..self.width)
             .map(|col| self.cell_text(raw, col))
             .collect();
-        let Inner::Xlsx {
-            workbook,
-            row,
-            text,
-        } = &mut self.inner
-        else {
+        let Inner::Xlsx { workbook, row } = &mut self.inner else {
             unreachable!("write_xlsx_row is only called for XLSX output")
         };
         let path = &self.path;
@@ -247,9 +259,7 @@ impl ResultsWriter {
                 continue;
             }
             let written = match kind {
-                _ if role.identifier || role.masked => {
-                    sheet.write_string_with_format(r, c, t.as_ref(), text)
-                }
+                _ if role.identifier || role.masked => sheet.write_string(r, c, t.as_ref()),
                 CellKind::Number => match t.parse::<f64>() {
                     Ok(v) => sheet.write_number(r, c, v),
                     Err(_) => sheet.write_string(r, c, t.as_ref()),
@@ -268,7 +278,7 @@ impl ResultsWriter {
                     .map_err(|e| xlsx_error(path, e))?;
             } else if !t.is_empty() {
                 sheet
-                    .write_string_with_format(r, c, *t, text)
+                    .write_string(r, c, *t)
                     .map_err(|e| xlsx_error(path, e))?;
             }
         }

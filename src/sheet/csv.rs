@@ -9,7 +9,7 @@ use csv::{ReaderBuilder, StringRecord};
 use encoding_rs::Encoding;
 
 use super::decode::{DecodeFailure, DecodingReader, Detected, encoding_for_label};
-use super::{Cells, RawRow, ReadOptions};
+use super::{Cells, Chunk, RawRow, ReadOptions};
 use crate::Error;
 
 /// How much of the file is looked at to choose the delimiter and line ending.
@@ -166,63 +166,92 @@ impl CsvSheet {
         }
     }
 
-    pub fn scan(&self, mut f: impl FnMut(&RawRow)) -> Result<(), Error> {
-        self.each_row(|row| {
-            f(&row);
-            true
-        })
-    }
-
-    /// Reads every data row after the header, skipping blank ones; `f` returns false to stop.
-    fn each_row(&self, mut f: impl FnMut(RawRow) -> bool) -> Result<(), Error> {
-        let mut reader = self.reader()?;
-        let mut record = StringRecord::new();
-        let mut number = 0u64;
-        while self.read_record(&mut reader, &mut record)? {
-            number += 1;
-            if number <= self.header_number {
-                continue;
+    /// Reads the next data row into `record`, skipping the header and blank rows; `number`
+    /// counts records. False at the end of the file.
+    fn next_row<R: Read>(
+        &self,
+        reader: &mut csv::Reader<R>,
+        number: &mut u64,
+        record: &mut StringRecord,
+    ) -> Result<bool, Error> {
+        loop {
+            if !self.read_record(reader, record)? {
+                return Ok(false);
             }
-            if record.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            let row = RawRow {
-                number,
-                cells: Cells::Csv(std::mem::take(&mut record)),
-            };
-            if !f(row) {
-                break;
+            *number += 1;
+            if *number > self.header_number && !record.iter().all(|c| c.trim().is_empty()) {
+                return Ok(true);
             }
         }
-        Ok(())
+    }
+
+    pub fn scan(&self, mut f: impl FnMut(&RawRow)) -> Result<(), Error> {
+        let mut reader = self.reader()?;
+        let mut row = RawRow {
+            number: 0,
+            cells: Cells::Csv(StringRecord::with_capacity(1024, self.headers.len())),
+        };
+        loop {
+            let Cells::Csv(record) = &mut row.cells else {
+                unreachable!("a CSV row holds a CSV record")
+            };
+            if !self.next_row(&mut reader, &mut row.number, record)? {
+                return Ok(());
+            }
+            f(&row);
+        }
     }
 
     pub fn into_chunks(
         self,
         chunk: usize,
-        mut f: impl FnMut(Vec<RawRow>) -> Result<(), Error>,
+        mut f: impl FnMut(Chunk) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let (tx, rx) = mpsc::sync_channel::<Result<Vec<RawRow>, Error>>(4);
+        let (tx, rx) = mpsc::sync_channel::<Result<Chunk, Error>>(2);
+        let (pool_tx, pool_rx) = mpsc::channel::<Vec<RawRow>>();
         std::thread::scope(|scope| {
             let sheet = &self;
             scope.spawn(move || {
-                let mut buf = Vec::with_capacity(chunk);
-                let mut receiver_gone = false;
-                let result = sheet.each_row(|row| {
-                    buf.push(row);
-                    if buf.len() >= chunk {
-                        let full = std::mem::replace(&mut buf, Vec::with_capacity(chunk));
-                        receiver_gone = tx.send(Ok(full)).is_err();
+                let result = (|| {
+                    let mut reader = sheet.reader()?;
+                    let mut number = 0u64;
+                    loop {
+                        let mut rows = pool_rx
+                            .try_recv()
+                            .unwrap_or_else(|_| Vec::with_capacity(chunk));
+                        let mut filled = 0;
+                        while filled < chunk {
+                            if filled == rows.len() {
+                                rows.push(RawRow {
+                                    number: 0,
+                                    cells: Cells::Csv(StringRecord::new()),
+                                });
+                            }
+                            let row = &mut rows[filled];
+                            let Cells::Csv(record) = &mut row.cells else {
+                                unreachable!("the pool holds CSV rows only")
+                            };
+                            if !sheet.next_row(&mut reader, &mut number, record)? {
+                                break;
+                            }
+                            row.number = number;
+                            filled += 1;
+                        }
+                        rows.truncate(filled);
+                        let last = filled < chunk;
+                        if filled > 0 && tx.send(Ok(Chunk::pooled(rows, pool_tx.clone()))).is_err()
+                        {
+                            // The receiver stopped on an error of its own.
+                            return Ok(());
+                        }
+                        if last {
+                            return Ok(());
+                        }
                     }
-                    !receiver_gone
-                });
-                let last = match result {
-                    Ok(()) if buf.is_empty() => return,
-                    Ok(()) => Ok(buf),
-                    Err(e) => Err(e),
-                };
-                // The receiver may have stopped on its own error; then nobody needs this.
-                let _ = tx.send(last);
+                })();
+                if let Err(e) = result {
+                    let _ = tx.send(Err(e));
+                }
             });
             for message in rx {
                 f(message?)?;
@@ -264,11 +293,9 @@ fn sniff(sample: &str) -> (u8, bool) {
     while let Some(c) = chars.next() {
         match c {
             '"' => in_quotes = !in_quotes,
-            '\r' | '\n' if !in_quotes => {
-                if seen_text {
-                    crlf = c == '\r' && chars.peek() == Some(&'\n');
-                    break;
-                }
+            '\r' | '\n' if !in_quotes && seen_text => {
+                crlf = c == '\r' && chars.peek() == Some(&'\n');
+                break;
             }
             ',' if !in_quotes => counts[0] += 1,
             ';' if !in_quotes => counts[1] += 1,

@@ -96,6 +96,43 @@ impl RawRow {
     }
 }
 
+/// A run of consecutive data rows. For CSV its rows return to the reader when it is dropped,
+/// and the next records are read into their buffers: reading allocates nothing per row.
+pub struct Chunk {
+    rows: Vec<RawRow>,
+    pool: Option<std::sync::mpsc::Sender<Vec<RawRow>>>,
+}
+
+impl Chunk {
+    pub fn new(rows: Vec<RawRow>) -> Chunk {
+        Chunk { rows, pool: None }
+    }
+
+    fn pooled(rows: Vec<RawRow>, pool: std::sync::mpsc::Sender<Vec<RawRow>>) -> Chunk {
+        Chunk {
+            rows,
+            pool: Some(pool),
+        }
+    }
+}
+
+impl std::ops::Deref for Chunk {
+    type Target = [RawRow];
+
+    fn deref(&self) -> &[RawRow] {
+        &self.rows
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            // The reader may be gone (it finished, or failed): then the rows are just freed.
+            let _ = pool.send(std::mem::take(&mut self.rows));
+        }
+    }
+}
+
 /// The file formats a sheet can come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -203,24 +240,21 @@ impl Sheet {
         }
     }
 
-    /// Calls `f` on every data row in order, without keeping the rows: a first look, e.g.
-    /// for references that repeat. For CSV this reads the file from disk again.
+    /// Calls `f` on every data row in order, without keeping the rows: a look, e.g. for
+    /// references that repeat. Each call reads the file from disk again.
     pub fn scan(&self, f: impl FnMut(&RawRow)) -> Result<(), Error> {
         match self {
             Sheet::Csv(s) => s.scan(f),
-            Sheet::Xlsx(s) => {
-                s.rows.iter().for_each(f);
-                Ok(())
-            }
+            Sheet::Xlsx(s) => s.scan(f),
         }
     }
 
-    /// Hands every data row to `f`, in order, in chunks of about `chunk` rows. CSV is read
-    /// on a second thread while `f` works on the previous chunk.
+    /// Hands every data row to `f`, in order, in chunks of about `chunk` rows, read on a
+    /// second thread while `f` works on the previous chunk.
     pub fn into_chunks(
         self,
         chunk: usize,
-        f: impl FnMut(Vec<RawRow>) -> Result<(), Error>,
+        f: impl FnMut(Chunk) -> Result<(), Error>,
     ) -> Result<(), Error> {
         match self {
             Sheet::Csv(s) => s.into_chunks(chunk, f),

@@ -1,21 +1,35 @@
 //! XLSX sheets through calamine: the first visible worksheet (or `--sheet`), cached formula
 //! values, error cells, dates as ISO text, numbers as Excel shows them.
 
+use std::fs::File;
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::mpsc;
 
-use calamine::{Data, Reader, SheetType, SheetVisible, Xlsx, open_workbook};
+use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, open_workbook};
 use rust_decimal::Decimal;
 
-use super::{Cell, CellKind, Cells, RawRow, ReadOptions};
+use super::{Cell, CellKind, Cells, Chunk, RawRow, ReadOptions};
 use crate::Error;
 
-/// An XLSX worksheet, read whole (calamine parses a sheet at once).
+/// An XLSX worksheet whose header has been read. Its rows are streamed from the workbook on
+/// demand, never held all at once.
 pub struct XlsxSheet {
     pub path: PathBuf,
     pub sheet_name: String,
     pub headers: Vec<String>,
-    pub rows: Vec<RawRow>,
+    /// The header's Excel row number.
+    header_number: u64,
+    /// The workbook as opened for the header, kept for the first read of the rows: opening
+    /// parses the shared strings, which is worth doing once.
+    opened: std::sync::Mutex<Option<Workbook>>,
+}
+
+type Workbook = Xlsx<BufReader<File>>;
+
+fn open_workbook_at(path: &Path) -> Result<Workbook, Error> {
+    open_workbook(path).map_err(|e| Error::format(path, format!("cannot open the workbook: {e}")))
 }
 
 impl XlsxSheet {
@@ -26,8 +40,7 @@ impl XlsxSheet {
                 path.display()
             )));
         }
-        let mut workbook: Xlsx<_> = open_workbook(path)
-            .map_err(|e| Error::format(path, format!("cannot open the workbook: {e}")))?;
+        let mut workbook = open_workbook_at(path)?;
         let sheets = workbook.sheets_metadata().to_vec();
         let name = match &opts.sheet {
             Some(wanted) => sheets
@@ -52,91 +65,167 @@ impl XlsxSheet {
                 .map(|s| s.name.clone())
                 .ok_or_else(|| Error::format(path, "the workbook has no visible worksheet"))?,
         };
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| Error::format(path, format!("cannot read sheet '{name}': {e}")))?;
-        let (first_row, _) = range.start().unwrap_or((0, 0));
-        let mut rows = range.rows().enumerate().map(|(i, cells)| {
-            let number = u64::from(first_row) + i as u64 + 1;
-            (number, cells)
-        });
-        let headers: Vec<String> = loop {
-            let Some((_, cells)) = rows.next() else {
-                let others: Vec<String> = sheets
-                    .iter()
-                    .filter(|s| s.name != name && s.typ == SheetType::WorkSheet)
-                    .map(|s| format!("'{}'", s.name))
-                    .collect();
-                if others.is_empty() {
-                    return Err(Error::NoHeader {
-                        path: path.to_path_buf(),
-                    });
-                }
-                return Err(Error::format(
-                    path,
-                    format!(
-                        "sheet '{name}' is empty; the workbook also has {}: name one with --sheet",
-                        others.join(", ")
-                    ),
-                ));
-            };
-            if cells.iter().any(|c| !is_blank(c)) {
-                let width = last_filled(cells);
-                break cells[..width].iter().map(|c| cell(c).text).collect();
+        // The header is the first row with something in it.
+        let mut header: Option<(u64, Vec<String>)> = None;
+        stream_rows(&mut workbook, &name, path, |number, cells| {
+            if cells.iter().all(is_blank) {
+                return true;
             }
+            let width = last_filled(&cells);
+            header = Some((
+                number,
+                cells.into_iter().take(width).map(|c| c.text).collect(),
+            ));
+            false
+        })?;
+        let Some((header_number, headers)) = header else {
+            let others: Vec<String> = sheets
+                .iter()
+                .filter(|s| s.name != name && s.typ == SheetType::WorkSheet)
+                .map(|s| format!("'{}'", s.name))
+                .collect();
+            if others.is_empty() {
+                return Err(Error::NoHeader {
+                    path: path.to_path_buf(),
+                });
+            }
+            return Err(Error::format(
+                path,
+                format!(
+                    "sheet '{name}' is empty; the workbook also has {}: name one with --sheet",
+                    others.join(", ")
+                ),
+            ));
         };
-        let width = headers.len();
-        let rows = rows
-            .filter(|(_, cells)| cells.iter().any(|c| !is_blank(c)))
-            .map(|(number, cells)| {
-                let keep = width.max(last_filled(cells));
-                let mut out: Vec<Cell> = cells[..keep.min(cells.len())].iter().map(cell).collect();
-                out.resize(
-                    keep,
-                    Cell {
-                        text: String::new(),
-                        kind: CellKind::Text,
-                    },
-                );
-                RawRow {
-                    number,
-                    cells: Cells::Xlsx(out),
-                }
-            })
-            .collect();
         Ok(XlsxSheet {
             path: path.to_path_buf(),
             sheet_name: name,
             headers,
-            rows,
+            header_number,
+            opened: std::sync::Mutex::new(Some(workbook)),
         })
     }
 
+    /// Streams the data rows after the header, skipping blank ones; `f` returns false to stop.
+    fn each_row(&self, mut f: impl FnMut(RawRow) -> bool) -> Result<(), Error> {
+        let kept = self.opened.lock().map(|mut w| w.take()).unwrap_or(None);
+        let mut workbook = match kept {
+            Some(w) => w,
+            None => open_workbook_at(&self.path)?,
+        };
+        let width = self.headers.len();
+        stream_rows(
+            &mut workbook,
+            &self.sheet_name,
+            &self.path,
+            |number, mut cells| {
+                if number <= self.header_number || cells.iter().all(is_blank) {
+                    return true;
+                }
+                // Cells past the header's last column are kept only when they hold something.
+                let keep = width.max(last_filled(&cells));
+                cells.truncate(keep);
+                cells.resize(keep, empty());
+                f(RawRow {
+                    number,
+                    cells: Cells::Xlsx(cells),
+                })
+            },
+        )
+    }
+
+    pub fn scan(&self, mut f: impl FnMut(&RawRow)) -> Result<(), Error> {
+        self.each_row(|row| {
+            f(&row);
+            true
+        })
+    }
+
+    /// Hands the rows to `f` in chunks, read on a second thread while `f` works.
     pub fn into_chunks(
         self,
         chunk: usize,
-        mut f: impl FnMut(Vec<RawRow>) -> Result<(), Error>,
+        mut f: impl FnMut(Chunk) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let mut rows = self.rows.into_iter();
-        loop {
-            let part: Vec<RawRow> = rows.by_ref().take(chunk).collect();
-            if part.is_empty() {
-                return Ok(());
+        let (tx, rx) = mpsc::sync_channel::<Result<Chunk, Error>>(2);
+        std::thread::scope(|scope| {
+            let sheet = &self;
+            scope.spawn(move || {
+                let mut rows = Vec::with_capacity(chunk);
+                let mut receiver_gone = false;
+                let result = sheet.each_row(|row| {
+                    rows.push(row);
+                    if rows.len() == chunk {
+                        let full = std::mem::replace(&mut rows, Vec::with_capacity(chunk));
+                        receiver_gone = tx.send(Ok(Chunk::new(full))).is_err();
+                    }
+                    !receiver_gone
+                });
+                let last = match result {
+                    Ok(()) if rows.is_empty() || receiver_gone => return,
+                    Ok(()) => Ok(Chunk::new(rows)),
+                    Err(e) => Err(e),
+                };
+                // The receiver may have stopped on an error of its own; then nobody needs this.
+                let _ = tx.send(last);
+            });
+            for message in rx {
+                f(message?)?;
             }
-            f(part)?;
+            Ok(())
+        })
+    }
+}
+
+/// Calls `f` with each row's Excel row number and its cells from column A, in order, as
+/// calamine streams them; `f` returns false to stop.
+fn stream_rows(
+    workbook: &mut Workbook,
+    name: &str,
+    path: &Path,
+    mut f: impl FnMut(u64, Vec<Cell>) -> bool,
+) -> Result<(), Error> {
+    let unreadable =
+        |e: calamine::XlsxError| Error::format(path, format!("cannot read sheet '{name}': {e}"));
+    let mut reader = workbook.worksheet_cells_reader(name).map_err(unreadable)?;
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<Cell> = Vec::new();
+    while let Some(c) = reader.next_cell().map_err(unreadable)? {
+        let (row, col) = c.get_position();
+        if current != Some(row) {
+            if let Some(done) = current {
+                if !f(u64::from(done) + 1, std::mem::take(&mut cells)) {
+                    return Ok(());
+                }
+            }
+            current = Some(row);
+        }
+        let col = col as usize;
+        if col >= cells.len() {
+            cells.resize(col, empty());
+            cells.push(cell(c.get_value()));
+        } else {
+            cells[col] = cell(c.get_value());
         }
     }
+    if let Some(done) = current {
+        f(u64::from(done) + 1, cells);
+    }
+    Ok(())
 }
 
-fn is_blank(c: &Data) -> bool {
-    match c {
-        Data::Empty => true,
-        Data::String(s) => s.trim().is_empty(),
-        _ => false,
+fn empty() -> Cell {
+    Cell {
+        text: String::new(),
+        kind: CellKind::Text,
     }
 }
 
-fn last_filled(cells: &[Data]) -> usize {
+fn is_blank(c: &Cell) -> bool {
+    c.text.trim().is_empty()
+}
+
+fn last_filled(cells: &[Cell]) -> usize {
     cells
         .iter()
         .rposition(|c| !is_blank(c))
@@ -144,27 +233,28 @@ fn last_filled(cells: &[Data]) -> usize {
 }
 
 /// A cell as text, the way Excel shows it.
-fn cell(c: &Data) -> Cell {
+fn cell(c: &DataRef) -> Cell {
     let (text, kind) = match c {
-        Data::Empty => (String::new(), CellKind::Text),
-        Data::String(s) => (s.clone(), CellKind::Text),
-        Data::Int(i) => (i.to_string(), CellKind::Number),
-        Data::Float(f) => (number_text(*f), CellKind::Number),
-        Data::Bool(b) => (
+        DataRef::Empty => (String::new(), CellKind::Text),
+        DataRef::String(s) => (s.clone(), CellKind::Text),
+        DataRef::SharedString(s) => ((*s).to_owned(), CellKind::Text),
+        DataRef::Int(i) => (i.to_string(), CellKind::Number),
+        DataRef::Float(f) => (number_text(*f), CellKind::Number),
+        DataRef::Bool(b) => (
             (if *b { "TRUE" } else { "FALSE" }).to_owned(),
             CellKind::Bool,
         ),
-        Data::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
+        DataRef::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
             Some(t) if t.time() == chrono::NaiveTime::MIN => {
                 (t.format("%Y-%m-%d").to_string(), CellKind::Date)
             }
             Some(t) => (t.format("%Y-%m-%d %H:%M:%S").to_string(), CellKind::Date),
             None => (number_text(dt.as_f64()), CellKind::Number),
         },
-        Data::DateTime(dt) => (number_text(dt.as_f64()), CellKind::Number),
-        Data::DateTimeIso(s) => (s.replacen('T', " ", 1), CellKind::Date),
-        Data::DurationIso(s) => (s.clone(), CellKind::Text),
-        Data::Error(e) => (e.to_string(), CellKind::Error),
+        DataRef::DateTime(dt) => (number_text(dt.as_f64()), CellKind::Number),
+        DataRef::DateTimeIso(s) => (s.replacen('T', " ", 1), CellKind::Date),
+        DataRef::DurationIso(s) => (s.clone(), CellKind::Text),
+        DataRef::Error(e) => (e.to_string(), CellKind::Error),
     };
     Cell { text, kind }
 }

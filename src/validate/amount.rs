@@ -1,7 +1,5 @@
 //! Amounts as exact decimals, from the ways people write them in sheets.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 
 /// A currency the tool pays in, with its number of decimals.
@@ -156,50 +154,57 @@ pub fn parse_amount(text: &str, decimal_comma: bool, decimals: u32) -> Result<Am
             }
         }
     }
-    let digits = ungroup(int_part, group).map_err(AmountError::Format)?;
+    check_groups(int_part, group).map_err(AmountError::Format)?;
     let frac = frac_part.unwrap_or("");
     let significant = frac.trim_end_matches('0');
     if significant.len() as u32 > decimals {
         return Err(AmountError::Decimals(significant.len() as u32));
     }
-    let plain = if frac.is_empty() {
-        digits
-    } else {
-        format!("{digits}.{frac}")
-    };
-    let value = Decimal::from_str(&plain)
-        .map_err(|_| AmountError::Format("the number is too large".into()))?
-        .normalize();
+    // The digits, without separators, as one integer and a scale: exact, and no allocation.
+    let mut mantissa: i128 = 0;
+    let mut count = 0;
+    for b in int_part.bytes().chain(significant.bytes()) {
+        if b.is_ascii_digit() {
+            count += 1;
+            if count > 28 {
+                return Err(AmountError::Format("the number is too large".into()));
+            }
+            mantissa = mantissa * 10 + i128::from(b - b'0');
+        }
+    }
+    let value = Decimal::try_from_i128_with_scale(mantissa, significant.len() as u32)
+        .map_err(|_| AmountError::Format("the number is too large".into()))?;
     if negative || value.is_zero() {
         return Err(AmountError::NotPositive);
     }
-    Ok(Amount { value, marked })
+    Ok(Amount {
+        value: value.normalize(),
+        marked,
+    })
 }
 
-/// Removes thousands separators after checking they group digits as people do: Western
-/// `1,234,567` or Indian `12,34,567`, with `,` (or `.` under a decimal comma) or spaces.
-fn ungroup(int_part: &str, group: char) -> Result<String, String> {
-    let seps: Vec<char> = int_part.chars().filter(|c| !c.is_ascii_digit()).collect();
-    if seps.is_empty() {
-        return Ok(int_part.to_owned());
-    }
-    let sep = seps[0];
-    if seps.iter().any(|&c| c != sep) || !(sep == group || sep == ' ' || sep == '\u{a0}') {
+/// Checks that thousands separators group digits as people do: Western `1,234,567` or Indian
+/// `12,34,567`, with `,` (or `.` under a decimal comma) or spaces.
+fn check_groups(int_part: &str, group: char) -> Result<(), String> {
+    let mut seps = int_part.chars().filter(|c| !c.is_ascii_digit());
+    let Some(sep) = seps.next() else {
+        return Ok(());
+    };
+    if seps.any(|c| c != sep) || !(sep == group || sep == ' ' || sep == '\u{a0}') {
         return Err("its thousands separators are mixed or misplaced".into());
     }
-    let groups: Vec<&str> = int_part.split(sep).collect();
-    let first_ok = (1..=3).contains(&groups[0].len());
-    let rest = &groups[1..];
-    let western = rest.iter().all(|g| g.len() == 3);
-    let indian = groups[0].len() <= 2
-        && rest.last().is_some_and(|g| g.len() == 3)
-        && rest[..rest.len() - 1].iter().all(|g| g.len() == 2);
-    if !first_ok || !(western || indian) {
+    let mut groups = int_part.split(sep);
+    let first = groups.next().map_or(0, str::len);
+    let rest: Vec<usize> = groups.map(str::len).collect();
+    let western = rest.iter().all(|&g| g == 3);
+    let indian =
+        first <= 2 && rest.last() == Some(&3) && rest[..rest.len() - 1].iter().all(|&g| g == 2);
+    if !(1..=3).contains(&first) || !(western || indian) {
         return Err(format!(
             "the digit groups between '{sep}' are not thousands (1,234,567) or Indian lakhs (12,34,567)"
         ));
     }
-    Ok(groups.concat())
+    Ok(())
 }
 
 /// `value` in minor units (grosz, cents), exactly; `None` when it has more decimals than the

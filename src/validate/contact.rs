@@ -1,24 +1,51 @@
 //! Mobiles, e-mail addresses and UPI IDs.
 
+/// A 10-digit Indian mobile, as PayU wants it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mobile([u8; 10]);
+
+impl Mobile {
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("a Mobile holds ASCII digits only")
+    }
+}
+
 /// An Indian mobile as PayU wants it: 10 digits starting 6–9, after removing `+91`, `91`, a
 /// leading `0`, spaces and dashes.
-pub fn india_mobile(s: &str) -> Result<String, String> {
-    let mut digits: String = s
+pub fn india_mobile(s: &str) -> Result<Mobile, String> {
+    let bad = || {
+        Err("must be a 10-digit Indian mobile starting with 6, 7, 8 or 9 (a +91 or 0 prefix is fine)".to_owned())
+    };
+    // Up to 16 significant characters, on the stack: this runs for every row.
+    let mut buf = [0u8; 16];
+    let mut n = 0;
+    for c in s
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '\u{a0}'))
-        .collect();
-    if let Some(rest) = digits.strip_prefix("+91") {
-        digits = rest.to_owned();
-    } else if digits.len() == 12 && digits.starts_with("91") {
-        digits.drain(..2);
-    } else if digits.len() == 11 && digits.starts_with('0') {
-        digits.drain(..1);
+    {
+        if n == buf.len() || !(c.is_ascii_digit() || (c == '+' && n == 0)) {
+            return bad();
+        }
+        buf[n] = c as u8;
+        n += 1;
     }
-    let b = digits.as_bytes();
-    if b.len() == 10 && b.iter().all(u8::is_ascii_digit) && (b'6'..=b'9').contains(&b[0]) {
-        Ok(digits)
+    let mut digits = &buf[..n];
+    if let Some(rest) = digits.strip_prefix(b"+91") {
+        digits = rest;
+    } else if digits.len() == 12 && digits.starts_with(b"91") {
+        digits = &digits[2..];
+    } else if digits.len() == 11 && digits[0] == b'0' {
+        digits = &digits[1..];
+    }
+    if digits.len() == 10
+        && digits.iter().all(u8::is_ascii_digit)
+        && (b'6'..=b'9').contains(&digits[0])
+    {
+        let mut m = [0u8; 10];
+        m.copy_from_slice(digits);
+        Ok(Mobile(m))
     } else {
-        Err("must be a 10-digit Indian mobile starting with 6, 7, 8 or 9 (a +91 or 0 prefix is fine)".into())
+        bad()
     }
 }
 
@@ -88,10 +115,19 @@ mod tests {
 
     #[test]
     fn mobiles() {
-        assert_eq!(india_mobile("9876473627").unwrap(), "9876473627");
-        assert_eq!(india_mobile("+91 98764-73627").unwrap(), "9876473627");
-        assert_eq!(india_mobile("919876473627").unwrap(), "9876473627");
-        assert_eq!(india_mobile("09876473627").unwrap(), "9876473627");
+        for written in [
+            "9876473627",
+            "+91 98764-73627",
+            "919876473627",
+            "09876473627",
+        ] {
+            assert_eq!(
+                india_mobile(written).unwrap().as_str(),
+                "9876473627",
+                "{written}"
+            );
+        }
+        assert!(india_mobile("+9198764736271").is_err());
         assert!(india_mobile("5876473627").is_err());
         assert!(india_mobile("987647362").is_err());
         assert!(india_mobile("98764736x7").is_err());
@@ -125,7 +161,8 @@ mod tests {
         fn any_valid_mobile_survives_its_prefixes(first in 6u8..10, rest in "[0-9]{9}") {
             let m = format!("{first}{rest}");
             for written in [m.clone(), format!("+91{m}"), format!("91{m}"), format!("0{m}"), format!("+91 {}-{}", &m[..5], &m[5..])] {
-                prop_assert_eq!(india_mobile(&written).unwrap(), m.clone());
+                let got = india_mobile(&written).unwrap();
+                prop_assert_eq!(got.as_str(), m.as_str());
             }
         }
 

@@ -1,8 +1,10 @@
 //! IFSC codes: the pattern RBI publishes, and the bank and branch against a dated snapshot of
 //! the razorpay IFSC dataset (`data/ifsc/`, from the `ifsc` package on the npm registry).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 const IFSC_JSON: &str = include_str!("../../data/ifsc/IFSC.json");
 const BANK_NAMES_JSON: &str = include_str!("../../data/ifsc/banknames.json");
@@ -16,22 +18,20 @@ pub enum Ifsc {
     UnknownBank,
 }
 
-/// `^[A-Z]{4}0[A-Z0-9]{6}$`, on an upper-cased code.
+/// `^[A-Z]{4}0[A-Z0-9]{6}$`, after upper-casing (IFSCs are case-insensitive in practice).
 pub fn has_pattern(code: &str) -> bool {
     let b = code.as_bytes();
     b.len() == 11
-        && b[..4].iter().all(u8::is_ascii_uppercase)
+        && b[..4].iter().all(u8::is_ascii_alphabetic)
         && b[4] == b'0'
-        && b[5..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && b[5..].iter().all(u8::is_ascii_alphanumeric)
 }
 
 struct Directory {
-    /// Bank code (4 letters) → bank name.
-    banks: HashMap<String, String>,
+    /// Bank code (4 letters, packed by [`pack`]) → bank name.
+    banks: FxHashMap<u64, String>,
     /// Every IFSC in the snapshot, packed by [`pack`].
-    branches: HashSet<u64>,
+    branches: FxHashSet<u64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -48,8 +48,9 @@ fn directory() -> &'static Directory {
             serde_json::from_str(IFSC_JSON).expect("the vendored IFSC.json is valid JSON");
         let names: HashMap<String, String> = serde_json::from_str(BANK_NAMES_JSON)
             .expect("the vendored banknames.json is valid JSON");
-        let mut branches = HashSet::with_capacity(raw.values().map(Vec::len).sum());
-        let mut banks = HashMap::with_capacity(raw.len());
+        let mut branches = FxHashSet::default();
+        branches.reserve(raw.values().map(Vec::len).sum());
+        let mut banks = FxHashMap::default();
         for (bank, list) in raw {
             for branch in list {
                 let code = match branch {
@@ -61,19 +62,22 @@ fn directory() -> &'static Directory {
                 }
             }
             let name = names.get(&bank).cloned().unwrap_or_default();
-            banks.insert(bank, name);
+            if let Some(p) = pack(&bank, "") {
+                banks.insert(p, name);
+            }
         }
         Directory { banks, branches }
     })
 }
 
-/// Bank code and branch as one base-36 number (10 characters fit in 52 bits).
+/// Bank code and branch as one base-36 number (10 characters fit in 52 bits), whatever
+/// their case.
 fn pack(bank: &str, branch: &str) -> Option<u64> {
     let mut n = 0u64;
     for c in bank.bytes().chain(branch.bytes()) {
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'A'..=b'Z' => c - b'A' + 10,
+        let d = match c.to_ascii_uppercase() {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'A'..=b'Z' => c - b'A' + 10,
             _ => return None,
         };
         n = n * 36 + u64::from(d);
@@ -81,16 +85,18 @@ fn pack(bank: &str, branch: &str) -> Option<u64> {
     Some(n)
 }
 
-/// Looks up an upper-cased code that [`has_pattern`].
+/// Looks up a code that [`has_pattern`]. A known branch means a known bank, so the usual
+/// code costs one look-up.
 pub fn lookup(code: &str) -> Ifsc {
     let dir = directory();
-    let bank = &code[..4];
-    if !dir.banks.contains_key(bank) {
-        return Ifsc::UnknownBank;
+    let (bank, branch) = (&code[..4], &code[5..]);
+    if pack(bank, branch).is_some_and(|p| dir.branches.contains(&p)) {
+        return Ifsc::Known;
     }
-    match pack(bank, &code[5..]) {
-        Some(p) if dir.branches.contains(&p) => Ifsc::Known,
-        _ => Ifsc::UnknownBranch,
+    if pack(bank, "").is_some_and(|b| dir.banks.contains_key(&b)) {
+        Ifsc::UnknownBranch
+    } else {
+        Ifsc::UnknownBank
     }
 }
 
@@ -98,7 +104,7 @@ pub fn lookup(code: &str) -> Ifsc {
 pub fn bank_name(code: &str) -> Option<&'static str> {
     directory()
         .banks
-        .get(code.get(..4)?)
+        .get(&pack(code.get(..4)?, "")?)
         .map(String::as_str)
         .filter(|n| !n.is_empty())
 }
@@ -123,7 +129,8 @@ mod tests {
         assert!(has_pattern("IBKL0070T16"));
         assert!(!has_pattern("HDFC1001234"));
         assert!(!has_pattern("HDFC001234"));
-        assert!(!has_pattern("hdfc0001234"));
+        assert!(has_pattern("hdfc0001234"));
+        assert_eq!(lookup("hdfc0000001"), Ifsc::Known);
         assert!(!has_pattern("HDF00001234"));
     }
 
@@ -131,7 +138,7 @@ mod tests {
         #[test]
         fn pattern_accepts_exactly_the_regex(s in "[A-Z0-9]{0,12}") {
             let re = s.len() == 11
-                && s[..4].chars().all(|c| c.is_ascii_uppercase())
+                && s[..4].chars().all(|c| c.is_ascii_alphabetic())
                 && &s[4..5] == "0";
             prop_assert_eq!(has_pattern(&s), re);
         }

@@ -16,10 +16,10 @@ mod payout;
 mod smart_send;
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use rustc_hash::FxHashSet;
 
 use crate::Error;
 use crate::rows::{HeaderMap, Identifier, Kind};
@@ -114,51 +114,96 @@ pub struct Context {
 /// References used by more than one row of the file, with the rows that use them.
 #[derive(Debug, Default)]
 pub struct Duplicates {
-    rows: HashMap<u128, Vec<u64>>,
+    rows: HashMap<String, Vec<u64>>,
 }
 
-/// A 128-bit digest of a reference: the file's references are compared by digest so that a
-/// million-row file costs a few bytes per row, not a copy of every reference.
-fn digest(reference: &str) -> u128 {
-    let mut a = DefaultHasher::new();
-    let mut b = DefaultHasher::new();
-    0u8.hash(&mut a);
-    1u8.hash(&mut b);
-    reference.hash(&mut a);
-    reference.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+/// A 64-bit digest of a reference. Digests only pick out references that may repeat; every
+/// candidate is then compared by its text, so two references that happen to share a digest
+/// are never taken for one.
+fn digest(reference: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(reference.as_bytes())
+}
+
+fn reference_of<'r>(map: &HeaderMap, row: &'r RawRow) -> &'r str {
+    let col = map.column(map.kind.reference_field());
+    col.and_then(|c| row.get(c)).map_or("", |c| trim(c.text))
 }
 
 impl Duplicates {
-    /// Reads the reference of every row (a first pass over the file).
+    /// Reads the reference of every row and finds those that repeat (a second pass over the
+    /// file only when some digest repeats). Returns them and the number of rows.
     pub fn collect(sheet: &Sheet, map: &HeaderMap) -> Result<(Duplicates, u64), Error> {
-        let col = map.column(map.kind.reference_field());
-        let mut first: HashMap<u128, u64> = HashMap::new();
-        let mut rows: HashMap<u128, Vec<u64>> = HashMap::new();
+        let mut digests = Digests::default();
         let mut count = 0u64;
         sheet.scan(|row| {
             count += 1;
-            let Some(text) = col.and_then(|c| row.get(c)).map(|c| c.text.trim()) else {
-                return;
-            };
-            if text.is_empty() {
-                return;
-            }
-            let d = digest(text);
-            match first.get(&d) {
-                None => {
-                    first.insert(d, row.number);
-                }
-                Some(&f) => rows.entry(d).or_insert_with(|| vec![f]).push(row.number),
+            digests.add(map, row);
+        })?;
+        Ok((Duplicates::resolve(sheet, map, &digests.repeated())?, count))
+    }
+
+    /// The duplicates among rows whose reference digest is one of `suspects`: none without
+    /// reading the file when there are no suspects, else found by a scan that compares the
+    /// references' text.
+    pub fn resolve(
+        sheet: &Sheet,
+        map: &HeaderMap,
+        suspects: &FxHashSet<u64>,
+    ) -> Result<Duplicates, Error> {
+        let mut rows: HashMap<String, Vec<u64>> = HashMap::new();
+        if suspects.is_empty() {
+            return Ok(Duplicates { rows });
+        }
+        sheet.scan(|row| {
+            let reference = reference_of(map, row);
+            if !reference.is_empty() && suspects.contains(&digest(reference)) {
+                rows.entry(reference.to_owned())
+                    .or_default()
+                    .push(row.number);
             }
         })?;
-        Ok((Duplicates { rows }, count))
+        rows.retain(|_, r| r.len() > 1);
+        Ok(Duplicates { rows })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
     }
 
     /// The other rows that use `reference`, if any.
     pub fn others(&self, reference: &str, row: u64) -> Option<Vec<u64>> {
-        let rows = self.rows.get(&digest(reference))?;
+        if self.rows.is_empty() {
+            return None;
+        }
+        let rows = self.rows.get(reference)?;
         Some(rows.iter().copied().filter(|&r| r != row).collect())
+    }
+}
+
+/// The reference digest of every row seen: 8 bytes a row, all the memory a pass over a file
+/// keeps besides the chunks in flight.
+#[derive(Debug, Default)]
+pub struct Digests {
+    seen: Vec<u64>,
+}
+
+impl Digests {
+    pub fn add(&mut self, map: &HeaderMap, row: &RawRow) {
+        let reference = reference_of(map, row);
+        if !reference.is_empty() {
+            self.seen.push(digest(reference));
+        }
+    }
+
+    /// The digests seen more than once (sorting puts equal ones side by side: cheaper than a
+    /// hash map of a million entries).
+    pub fn repeated(mut self) -> FxHashSet<u64> {
+        self.seen.sort_unstable();
+        self.seen
+            .windows(2)
+            .filter(|pair| pair[0] == pair[1])
+            .map(|pair| pair[0])
+            .collect()
     }
 }
 
@@ -173,24 +218,26 @@ pub enum Val<'a> {
     Text(&'a str),
 }
 
+/// The most fields a kind has (global-payout has 26).
+const MAX_FIELDS: usize = 32;
+const _: () = assert!(
+    crate::rows::global_payout::CARD_EXPIRATION_YEAR < MAX_FIELDS,
+    "every field of every kind fits in a Check"
+);
+
 /// A row being checked: its cells through the header map, and what was found so far.
 pub struct Check<'a> {
     pub map: &'a HeaderMap,
     pub raw: &'a RawRow,
     pub ctx: &'a Context,
-    bad: u64,
+    /// Each field's value, trimmed once.
+    vals: [Val<'a>; MAX_FIELDS],
     pub verdict: Verdict,
 }
 
 impl<'a> Check<'a> {
     pub fn val(&self, field: usize) -> Val<'a> {
-        if self.bad & (1 << field) != 0 {
-            return Val::Bad;
-        }
-        match self.map.column(field).and_then(|c| self.raw.get(c)) {
-            Some(cell) if !cell.text.trim().is_empty() => Val::Text(cell.text.trim()),
-            _ => Val::Missing,
-        }
+        self.vals[field]
     }
 
     /// The trimmed text, when the field has a usable value.
@@ -229,7 +276,8 @@ impl<'a> Check<'a> {
 
     /// Fails `code` when the text is longer than `max` characters.
     pub fn max_len(&mut self, field: usize, max: usize, code: &'static str) {
-        if let Some(t) = self.text(field) {
+        // A text of at most `max` bytes has at most `max` characters: no need to count.
+        if let Some(t) = self.text(field).filter(|t| t.len() > max) {
             let n = t.chars().count();
             if n > max {
                 let name = self.name(field);
@@ -250,8 +298,14 @@ impl<'a> Check<'a> {
         currency: Currency,
     ) -> Option<Decimal> {
         let text = self.required(field, code, "write the amount to pay, e.g. 1500.00")?;
+        let parsed = amount::parse_amount(text, self.ctx.rules.decimal_comma, currency.decimals());
+        if let Ok(a) = &parsed {
+            if a.marked.is_none_or(|m| m == currency) {
+                return Some(a.value);
+            }
+        }
         let name = self.name(field);
-        match amount::parse_amount(text, self.ctx.rules.decimal_comma, currency.decimals()) {
+        match parsed {
             Ok(a) if a.marked.is_some_and(|m| m != currency) => {
                 let m = a.marked.map(Currency::code).unwrap_or_default();
                 self.fail(
@@ -300,18 +354,19 @@ impl<'a> Check<'a> {
         ) else {
             return;
         };
-        let name = self.name(field);
         if !t
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         {
+            let name = self.name(field);
             self.fail(
                 missing_or_chars,
                 format!("{name} '{t}' may hold only letters, digits, '-' and '_'"),
             );
         }
-        let n = t.chars().count();
-        if n > max {
+        if t.len() > max {
+            let name = self.name(field);
+            let n = t.chars().count();
             self.fail(
                 length,
                 format!("{name} '{t}' is {n} characters long; at most {max} are allowed"),
@@ -349,10 +404,10 @@ pub fn validate_row(ctx: &Context, map: &HeaderMap, raw: &RawRow) -> Verdict {
         map,
         raw,
         ctx,
-        bad: 0,
+        vals: [Val::Missing; MAX_FIELDS],
         verdict: Verdict::default(),
     };
-    cell_damage(&mut check);
+    read_cells(&mut check);
     match map.kind {
         Kind::Payout => payout::check(&mut check),
         Kind::SmartSend => smart_send::check(&mut check),
@@ -362,30 +417,30 @@ pub fn validate_row(ctx: &Context, map: &HeaderMap, raw: &RawRow) -> Verdict {
     check.verdict
 }
 
-/// Error cells, and identifiers that Excel turned into numbers or dates.
-fn cell_damage(c: &mut Check) {
+/// Reads each field's cell once: its trimmed text, or `Bad` for error cells and identifiers
+/// that Excel turned into numbers or dates (each reported here).
+fn read_cells(c: &mut Check) {
     for (field, spec) in c.map.kind.fields().iter().enumerate() {
         let Some(cell) = c.map.column(field).and_then(|col| c.raw.get(col)) else {
             continue;
         };
-        let name = c.map.name(field);
-        let text = cell.text.trim();
-        let shown = if spec.masked {
-            card::mask(text)
-        } else {
-            text.to_owned()
-        };
+        let text = trim(cell.text);
         if cell.kind == CellKind::Error {
+            let name = c.map.name(field);
             c.fail(
                 "CELL_ERROR",
                 format!(
                     "{name} holds the spreadsheet error {text}: fix the formula or type the value"
                 ),
             );
-            c.bad |= 1 << field;
+            c.vals[field] = Val::Bad;
             continue;
         }
-        if spec.identifier == Identifier::No || text.is_empty() {
+        if text.is_empty() {
+            continue;
+        }
+        c.vals[field] = Val::Text(text);
+        if spec.identifier == Identifier::No {
             continue;
         }
         let scientific = cell.kind == CellKind::Text && is_scientific(text);
@@ -394,6 +449,12 @@ fn cell_damage(c: &mut Check) {
         if !(scientific || number || date) {
             continue;
         }
+        let name = c.map.name(field);
+        let shown = if spec.masked {
+            card::mask(text)
+        } else {
+            text.to_owned()
+        };
         let digits_ok = text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit());
         if number && digits_ok && spec.identifier == Identifier::Lenient {
             c.warn(format!(
@@ -410,7 +471,16 @@ fn cell_damage(c: &mut Check) {
                  and export again"
             ),
         );
-        c.bad |= 1 << field;
+        c.vals[field] = Val::Bad;
+    }
+}
+
+/// `str::trim`, with a fast way out for the usual cell that starts and ends with a visible
+/// ASCII character: this runs for every cell of every row.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 

@@ -69,7 +69,7 @@ fn bank(c: &mut Check, mode: Mode) {
     if let Some(t) = c.required(
         BENEFICIARY_ACCOUNT_NUMBER,
         "1004",
-        &format!("{m} transfers need the beneficiary's account number"),
+        "IMPS, NEFT and RTGS transfers need the beneficiary's account number",
     ) {
         if let Err(why) = super::account::india_account(t) {
             let n = c.name(BENEFICIARY_ACCOUNT_NUMBER);
@@ -79,27 +79,27 @@ fn bank(c: &mut Check, mode: Mode) {
     if let Some(t) = c.required(
         BENEFICIARY_IFSC_CODE,
         "1022",
-        &format!("{m} transfers need the branch's IFSC, e.g. HDFC0001234"),
+        "IMPS, NEFT and RTGS transfers need the branch's IFSC, e.g. HDFC0001234",
     ) {
         let n = c.name(BENEFICIARY_IFSC_CODE);
-        let code = t.to_ascii_uppercase();
-        if !ifsc::has_pattern(&code) {
+        let code = t;
+        if !ifsc::has_pattern(code) {
             c.fail(
                 "1022",
                 format!("{n} '{t}' must be 11 characters: 4 letters, 0, then 6 letters or digits"),
             );
         } else {
-            match ifsc::lookup(&code) {
+            match ifsc::lookup(code) {
                 ifsc::Ifsc::Known => {}
                 ifsc::Ifsc::UnknownBank => c.fail(
                     "1005",
                     format!(
                         "{n} '{t}': no bank has the code {} (checked against the RBI list the tool ships)",
-                        &code[..4]
+                        code[..4].to_ascii_uppercase()
                     ),
                 ),
                 ifsc::Ifsc::UnknownBranch => {
-                    let bank = ifsc::bank_name(&code).unwrap_or(&code[..4]);
+                    let bank = ifsc::bank_name(code).unwrap_or(&code[..4]);
                     c.warn(format!(
                         "{n} '{t}' is a {bank} code but not a branch in the tool's IFSC list; check it if the branch is not new"
                     ));
@@ -160,7 +160,6 @@ fn amount(c: &mut Check, mode: Option<Mode>) {
         return;
     };
     c.verdict.amount = Some((v, Currency::Inr));
-    let n = c.name(AMOUNT);
     let rules = &c.ctx.rules;
     let limit = match mode {
         Some(Mode::Imps) if v > rules.imps_max => Some(format!(
@@ -178,6 +177,7 @@ fn amount(c: &mut Check, mode: Option<Mode>) {
         _ => None,
     };
     if let Some(why) = limit {
+        let n = c.name(AMOUNT);
         let text = c.text(AMOUNT).unwrap_or_default();
         c.fail("1006", format!("{n} '{text}': {why}"));
     }
