@@ -23,7 +23,7 @@ pub struct XlsxSheet {
     header_number: u64,
     /// The workbook as opened for the header, kept for the first read of the rows: opening
     /// parses the shared strings, which is worth doing once.
-    opened: std::sync::Mutex<Option<Workbook>>,
+    opened: std::sync::Mutex<Option<Box<Workbook>>>,
 }
 
 type Workbook = Xlsx<BufReader<File>>;
@@ -102,7 +102,7 @@ impl XlsxSheet {
             sheet_name: name,
             headers,
             header_number,
-            opened: std::sync::Mutex::new(Some(workbook)),
+            opened: std::sync::Mutex::new(Some(Box::new(workbook))),
         })
     }
 
@@ -111,7 +111,7 @@ impl XlsxSheet {
         let kept = self.opened.lock().map(|mut w| w.take()).unwrap_or(None);
         let mut workbook = match kept {
             Some(w) => w,
-            None => open_workbook_at(&self.path)?,
+            None => Box::new(open_workbook_at(&self.path)?),
         };
         let width = self.headers.len();
         stream_rows(
