@@ -53,11 +53,15 @@ fn directory() -> &'static Directory {
         let mut banks = FxHashMap::default();
         for (bank, list) in raw {
             for branch in list {
-                let code = match branch {
-                    Branch::Number(n) => format!("{n:06}"),
-                    Branch::Code(s) => s,
+                let packed = match branch {
+                    // A number stands for six digits with leading zeros: in base 36 that is
+                    // the bank code shifted by six places plus the digits' value.
+                    Branch::Number(n) => {
+                        pack(&bank, "").map(|b| b * 36u64.pow(6) + digits_base36(n))
+                    }
+                    Branch::Code(s) => pack(&bank, &s),
                 };
-                if let Some(p) = pack(&bank, &code) {
+                if let Some(p) = packed {
                     branches.insert(p);
                 }
             }
@@ -83,6 +87,19 @@ fn pack(bank: &str, branch: &str) -> Option<u64> {
         n = n * 36 + u64::from(d);
     }
     Some(n)
+}
+
+/// The six decimal digits of `n` (with leading zeros) read as base-36 digits, as [`pack`]
+/// reads them.
+fn digits_base36(mut n: u32) -> u64 {
+    let mut value = 0u64;
+    let mut place = 1u64;
+    for _ in 0..6 {
+        value += u64::from(n % 10) * place;
+        n /= 10;
+        place *= 36;
+    }
+    value
 }
 
 /// Looks up a code that [`has_pattern`]. A known branch means a known bank, so the usual
@@ -122,6 +139,16 @@ mod tests {
         assert_eq!(lookup("HDFC0ZZZZZZ"), Ifsc::UnknownBranch);
         assert_eq!(lookup("QQQQ0000001"), Ifsc::UnknownBank);
         assert_eq!(bank_name("HDFC0000001"), Some("HDFC Bank"));
+    }
+
+    #[test]
+    fn numeric_branches_pack_like_their_text() {
+        for n in [0, 1, 1234, 999_999] {
+            assert_eq!(
+                pack("HDFC", "").unwrap() * 36u64.pow(6) + digits_base36(n),
+                pack("HDFC", &format!("{n:06}")).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -486,7 +486,7 @@ fn trim(s: &str) -> &str {
 
 /// `5.12346E+10`, `1E5`, `4.6554131077136E+15`: Excel's way of writing a long number.
 fn is_scientific(s: &str) -> bool {
-    let Some(e) = s.find(['e', 'E']) else {
+    let Some(e) = s.bytes().position(|b| b | 0x20 == b'e') else {
         return false;
     };
     let (mantissa, exp) = (&s[..e], &s[e + 1..]);
