@@ -35,13 +35,6 @@ pub enum CellKind {
     Error,
 }
 
-/// A cell read from an XLSX file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cell {
-    pub text: String,
-    pub kind: CellKind,
-}
-
 /// A borrowed view of one cell, whatever the file format.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CellRef<'a> {
@@ -49,11 +42,67 @@ pub struct CellRef<'a> {
     pub kind: CellKind,
 }
 
-/// The cells of one row. CSV rows keep the reader's record (one buffer for all cells).
+/// The cells of one row, each format in one buffer for all its cells.
 #[derive(Debug, Clone)]
 pub enum Cells {
     Csv(::csv::StringRecord),
-    Xlsx(Vec<Cell>),
+    Xlsx(XlsxCells),
+}
+
+/// The cells of an XLSX row: their texts one after another, and each cell's end and kind.
+#[derive(Debug, Clone, Default)]
+pub struct XlsxCells {
+    text: String,
+    ends: Vec<(usize, CellKind)>,
+}
+
+impl XlsxCells {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<CellRef<'_>> {
+        let &(end, kind) = self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1].0 };
+        Some(CellRef {
+            text: &self.text[start..end],
+            kind,
+        })
+    }
+
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// Appends a cell whose text `write` puts at the end of the buffer.
+    pub fn push_with(&mut self, kind: CellKind, write: impl FnOnce(&mut String)) {
+        write(&mut self.text);
+        self.ends.push((self.text.len(), kind));
+    }
+
+    /// Drops cells past `n`, or adds empty ones up to it.
+    pub fn set_len(&mut self, n: usize) {
+        if n < self.ends.len() {
+            self.ends.truncate(n);
+            self.text.truncate(self.ends.last().map_or(0, |e| e.0));
+        } else {
+            let end = self.text.len();
+            self.ends.resize(n, (end, CellKind::Text));
+        }
+    }
+
+    /// How many cells there are up to the last one that holds something.
+    pub fn filled_len(&self) -> usize {
+        (0..self.len())
+            .rev()
+            .find(|&i| self.get(i).is_some_and(|c| !c.text.trim().is_empty()))
+            .map_or(0, |i| i + 1)
+    }
 }
 
 /// One data row of the sheet.
@@ -83,10 +132,7 @@ impl RawRow {
                 text,
                 kind: CellKind::Text,
             }),
-            Cells::Xlsx(c) => c.get(i).map(|c| CellRef {
-                text: &c.text,
-                kind: c.kind,
-            }),
+            Cells::Xlsx(c) => c.get(i),
         }
     }
 

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, open_workbook};
 use rust_decimal::Decimal;
 
-use super::{Cell, CellKind, Cells, Chunk, RawRow, ReadOptions};
+use super::{CellKind, Cells, Chunk, RawRow, ReadOptions, XlsxCells};
 use crate::Error;
 
 /// An XLSX worksheet whose header has been read. Its rows are streamed from the workbook on
@@ -68,14 +68,14 @@ impl XlsxSheet {
         // The header is the first row with something in it.
         let mut header: Option<(u64, Vec<String>)> = None;
         stream_rows(&mut workbook, &name, path, |number, cells| {
-            if cells.iter().all(is_blank) {
+            let width = cells.filled_len();
+            if width == 0 {
                 return true;
             }
-            let width = last_filled(&cells);
-            header = Some((
-                number,
-                cells.into_iter().take(width).map(|c| c.text).collect(),
-            ));
+            let texts = (0..width)
+                .filter_map(|i| cells.get(i))
+                .map(|c| c.text.to_owned());
+            header = Some((number, texts.collect()));
             false
         })?;
         let Some((header_number, headers)) = header else {
@@ -106,8 +106,9 @@ impl XlsxSheet {
         })
     }
 
-    /// Streams the data rows after the header, skipping blank ones; `f` returns false to stop.
-    fn each_row(&self, mut f: impl FnMut(RawRow) -> bool) -> Result<(), Error> {
+    /// Streams the data rows after the header, skipping blank ones, as row number and cells
+    /// (which `f` may swap for another buffer); `f` returns false to stop.
+    fn each_row(&self, mut f: impl FnMut(u64, &mut XlsxCells) -> bool) -> Result<(), Error> {
         let kept = self.opened.lock().map(|mut w| w.take()).unwrap_or(None);
         let mut workbook = match kept {
             Some(w) => w,
@@ -118,52 +119,86 @@ impl XlsxSheet {
             &mut workbook,
             &self.sheet_name,
             &self.path,
-            |number, mut cells| {
-                if number <= self.header_number || cells.iter().all(is_blank) {
+            |number, cells| {
+                if number <= self.header_number {
+                    return true;
+                }
+                let filled = cells.filled_len();
+                if filled == 0 {
                     return true;
                 }
                 // Cells past the header's last column are kept only when they hold something.
-                let keep = width.max(last_filled(&cells));
-                cells.truncate(keep);
-                cells.resize(keep, empty());
-                f(RawRow {
-                    number,
-                    cells: Cells::Xlsx(cells),
-                })
+                cells.set_len(width.max(filled));
+                f(number, cells)
             },
         )
     }
 
     pub fn scan(&self, mut f: impl FnMut(&RawRow)) -> Result<(), Error> {
-        self.each_row(|row| {
+        let mut row = RawRow {
+            number: 0,
+            cells: Cells::Xlsx(XlsxCells::default()),
+        };
+        self.each_row(|number, cells| {
+            let Cells::Xlsx(mine) = &mut row.cells else {
+                unreachable!("an XLSX row holds XLSX cells")
+            };
+            std::mem::swap(mine, cells);
+            row.number = number;
             f(&row);
+            let Cells::Xlsx(mine) = &mut row.cells else {
+                unreachable!("an XLSX row holds XLSX cells")
+            };
+            std::mem::swap(mine, cells);
             true
         })
     }
 
-    /// Hands the rows to `f` in chunks, read on a second thread while `f` works.
+    /// Hands the rows to `f` in chunks, read on a second thread while `f` works. As for CSV,
+    /// a chunk's rows come back to the reader when it is dropped, and their buffers are
+    /// reused.
     pub fn into_chunks(
         self,
         chunk: usize,
         mut f: impl FnMut(Chunk) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let (tx, rx) = mpsc::sync_channel::<Result<Chunk, Error>>(2);
+        let (pool_tx, pool_rx) = mpsc::channel::<Vec<RawRow>>();
         std::thread::scope(|scope| {
             let sheet = &self;
             scope.spawn(move || {
-                let mut rows = Vec::with_capacity(chunk);
+                let fresh = |pool: &mpsc::Receiver<Vec<RawRow>>| {
+                    pool.try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(chunk))
+                };
+                let mut rows = fresh(&pool_rx);
+                let mut filled = 0;
                 let mut receiver_gone = false;
-                let result = sheet.each_row(|row| {
-                    rows.push(row);
-                    if rows.len() == chunk {
-                        let full = std::mem::replace(&mut rows, Vec::with_capacity(chunk));
-                        receiver_gone = tx.send(Ok(Chunk::new(full))).is_err();
+                let result = sheet.each_row(|number, cells| {
+                    if filled == rows.len() {
+                        rows.push(RawRow {
+                            number: 0,
+                            cells: Cells::Xlsx(XlsxCells::default()),
+                        });
+                    }
+                    let row = &mut rows[filled];
+                    let Cells::Xlsx(slot) = &mut row.cells else {
+                        unreachable!("the pool holds XLSX rows only")
+                    };
+                    std::mem::swap(slot, cells);
+                    row.number = number;
+                    filled += 1;
+                    if filled == chunk {
+                        let full = std::mem::replace(&mut rows, fresh(&pool_rx));
+                        filled = 0;
+                        receiver_gone = tx.send(Ok(Chunk::pooled(full, pool_tx.clone()))).is_err();
                     }
                     !receiver_gone
                 });
+                rows.truncate(filled);
                 let last = match result {
                     Ok(()) if rows.is_empty() || receiver_gone => return,
-                    Ok(()) => Ok(Chunk::new(rows)),
+                    Ok(()) => Ok(Chunk::pooled(rows, pool_tx.clone())),
                     Err(e) => Err(e),
                 };
                 // The receiver may have stopped on an error of its own; then nobody needs this.
@@ -178,85 +213,75 @@ impl XlsxSheet {
 }
 
 /// Calls `f` with each row's Excel row number and its cells from column A, in order, as
-/// calamine streams them; `f` returns false to stop.
+/// calamine streams them; `f` returns false to stop. Within a row a worksheet lists each
+/// cell once, left to right; a cell listed again for a column already passed is ignored.
 fn stream_rows(
     workbook: &mut Workbook,
     name: &str,
     path: &Path,
-    mut f: impl FnMut(u64, Vec<Cell>) -> bool,
+    mut f: impl FnMut(u64, &mut XlsxCells) -> bool,
 ) -> Result<(), Error> {
     let unreadable =
         |e: calamine::XlsxError| Error::format(path, format!("cannot read sheet '{name}': {e}"));
     let mut reader = workbook.worksheet_cells_reader(name).map_err(unreadable)?;
     let mut current: Option<u32> = None;
-    let mut cells: Vec<Cell> = Vec::new();
+    let mut cells = XlsxCells::default();
     while let Some(c) = reader.next_cell().map_err(unreadable)? {
         let (row, col) = c.get_position();
         if current != Some(row) {
             if let Some(done) = current {
-                if !f(u64::from(done) + 1, std::mem::take(&mut cells)) {
+                if !f(u64::from(done) + 1, &mut cells) {
                     return Ok(());
                 }
             }
+            cells.clear();
             current = Some(row);
         }
         let col = col as usize;
         if col >= cells.len() {
-            cells.resize(col, empty());
-            cells.push(cell(c.get_value()));
-        } else {
-            cells[col] = cell(c.get_value());
+            cells.set_len(col);
+            push_cell(&mut cells, c.get_value());
         }
     }
     if let Some(done) = current {
-        f(u64::from(done) + 1, cells);
+        f(u64::from(done) + 1, &mut cells);
     }
     Ok(())
 }
 
-fn empty() -> Cell {
-    Cell {
-        text: String::new(),
-        kind: CellKind::Text,
-    }
-}
-
-fn is_blank(c: &Cell) -> bool {
-    c.text.trim().is_empty()
-}
-
-fn last_filled(cells: &[Cell]) -> usize {
-    cells
-        .iter()
-        .rposition(|c| !is_blank(c))
-        .map_or(0, |i| i + 1)
-}
-
-/// A cell as text, the way Excel shows it.
-fn cell(c: &DataRef) -> Cell {
-    let (text, kind) = match c {
-        DataRef::Empty => (String::new(), CellKind::Text),
-        DataRef::String(s) => (s.clone(), CellKind::Text),
-        DataRef::SharedString(s) => ((*s).to_owned(), CellKind::Text),
-        DataRef::Int(i) => (i.to_string(), CellKind::Number),
-        DataRef::Float(f) => (number_text(*f), CellKind::Number),
-        DataRef::Bool(b) => (
-            (if *b { "TRUE" } else { "FALSE" }).to_owned(),
-            CellKind::Bool,
-        ),
-        DataRef::DateTime(dt) if dt.is_datetime() => match dt.as_datetime() {
-            Some(t) if t.time() == chrono::NaiveTime::MIN => {
-                (t.format("%Y-%m-%d").to_string(), CellKind::Date)
-            }
-            Some(t) => (t.format("%Y-%m-%d %H:%M:%S").to_string(), CellKind::Date),
-            None => (number_text(dt.as_f64()), CellKind::Number),
+/// Appends a cell as text, the way Excel shows it.
+fn push_cell(cells: &mut XlsxCells, c: &DataRef) {
+    use std::fmt::Write as _;
+    match c {
+        DataRef::Empty => cells.push_with(CellKind::Text, |_| {}),
+        DataRef::String(s) => cells.push_with(CellKind::Text, |t| t.push_str(s)),
+        DataRef::SharedString(s) => cells.push_with(CellKind::Text, |t| t.push_str(s)),
+        DataRef::Int(i) => cells.push_with(CellKind::Number, |t| {
+            let _ = write!(t, "{i}");
+        }),
+        DataRef::Float(f) => cells.push_with(CellKind::Number, |t| t.push_str(&number_text(*f))),
+        DataRef::Bool(b) => cells.push_with(CellKind::Bool, |t| {
+            t.push_str(if *b { "TRUE" } else { "FALSE" })
+        }),
+        DataRef::DateTime(dt) => match dt.as_datetime().filter(|_| dt.is_datetime()) {
+            Some(at) => cells.push_with(CellKind::Date, |t| {
+                let shape = if at.time() == chrono::NaiveTime::MIN {
+                    "%Y-%m-%d"
+                } else {
+                    "%Y-%m-%d %H:%M:%S"
+                };
+                let _ = write!(t, "{}", at.format(shape));
+            }),
+            None => cells.push_with(CellKind::Number, |t| t.push_str(&number_text(dt.as_f64()))),
         },
-        DataRef::DateTime(dt) => (number_text(dt.as_f64()), CellKind::Number),
-        DataRef::DateTimeIso(s) => (s.replacen('T', " ", 1), CellKind::Date),
-        DataRef::DurationIso(s) => (s.clone(), CellKind::Text),
-        DataRef::Error(e) => (e.to_string(), CellKind::Error),
-    };
-    Cell { text, kind }
+        DataRef::DateTimeIso(s) => {
+            cells.push_with(CellKind::Date, |t| t.push_str(&s.replacen('T', " ", 1)))
+        }
+        DataRef::DurationIso(s) => cells.push_with(CellKind::Text, |t| t.push_str(s)),
+        DataRef::Error(e) => cells.push_with(CellKind::Error, |t| {
+            let _ = write!(t, "{e}");
+        }),
+    }
 }
 
 /// The decimal text of an XLSX number as Excel shows it: Excel keeps 15 significant digits,
