@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use payu_bulk::cmd::validate::{Args, run};
+use payu_bulk::cmd::validate::{Args, check};
 
 #[path = "support/generate.rs"]
 mod generate;
@@ -37,12 +37,12 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(csv_rows));
     let a = args(csv.clone(), dir.path().join("payout.results.csv"));
     group.bench_function("csv_1m_rows", |b| {
-        b.iter(|| run(&a).expect("validate runs"))
+        b.iter(|| check(&a).expect("validate runs"))
     });
     group.throughput(Throughput::Elements(xlsx_rows));
     let a = args(xlsx.clone(), dir.path().join("payout.results.xlsx"));
     group.bench_function("xlsx_100k_rows", |b| {
-        b.iter(|| run(&a).expect("validate runs"))
+        b.iter(|| check(&a).expect("validate runs"))
     });
     group.finish();
 }

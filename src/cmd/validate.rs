@@ -144,6 +144,18 @@ enum Attempt {
 }
 
 pub fn run(args: &Args) -> Result<Outcome, Error> {
+    let summary = check(args)?;
+    eprint!("{}", summary.render());
+    Ok(if summary.count(Status::Invalid) > 0 {
+        Outcome::SomeRowsBad
+    } else {
+        Outcome::AllGood
+    })
+}
+
+/// Everything `validate` does but print: checks the sheet, writes the results file (and the
+/// summary JSON when asked) and returns the summary.
+pub fn check(args: &Args) -> Result<Summary, Error> {
     let started = Utc::now();
     let opts = ReadOptions {
         sheet: args.sheet_name.clone(),
@@ -181,12 +193,16 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
     if let Some(p) = &args.summary_json {
         summary.write_json(p)?;
     }
-    eprint!("{}", summary.render());
-    Ok(if summary.count(Status::Invalid) > 0 {
-        Outcome::SomeRowsBad
+    Ok(summary)
+}
+
+/// What `validate` makes of a verdict.
+fn status_of(verdict: &Verdict) -> Status {
+    if verdict.is_valid() {
+        Status::Valid
     } else {
-        Outcome::AllGood
-    })
+        Status::Invalid
+    }
 }
 
 /// Where an attempt writes its results.
@@ -197,9 +213,10 @@ struct Target<'a> {
     started: chrono::DateTime<Utc>,
 }
 
-/// Checks every row and writes the results file, on two threads: this one checks, a second
-/// writes while the next chunk is checked. Unless `resolved` (the repeated references are
-/// already known), it stops at the end without keeping the file if some references repeat.
+/// Checks every row and writes the results file, on two threads: this one checks the rows
+/// (and tallies them), a second writes them while the next chunk is checked. Unless
+/// `resolved` (the repeated references are already known), it stops at the end without
+/// keeping the file if some references repeat.
 fn attempt(
     sheet: Sheet,
     map: &HeaderMap,
@@ -211,30 +228,20 @@ fn attempt(
     let mut summary = Summary::new(map.kind, target.input, out, target.started);
     summary.unknown_columns = map.unknown.clone();
     let mut writer = ResultsWriter::create(out, target.format, map, csv_style(&sheet))?;
+    let mut digests = Digests::default();
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::sync_channel::<ToWriter>(2);
-        let writing = scope.spawn(move || -> Result<Option<Attempt>, Error> {
-            let mut digests = Digests::default();
+        let writing = scope.spawn(move || -> Result<bool, Error> {
             for message in rx {
                 let (chunk, verdicts) = match message {
                     ToWriter::Rows(chunk, verdicts) => (chunk, verdicts),
                     ToWriter::Done => {
-                        let repeated = digests.repeated();
-                        if !resolved && !repeated.is_empty() {
-                            return Ok(Some(Attempt::Repeats(repeated)));
-                        }
                         writer.finish()?;
-                        return Ok(Some(Attempt::Written(summary)));
+                        return Ok(true);
                     }
                 };
                 for (row, verdict) in chunk.iter().zip(verdicts) {
-                    digests.add(map, row);
-                    let status = if verdict.is_valid() {
-                        Status::Valid
-                    } else {
-                        Status::Invalid
-                    };
-                    summary.add(status, verdict.amount);
+                    let status = status_of(&verdict);
                     writer.write_row(
                         row,
                         &RowResult {
@@ -247,19 +254,38 @@ fn attempt(
                     )?;
                 }
             }
-            Ok(None)
+            Ok(false)
         });
         let checked = check_chunks(sheet, map, ctx, |chunk, verdicts| {
+            for (row, verdict) in chunk.iter().zip(&verdicts) {
+                digests.add(map, row);
+                let status = status_of(verdict);
+                summary.add(status, verdict.amount);
+            }
             // A closed channel means the writer stopped on an error, which `join` reports.
             let _ = tx.send(ToWriter::Rows(chunk, verdicts));
             Ok(())
         });
-        if checked.is_ok() {
+        let repeated = if resolved {
+            Default::default()
+        } else {
+            std::mem::take(&mut digests).repeated()
+        };
+        if checked.is_ok() && repeated.is_empty() {
             let _ = tx.send(ToWriter::Done);
         }
         drop(tx);
-        let written = writing.join().expect("the results writer does not panic");
+        let finished = writing.join().expect("the results writer does not panic");
         checked?;
-        written?.ok_or_else(|| Error::write(out, "the results writer stopped before the last row"))
+        if !repeated.is_empty() {
+            return Ok(Attempt::Repeats(repeated));
+        }
+        match finished? {
+            true => Ok(Attempt::Written(summary)),
+            false => Err(Error::write(
+                out,
+                "the results writer stopped before the last row",
+            )),
+        }
     })
 }

@@ -224,7 +224,10 @@ impl CsvSheet {
                             if filled == rows.len() {
                                 rows.push(RawRow {
                                     number: 0,
-                                    cells: Cells::Csv(StringRecord::new()),
+                                    cells: Cells::Csv(StringRecord::with_capacity(
+                                        256,
+                                        sheet.headers.len(),
+                                    )),
                                 });
                             }
                             let row = &mut rows[filled];

@@ -34,17 +34,12 @@ struct Directory {
     branches: FxHashSet<u64>,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum Branch {
-    Number(u32),
-    Code(String),
-}
-
 fn directory() -> &'static Directory {
     static DIR: OnceLock<Directory> = OnceLock::new();
     DIR.get_or_init(|| {
-        let raw: HashMap<String, Vec<Branch>> =
+        // Branches are numbers or strings. Read as JSON values: an untagged enum would build
+        // and drop an error for every number it first tries as the other variant.
+        let raw: HashMap<String, Vec<serde_json::Value>> =
             serde_json::from_str(IFSC_JSON).expect("the vendored IFSC.json is valid JSON");
         let names: HashMap<String, String> = serde_json::from_str(BANK_NAMES_JSON)
             .expect("the vendored banknames.json is valid JSON");
@@ -56,10 +51,12 @@ fn directory() -> &'static Directory {
                 let packed = match branch {
                     // A number stands for six digits with leading zeros: in base 36 that is
                     // the bank code shifted by six places plus the digits' value.
-                    Branch::Number(n) => {
-                        pack(&bank, "").map(|b| b * 36u64.pow(6) + digits_base36(n))
-                    }
-                    Branch::Code(s) => pack(&bank, &s),
+                    serde_json::Value::Number(n) => n
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .and_then(|n| Some(pack(&bank, "")? * 36u64.pow(6) + digits_base36(n))),
+                    serde_json::Value::String(code) => pack(&bank, &code),
+                    _ => None,
                 };
                 if let Some(p) = packed {
                     branches.insert(p);
