@@ -331,3 +331,68 @@ fn template_writes_headers_every_command_recognises() {
     let out = wd.run(&["template", "payout", "-o", "payout.txt.gz"]);
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn a_bad_byte_deep_in_the_file_leaves_no_results_behind() {
+    // Far enough in that rows have been checked and written before the reader meets it.
+    let wd = Workdir::new();
+    let mut text = format!("{PAYOUT_HEADER}\n");
+    for i in 0..50_000 {
+        text.push_str(&format!(
+            "R-{i},IMPS,Asha Verma,50100234567891,HDFC0000001,1500.00,Salary\n"
+        ));
+    }
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(b"R-x,IMPS,Zo\xEB,50100234567891,HDFC0000001,10,Salary\n");
+    wd.write("big.csv", &bytes);
+    let err = refused(
+        &wd,
+        &["validate", "big.csv", "--summary-json", "s.json"],
+        "big.csv: line 50002",
+    );
+    assert!(err.contains("--encoding"), "{err}");
+}
+
+#[test]
+fn repeated_references_are_found_across_the_whole_file() {
+    // The first row learns it is a duplicate only from the last one.
+    let wd = Workdir::new();
+    let mut text = format!("{PAYOUT_HEADER}\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "R-{i},IMPS,Asha Verma,50100234567891,HDFC0000001,1500.00,Salary\n"
+        ));
+    }
+    text.push_str("R-0,IMPS,Asha Verma,50100234567891,HDFC0000001,1500.00,Salary\n");
+    wd.write("dup.csv", text);
+    let out = wd.run(&["validate", "dup.csv"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let results = read_csv(&wd.path("dup.results.csv"), b',');
+    let (s, c) = (
+        col(&results[0], "result_status"),
+        col(&results[0], "result_error_code"),
+    );
+    assert_eq!(
+        (results[1][s].as_str(), results[1][c].as_str()),
+        ("INVALID", "1002")
+    );
+    assert_eq!(
+        (results[20_001][s].as_str(), results[20_001][c].as_str()),
+        ("INVALID", "1002")
+    );
+    assert!(
+        results[1][col(&results[0], "result_error_message")].contains("also used on row 20002")
+    );
+    assert_eq!(
+        results[2..20_001]
+            .iter()
+            .filter(|r| r[s] == "VALID")
+            .count(),
+        19_999
+    );
+    assert_eq!(
+        wd.files(),
+        ["dup.csv", "dup.results.csv"],
+        "the first attempt's file is gone"
+    );
+}
