@@ -32,10 +32,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
             path.display()
         ))
     })?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = crate::sheet::folder_of(path);
     let temp = tempfile::Builder::new()
         .suffix(".tmp")
         .tempfile_in(&dir)

@@ -108,10 +108,7 @@ impl ResultsWriter {
             .map(String::as_str)
             .chain(RESULT_COLUMNS)
             .collect();
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = crate::sheet::folder_of(path);
         let inner = match format {
             Format::Csv => {
                 let temp = NamedTempFile::new_in(&dir).map_err(|e| {
@@ -304,10 +301,7 @@ impl ResultsWriter {
                     .map_err(|e| Error::write(&path, e.error))?;
             }
             Inner::Xlsx { mut workbook, .. } => {
-                let dir = match path.parent() {
-                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-                    _ => PathBuf::from("."),
-                };
+                let dir = crate::sheet::folder_of(&path);
                 let temp = tempfile::Builder::new()
                     .suffix(".xlsx")
                     .tempfile_in(&dir)

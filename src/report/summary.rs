@@ -102,10 +102,7 @@ impl Summary {
 
     /// Writes the JSON atomically (temporary file, then rename).
     pub fn write_json(&self, path: &Path) -> Result<(), Error> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = crate::sheet::folder_of(path);
         let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::write(path, e))?;
         serde_json::to_writer_pretty(&mut temp, &self.to_json())
             .map_err(|e| Error::write(path, e))?;

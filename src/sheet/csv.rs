@@ -3,13 +3,12 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 use csv::{ReaderBuilder, StringRecord};
 use encoding_rs::Encoding;
 
 use super::decode::{DecodeFailure, DecodingReader, Detected, encoding_for_label};
-use super::{Cells, Chunk, RawRow, ReadOptions};
+use super::{Cells, Chunk, RawRow, ReadOptions, read_in_chunks};
 use crate::Error;
 
 /// How much of the file is looked at to choose the delimiter and line ending.
@@ -205,62 +204,33 @@ impl CsvSheet {
     pub fn into_chunks(
         self,
         chunk: usize,
-        mut f: impl FnMut(Chunk) -> Result<(), Error>,
+        f: impl FnMut(Chunk) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let (tx, rx) = mpsc::sync_channel::<Result<Chunk, Error>>(2);
-        let (pool_tx, pool_rx) = mpsc::channel::<Vec<RawRow>>();
-        std::thread::scope(|scope| {
-            let sheet = &self;
-            scope.spawn(move || {
-                let result = (|| {
-                    let mut reader = sheet.reader()?;
-                    let mut number = 0u64;
-                    loop {
-                        let mut rows = pool_rx
-                            .try_recv()
-                            .unwrap_or_else(|_| Vec::with_capacity(chunk));
-                        let mut filled = 0;
-                        while filled < chunk {
-                            if filled == rows.len() {
-                                rows.push(RawRow {
-                                    number: 0,
-                                    cells: Cells::Csv(StringRecord::with_capacity(
-                                        256,
-                                        sheet.headers.len(),
-                                    )),
-                                });
-                            }
-                            let row = &mut rows[filled];
-                            let Cells::Csv(record) = &mut row.cells else {
-                                unreachable!("the pool holds CSV rows only")
-                            };
-                            if !sheet.next_row(&mut reader, &mut number, record)? {
-                                break;
-                            }
-                            row.number = number;
-                            filled += 1;
-                        }
-                        rows.truncate(filled);
-                        let last = filled < chunk;
-                        if filled > 0 && tx.send(Ok(Chunk::pooled(rows, pool_tx.clone()))).is_err()
-                        {
-                            // The receiver stopped on an error of its own.
-                            return Ok(());
-                        }
-                        if last {
-                            return Ok(());
-                        }
+        let width = self.headers.len();
+        read_in_chunks(
+            chunk,
+            |filler| {
+                let mut reader = self.reader()?;
+                let mut number = 0u64;
+                loop {
+                    let row = filler.slot(|| RawRow {
+                        number: 0,
+                        cells: Cells::Csv(StringRecord::with_capacity(256, width)),
+                    });
+                    let Cells::Csv(record) = &mut row.cells else {
+                        unreachable!("a CSV sheet's rows hold CSV records")
+                    };
+                    if !self.next_row(&mut reader, &mut number, record)? {
+                        return Ok(());
                     }
-                })();
-                if let Err(e) = result {
-                    let _ = tx.send(Err(e));
+                    row.number = number;
+                    if !filler.keep() {
+                        return Ok(());
+                    }
                 }
-            });
-            for message in rx {
-                f(message?)?;
-            }
-            Ok(())
-        })
+            },
+            f,
+        )
     }
 }
 

@@ -326,6 +326,99 @@ impl Sheet {
     }
 }
 
+/// The folder a file is in (`.` for a bare file name): where its temporary twin is made, so
+/// that renaming it into place is atomic.
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Where a reader thread puts the rows it reads: into row buffers recycled from chunks the
+/// consumer has dropped, a chunk at a time.
+pub(crate) struct Filler {
+    chunk: usize,
+    rows: Vec<RawRow>,
+    filled: usize,
+    tx: std::sync::mpsc::SyncSender<Result<Chunk, Error>>,
+    pool_tx: std::sync::mpsc::Sender<Vec<RawRow>>,
+    pool_rx: std::sync::mpsc::Receiver<Vec<RawRow>>,
+    /// The consumer stopped (on an error of its own): reading can stop too.
+    gone: bool,
+}
+
+impl Filler {
+    /// The buffer to read the next row into: a recycled one when there is one, else `new`.
+    pub(crate) fn slot(&mut self, new: impl FnOnce() -> RawRow) -> &mut RawRow {
+        if self.filled == self.rows.len() {
+            self.rows.push(new());
+        }
+        &mut self.rows[self.filled]
+    }
+
+    /// Keeps the row just read into [`Filler::slot`], and sends the chunk when it is full.
+    /// False when nobody listens any more.
+    pub(crate) fn keep(&mut self) -> bool {
+        self.filled += 1;
+        if self.filled == self.chunk {
+            let fresh = self
+                .pool_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(self.chunk));
+            let full = std::mem::replace(&mut self.rows, fresh);
+            self.filled = 0;
+            self.gone = self
+                .tx
+                .send(Ok(Chunk::pooled(full, self.pool_tx.clone())))
+                .is_err();
+        }
+        !self.gone
+    }
+}
+
+/// Runs `read` on a thread of its own, handing the chunks it fills to `consume` in order on
+/// this one. An error of either side stops both; `consume`'s comes first.
+pub(crate) fn read_in_chunks(
+    chunk: usize,
+    read: impl FnOnce(&mut Filler) -> Result<(), Error> + Send,
+    mut consume: impl FnMut(Chunk) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, Error>>(2);
+    let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<RawRow>>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut filler = Filler {
+                chunk,
+                rows: Vec::with_capacity(chunk),
+                filled: 0,
+                tx,
+                pool_tx,
+                pool_rx,
+                gone: false,
+            };
+            let result = read(&mut filler);
+            let last = match result {
+                Ok(()) if filler.filled == 0 || filler.gone => return,
+                Ok(()) => {
+                    filler.rows.truncate(filler.filled);
+                    Ok(Chunk::pooled(
+                        std::mem::take(&mut filler.rows),
+                        filler.pool_tx.clone(),
+                    ))
+                }
+                Err(e) => Err(e),
+            };
+            // The consumer may have stopped on an error of its own; then nobody needs this.
+            let _ = filler.tx.send(last);
+        });
+        for message in rx {
+            consume(message?)?;
+        }
+        Ok(())
+    })
+}
+
 /// The path of a file beside `input` with the extension replaced: `pay.csv` → `pay.results.csv`.
 pub fn sibling_path(input: &Path, infix: &str, ext: &str) -> PathBuf {
     let stem = input

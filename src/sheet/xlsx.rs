@@ -5,12 +5,11 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::mpsc;
 
 use calamine::{DataRef, Reader, SheetType, SheetVisible, Xlsx, open_workbook};
 use rust_decimal::Decimal;
 
-use super::{CellKind, Cells, Chunk, RawRow, ReadOptions, XlsxCells};
+use super::{CellKind, Cells, Chunk, RawRow, ReadOptions, XlsxCells, read_in_chunks};
 use crate::Error;
 
 /// An XLSX worksheet whose header has been read. Its rows are streamed from the workbook on
@@ -154,61 +153,31 @@ impl XlsxSheet {
         })
     }
 
-    /// Hands the rows to `f` in chunks, read on a second thread while `f` works. As for CSV,
-    /// a chunk's rows come back to the reader when it is dropped, and their buffers are
-    /// reused.
+    /// Hands the rows to `f` in chunks, read on a second thread while `f` works; as for CSV,
+    /// the buffers of dropped chunks are reused.
     pub fn into_chunks(
         self,
         chunk: usize,
-        mut f: impl FnMut(Chunk) -> Result<(), Error>,
+        f: impl FnMut(Chunk) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let (tx, rx) = mpsc::sync_channel::<Result<Chunk, Error>>(2);
-        let (pool_tx, pool_rx) = mpsc::channel::<Vec<RawRow>>();
-        std::thread::scope(|scope| {
-            let sheet = &self;
-            scope.spawn(move || {
-                let fresh = |pool: &mpsc::Receiver<Vec<RawRow>>| {
-                    pool.try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(chunk))
-                };
-                let mut rows = fresh(&pool_rx);
-                let mut filled = 0;
-                let mut receiver_gone = false;
-                let result = sheet.each_row(|number, cells| {
-                    if filled == rows.len() {
-                        rows.push(RawRow {
-                            number: 0,
-                            cells: Cells::Xlsx(XlsxCells::default()),
-                        });
-                    }
-                    let row = &mut rows[filled];
+        read_in_chunks(
+            chunk,
+            |filler| {
+                self.each_row(|number, cells| {
+                    let row = filler.slot(|| RawRow {
+                        number: 0,
+                        cells: Cells::Xlsx(XlsxCells::default()),
+                    });
                     let Cells::Xlsx(slot) = &mut row.cells else {
-                        unreachable!("the pool holds XLSX rows only")
+                        unreachable!("an XLSX sheet's rows hold XLSX cells")
                     };
                     std::mem::swap(slot, cells);
                     row.number = number;
-                    filled += 1;
-                    if filled == chunk {
-                        let full = std::mem::replace(&mut rows, fresh(&pool_rx));
-                        filled = 0;
-                        receiver_gone = tx.send(Ok(Chunk::pooled(full, pool_tx.clone()))).is_err();
-                    }
-                    !receiver_gone
-                });
-                rows.truncate(filled);
-                let last = match result {
-                    Ok(()) if rows.is_empty() || receiver_gone => return,
-                    Ok(()) => Ok(Chunk::pooled(rows, pool_tx.clone())),
-                    Err(e) => Err(e),
-                };
-                // The receiver may have stopped on an error of its own; then nobody needs this.
-                let _ = tx.send(last);
-            });
-            for message in rx {
-                f(message?)?;
-            }
-            Ok(())
-        })
+                    filler.keep()
+                })
+            },
+            f,
+        )
     }
 }
 

@@ -45,8 +45,13 @@ pub fn check(c: &mut Check) {
     description(c);
     variable_symbol(c, currency);
     if dest != Destination::Shop {
-        c.required(CUSTOMER_NAME, "8302", "give the recipient's name");
-        c.max_len(CUSTOMER_NAME, c.ctx.rules.eu_text_max, "8326");
+        c.required_within(
+            CUSTOMER_NAME,
+            "8302",
+            "give the recipient's name",
+            c.ctx.rules.eu_text_max,
+            "8326",
+        );
     }
     match dest {
         Destination::Shop => {}
@@ -295,21 +300,28 @@ fn bank(c: &mut Check, currency: Currency, foreign: bool) {
     if !foreign {
         return;
     }
-    c.required(BANK_NAME, "8303", "foreign payouts need the bank's name");
-    c.max_len(BANK_NAME, rules.eu_text_max, "8318");
+    c.required_within(
+        BANK_NAME,
+        "8303",
+        "foreign payouts need the bank's name",
+        rules.eu_text_max,
+        "8318",
+    );
     swift(c);
-    c.required(
+    c.required_within(
         CUSTOMER_STREET,
         "8309",
         "foreign payouts need the recipient's street",
+        rules.eu_text_max,
+        "8320",
     );
-    c.max_len(CUSTOMER_STREET, rules.eu_text_max, "8320");
-    c.required(
+    c.required_within(
         CUSTOMER_CITY,
         "8310",
         "foreign payouts need the recipient's city",
+        rules.eu_text_max,
+        "8322",
     );
-    c.max_len(CUSTOMER_CITY, rules.eu_text_max, "8322");
     country_code(
         c,
         CUSTOMER_COUNTRY,
@@ -325,20 +337,27 @@ fn bank(c: &mut Check, currency: Currency, foreign: bool) {
         );
         return;
     }
-    c.required(
+    c.required_within(
         BANK_STREET,
         "8305",
         "foreign payouts need the bank's street",
+        rules.eu_text_max,
+        "8328",
     );
-    c.max_len(BANK_STREET, rules.eu_text_max, "8328");
-    c.required(
+    c.required_within(
         BANK_POSTAL_CODE,
         "8304",
         "foreign payouts need the bank's postal code",
+        rules.eu_postal_code_max,
+        "8329",
     );
-    c.max_len(BANK_POSTAL_CODE, rules.eu_postal_code_max, "8329");
-    c.required(BANK_CITY, "8306", "foreign payouts need the bank's city");
-    c.max_len(BANK_CITY, rules.eu_text_max, "8332");
+    c.required_within(
+        BANK_CITY,
+        "8306",
+        "foreign payouts need the bank's city",
+        rules.eu_text_max,
+        "8332",
+    );
     country_code(
         c,
         BANK_COUNTRY,
@@ -442,24 +461,27 @@ fn postal_order(c: &mut Check, currency: Currency) {
             format!("postal orders are for Polish shops paying in PLN, not {currency}"),
         );
     }
-    c.required(
+    c.required_within(
         CUSTOMER_STREET,
         "8309",
         "postal orders need the recipient's street",
+        rules.eu_text_max,
+        "8320",
     );
-    c.max_len(CUSTOMER_STREET, rules.eu_text_max, "8320");
-    c.required(
+    c.required_within(
         CUSTOMER_CITY,
         "8310",
         "postal orders need the recipient's city",
+        rules.eu_text_max,
+        "8322",
     );
-    c.max_len(CUSTOMER_CITY, rules.eu_text_max, "8322");
-    c.required(
+    c.required_within(
         CUSTOMER_POSTAL_CODE,
         "8312",
         "postal orders need the recipient's postal code, e.g. 00-950",
+        rules.eu_postal_code_max,
+        "8321",
     );
-    c.max_len(CUSTOMER_POSTAL_CODE, rules.eu_postal_code_max, "8321");
 }
 
 fn card_number(c: &mut Check) {

@@ -274,6 +274,21 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// [`Check::required`], then [`Check::max_len`]: a field that must be there, and not be
+    /// longer than `max` characters.
+    pub fn required_within(
+        &mut self,
+        field: usize,
+        missing: &'static str,
+        what: &str,
+        max: usize,
+        too_long: &'static str,
+    ) {
+        if self.required(field, missing, what).is_some() {
+            self.max_len(field, max, too_long);
+        }
+    }
+
     /// Fails `code` when the text is longer than `max` characters.
     pub fn max_len(&mut self, field: usize, max: usize, code: &'static str) {
         // A text of at most `max` bytes has at most `max` characters: no need to count.
