@@ -308,6 +308,14 @@ fn kind_can_be_named() {
         err.contains("a smart-send sheet needs a column description"),
         "{err}"
     );
+    // A kind the headers do not point to is obeyed, with a note.
+    let out = wd.run(&["validate", "pay.csv", "--kind", "global-payout"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("its headers look like a payout sheet"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -227,6 +227,14 @@ fn attempt(
     let out = target.out;
     let mut summary = Summary::new(map.kind, target.input, out, target.started);
     summary.unknown_columns = map.unknown.clone();
+    if let Some(looks) =
+        HeaderMap::detected_kind(target.input, &map.headers).filter(|k| *k != map.kind)
+    {
+        summary.notes.push(format!(
+            "checked as a {} sheet as --kind says, but its headers look like a {looks} sheet",
+            map.kind
+        ));
+    }
     let mut writer = ResultsWriter::create(out, target.format, map, csv_style(&sheet))?;
     let mut digests = Digests::default();
     std::thread::scope(|scope| {

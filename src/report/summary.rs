@@ -21,6 +21,8 @@ pub struct Summary {
     pub by_status: BTreeMap<Status, u64>,
     pub amounts: BTreeMap<Currency, BTreeMap<Status, Decimal>>,
     pub unknown_columns: Vec<String>,
+    /// Things a person should know about the run as a whole.
+    pub notes: Vec<String>,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
 }
@@ -35,6 +37,7 @@ impl Summary {
             by_status: BTreeMap::new(),
             amounts: BTreeMap::new(),
             unknown_columns: Vec::new(),
+            notes: Vec::new(),
             started_at,
             finished_at: started_at,
         }
@@ -137,6 +140,9 @@ impl Summary {
                 "columns the tool does not use (kept as they are): {}\n",
                 self.unknown_columns.join(", ")
             ));
+        }
+        for note in &self.notes {
+            out.push_str(&format!("note: {note}\n"));
         }
         out.push_str(&format!("results: {}\n", self.results.display()));
         out

@@ -229,6 +229,12 @@ impl HeaderMap {
         self.columns[field]
     }
 
+    /// The kind the headers point to on their own, if they point to one.
+    pub fn detected_kind(path: &Path, headers: &[String]) -> Option<Kind> {
+        let normalized: Vec<String> = headers.iter().map(|h| normalize(h)).collect();
+        detect(path, headers, &normalized).ok()
+    }
+
     /// The column's name as the sheet spells it, or PayU's name when the sheet has no such
     /// column: messages name what the user sees.
     pub fn name(&self, field: usize) -> &str {

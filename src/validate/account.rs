@@ -190,6 +190,17 @@ mod tests {
         }
 
         #[test]
+        fn czech_numbers_pass_exactly_when_mod_11_holds(base in "[0-9]{9}", bank in "[0-9]{4}") {
+            let weights = [6u32, 3, 7, 9, 10, 5, 8, 4, 2, 1];
+            for last in 0..10u32 {
+                let number = format!("{base}{last}");
+                let sum: u32 = number.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
+                let account = format!("{number}/{bank}");
+                prop_assert_eq!(cz_domestic(&account).is_ok(), sum % 11 == 0, "{}", account);
+            }
+        }
+
+        #[test]
         fn account_checks_never_panic(s in "\\PC{0,40}") {
             let _ = india_account(&s);
             let _ = nrb(&s);

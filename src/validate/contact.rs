@@ -179,6 +179,14 @@ mod tests {
         }
 
         #[test]
+        fn plausible_emails_pass(local in "[a-z0-9][a-z0-9._+-]{0,20}", host in "[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?", tld in "[a-z]{2,6}") {
+            let address = format!("{}@{}.{}", local, host, tld);
+            prop_assert!(email(&address).is_ok(), "{}", address);
+            let spaced = format!("{} {}", local, address);
+            prop_assert!(email(&spaced).is_err());
+        }
+
+        #[test]
         fn contact_checks_never_panic(s in "\\PC{0,40}") {
             let _ = india_mobile(&s);
             let _ = email(&s);

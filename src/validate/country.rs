@@ -59,6 +59,21 @@ mod tests {
         assert!(!is_country("UK") && !is_country("EU") && !is_country("pl"));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn a_bic_is_its_parts(bank in "[A-Z]{4}", i in 0usize..249, place in "[A-Z0-9]{2}", branch in proptest::option::of("[A-Z0-9]{3}")) {
+            let country = CODES[i];
+            let code = format!("{bank}{country}{place}{}", branch.clone().unwrap_or_default());
+            proptest::prop_assert_eq!(bic(&code), Ok(country));
+        }
+
+        #[test]
+        fn bic_never_panics(s in "\\PC{0,14}") {
+            let _ = bic(&s);
+            let _ = is_country(&s);
+        }
+    }
+
     #[test]
     fn bics() {
         assert_eq!(bic("DEUTDEFF"), Ok("DE"));

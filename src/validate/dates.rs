@@ -48,6 +48,25 @@ mod tests {
         assert!(scheduled_time("2026-11-22T10:30:00").is_none());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_real_time_round_trips(days in 0i64..40_000, secs in 0i64..86_400) {
+            let t = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap()
+                + chrono::Duration::days(days)
+                + chrono::Duration::seconds(secs);
+            let text = t.format("%Y-%m-%d %H:%M:%S").to_string();
+            let back = scheduled_time(&text).unwrap().with_timezone(&ist()).naive_local();
+            proptest::prop_assert_eq!(back, t);
+            proptest::prop_assert_eq!(expiry(&text).map(|e| e.with_timezone(&ist()).naive_local()), Some(t));
+        }
+
+        #[test]
+        fn date_parsers_never_panic(s in "\\PC{0,30}") {
+            let _ = scheduled_time(&s);
+            let _ = expiry(&s);
+        }
+    }
+
     #[test]
     fn expiry_forms() {
         assert_eq!(
