@@ -309,7 +309,12 @@ fn kind_can_be_named() {
         "{err}"
     );
     // A kind the headers do not point to is obeyed, with a note.
-    let out = wd.run(&["validate", "pay.csv", "--kind", "global-payout"]);
+    wd.write(
+        "people.csv",
+        "Reference,Payment Mode,Beneficiary Name,Account No,IFSC Code,Amount,Purpose\n\
+         R1,IMPS,Asha Verma,50100234567891,HDFC0000001,10,Salary\n",
+    );
+    let out = wd.run(&["validate", "people.csv", "--kind", "global-payout"]);
     assert_eq!(code(&out), 1);
     assert!(
         stderr(&out).contains("its headers look like a payout sheet"),
