@@ -62,6 +62,12 @@ fn bad_files_stop_with_one_sentence_and_no_results() {
         &["validate", "actually-csv.xlsx"],
         "if it is a CSV export, rename it to .csv",
     );
+    wd.copy("samples/payout.xlsx", "calc.ods");
+    refused(
+        &wd,
+        &["validate", "calc.ods"],
+        "OpenDocument spreadsheets are not read",
+    );
     wd.copy("samples/payout.xlsx", "pay.xlsx");
     refused(
         &wd,

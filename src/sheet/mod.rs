@@ -257,6 +257,16 @@ impl Sheet {
             ));
         }
         let is_zip = head.starts_with(ZIP_MAGIC);
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if is_zip && ext.as_deref() == Some("ods") {
+            return Err(Error::format(
+                path,
+                "OpenDocument spreadsheets are not read; save it as .xlsx or CSV",
+            ));
+        }
         match (is_zip, named) {
             (true, Some(Format::Xlsx)) => Ok(Sheet::Xlsx(XlsxSheet::open(path, opts)?)),
             (true, _) => Err(Error::format(

@@ -263,7 +263,9 @@ fn variable_symbol(c: &mut Check, currency: Currency) {
 }
 
 fn bank(c: &mut Check, currency: Currency, foreign: bool) {
-    let rules = c.ctx.rules.clone();
+    // Through the context's own reference, so that `c` stays free to record problems.
+    let ctx = c.ctx;
+    let rules = &ctx.rules;
     if let Some(t) = c.required(
         ACCOUNT_NUMBER,
         "8301",
@@ -454,7 +456,9 @@ fn country_code(
 }
 
 fn postal_order(c: &mut Check, currency: Currency) {
-    let rules = c.ctx.rules.clone();
+    // Through the context's own reference, so that `c` stays free to record problems.
+    let ctx = c.ctx;
+    let rules = &ctx.rules;
     if currency != Currency::Pln {
         c.fail(
             "8355",

@@ -82,24 +82,23 @@ fn bank(c: &mut Check, mode: Mode) {
         "IMPS, NEFT and RTGS transfers need the branch's IFSC, e.g. HDFC0001234",
     ) {
         let n = c.name(BENEFICIARY_IFSC_CODE);
-        let code = t;
-        if !ifsc::has_pattern(code) {
+        if !ifsc::has_pattern(t) {
             c.fail(
                 "1022",
                 format!("{n} '{t}' must be 11 characters: 4 letters, 0, then 6 letters or digits"),
             );
         } else {
-            match ifsc::lookup(code) {
+            match ifsc::lookup(t) {
                 ifsc::Ifsc::Known => {}
                 ifsc::Ifsc::UnknownBank => c.fail(
                     "1005",
                     format!(
                         "{n} '{t}': no bank has the code {} (checked against the RBI list the tool ships)",
-                        code[..4].to_ascii_uppercase()
+                        t[..4].to_ascii_uppercase()
                     ),
                 ),
                 ifsc::Ifsc::UnknownBranch => {
-                    let bank = ifsc::bank_name(code).unwrap_or(&code[..4]);
+                    let bank = ifsc::bank_name(t).unwrap_or(&t[..4]);
                     c.warn(format!(
                         "{n} '{t}' is a {bank} code but not a branch in the tool's IFSC list; check it if the branch is not new"
                     ));
