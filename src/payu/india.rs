@@ -1,0 +1,214 @@
+//! PayU India direct transfers: Initiate Transfer (§4), listTransactions (§5), cancel (§7).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One transfer of an Initiate Transfer request; the request body is a JSON array of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transfer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary_account_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary_ifsc_code: Option<String>,
+    pub beneficiary_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beneficiary_mobile: Option<String>,
+    pub purpose: String,
+    /// A JSON number with at most two decimals (`1234.12`), written digit for digit: never
+    /// through a binary float.
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub amount: Decimal,
+    pub batch_id: String,
+    pub merchant_ref_id: String,
+    /// `IMPS`, `NEFT`, `RTGS` or `UPI`.
+    pub payment_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpa: Option<String>,
+    /// Sent explicitly: PayU's sources disagree on its default.
+    pub retry: bool,
+    /// `yyyy-MM-dd HH:mm:ss`, IST.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom1: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom2: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom3: Option<String>,
+}
+
+/// An item of a rejected batch (§4.2): which transfer, what is wrong, PayU's codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferError {
+    #[serde(default)]
+    pub batch_id: Option<String>,
+    #[serde(default)]
+    pub merchant_ref_id: Option<String>,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub code: Vec<i64>,
+}
+
+/// The form of a listTransactions request (§5); every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListTransactions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_ref_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+}
+
+/// The `data` of a listTransactions answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionPage {
+    #[serde(default)]
+    pub payout_merchant_id: Option<i64>,
+    #[serde(default)]
+    pub no_of_pages: i64,
+    #[serde(default)]
+    pub total_elements: i64,
+    #[serde(default)]
+    pub current_page: i64,
+    #[serde(default)]
+    pub transaction_details: Vec<Transaction>,
+}
+
+/// One transfer as listTransactions reports it. Its state is `txnStatus`, and nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    #[serde(default)]
+    pub txn_id: Option<i64>,
+    #[serde(default)]
+    pub batch_id: Option<String>,
+    pub merchant_ref_id: String,
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub amount: Option<Decimal>,
+    pub txn_status: TxnStatus,
+    #[serde(default)]
+    pub txn_sub_status: Option<String>,
+    #[serde(default)]
+    pub payu_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub bank_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub transfer_type: Option<String>,
+    #[serde(default)]
+    pub msg: Option<String>,
+    #[serde(default)]
+    pub txn_status_description: Option<String>,
+}
+
+/// A transfer's state (§6). PayU leaves some spellings unconfirmed; the variants accept the
+/// documented one and the likely alternatives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TxnStatus {
+    #[serde(alias = "SCHEDULED")]
+    Queued,
+    InProgress,
+    Pending,
+    WaitingForRetry,
+    Success,
+    #[serde(alias = "FAILURE")]
+    Failed,
+    Reversed,
+    #[serde(alias = "PENDING FOR APPROVAL")]
+    PendingForApproval,
+    Rejected,
+    Cancelled,
+}
+
+impl TxnStatus {
+    /// Whether PayU will not change it any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            TxnStatus::Success
+                | TxnStatus::Failed
+                | TxnStatus::Reversed
+                | TxnStatus::Rejected
+                | TxnStatus::Cancelled
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Codes, Envelope};
+    use super::*;
+
+    #[test]
+    fn the_documented_imps_transfer_round_trips() {
+        let body = r#"[{"beneficiaryAccountNumber":"51234567890","beneficiaryIfscCode":"HDFC0001234","beneficiaryName":"Payu",
+            "beneficiaryEmail":"payu@payu.in","beneficiaryMobile":"9876473627","purpose":"Payment from Company",
+            "amount":1234.12,"batchId":"1","merchantRefId":"123asdfad3","paymentType":"IMPS","retry":false}]"#;
+        let items: Vec<Transfer> = serde_json::from_str(body).unwrap();
+        assert_eq!(items[0].amount, Decimal::new(123412, 2), "exactly 1234.12");
+        let again = serde_json::to_value(&items).unwrap();
+        assert_eq!(
+            again,
+            serde_json::from_str::<serde_json::Value>(body).unwrap()
+        );
+    }
+
+    #[test]
+    fn accepted_and_rejected_batches_read() {
+        let ok: Envelope<Vec<TransferError>> = serde_json::from_str(
+            r#"{"status":0,"msg":"Requests are in process. Will send response of individual request on webhooks set by you","code":null,"data":[]}"#,
+        )
+        .unwrap();
+        assert!(ok.is_success());
+        let bad: Envelope<Vec<TransferError>> = serde_json::from_str(
+            r#"{"status":1,"msg":null,"code":null,"data":[{"batchId":"1","merchantRefId":"111","error":"beneficiary account number can not be empty. ","code":[1004]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(bad.data.unwrap()[0].code, vec![1004]);
+        let single: Envelope<()> = serde_json::from_str(
+            r#"{"status":1,"msg":"Webhook url is invalid","code":20407,"data":null}"#,
+        )
+        .unwrap();
+        assert_eq!(single.code, Some(Codes::One(20407)));
+    }
+
+    #[test]
+    fn transaction_pages_read_and_unknown_references_are_empty() {
+        let body = r#"{"status":0,"msg":null,"code":null,"data":{"payoutMerchantId":1111123,"noOfPages":1,"totalElements":1,
+            "currentPage":0,"totalAmount":100,"succesTxn":1,"pendingTxn":0,"transactionDetails":[{"txnId":1,"batchId":"1",
+            "merchantRefId":"R1","purpose":"Salary","amount":100.5,"txnStatus":"FAILED","txnSubStatus":"REVERSED",
+            "payuTransactionRefNo":"PAYOUT1661147773462lrSLcvHSc1K","transferType":"IMPS"}]}}"#;
+        let page: Envelope<TransactionPage> = serde_json::from_str(body).unwrap();
+        let t = &page.data.unwrap().transaction_details[0];
+        assert_eq!(
+            (t.txn_status, t.amount),
+            (TxnStatus::Failed, Some(Decimal::new(1005, 1)))
+        );
+        assert!(t.txn_status.is_final());
+        let empty: Envelope<TransactionPage> = serde_json::from_str(
+            r#"{"status":0,"msg":null,"code":null,"data":{"noOfPages":0,"totalElements":0,"currentPage":0,"transactionDetails":[]}}"#,
+        )
+        .unwrap();
+        assert!(empty.data.unwrap().transaction_details.is_empty());
+    }
+
+    #[test]
+    fn status_spellings() {
+        let s: TxnStatus = serde_json::from_str(r#""SCHEDULED""#).unwrap();
+        assert_eq!(s, TxnStatus::Queued);
+        let s: TxnStatus = serde_json::from_str(r#""WAITING_FOR_RETRY""#).unwrap();
+        assert!(!s.is_final());
+    }
+}

@@ -1,0 +1,90 @@
+//! PayU India Smart Send v2 payout links (§12.2).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Create a link: `POST {base}/payout/v2/smartSend/link` with header `pid`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLink {
+    /// PayU's sample sends it as a string, `"100.00"`: the digits go as written.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub amount: Decimal,
+    pub merchant_ref_id: String,
+    pub cust_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cust_mobile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cust_email: Option<String>,
+    pub description: String,
+    /// `yyyy-MM-dd'T'HH:mm:ss.000Z`; PayU's default is 7 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_date: Option<String>,
+}
+
+/// The `data` of a created link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Link {
+    pub link: String,
+    pub link_id: String,
+    #[serde(default)]
+    pub expiry_date: Option<String>,
+}
+
+/// The `data` of `GET {base}/payout/merchant/smartSend/details`: the link and, once the payee
+/// has filled in their details, its transfer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkDetails {
+    pub merchant_ref_id: Option<String>,
+    #[serde(default)]
+    pub smart_send_status: Option<String>,
+    #[serde(default)]
+    pub link_id: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub txn_status: Option<String>,
+    #[serde(default)]
+    pub payu_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub expiry_date: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Envelope;
+    use super::*;
+
+    #[test]
+    fn create_and_its_documented_answer() {
+        let req = CreateLink {
+            amount: Decimal::new(10000, 2),
+            merchant_ref_id: "LINK-1".into(),
+            cust_name: "Ananya Rao".into(),
+            cust_mobile: Some("9845012345".into()),
+            cust_email: None,
+            description: "Refund".into(),
+            expiry_date: None,
+        };
+        let v = serde_json::to_value(&req).unwrap();
+        assert_eq!(v["amount"], "100.00");
+        assert!(v.get("custEmail").is_none());
+        let body = r#"{"status":0,"msg":"Success","code":null,"data":{"link":"https://test.payumoney.com/url/1IOrXuzqo5KH","linkId":"D9tC","expiryDate":"2021-07-21T12:19:04.882+0000"}}"#;
+        let answer: Envelope<Link> = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            answer.data.unwrap().link,
+            "https://test.payumoney.com/url/1IOrXuzqo5KH"
+        );
+    }
+
+    #[test]
+    fn a_record_not_found_yet_reads_with_empty_fields() {
+        let body = r#"{"status":1,"msg":"Smart Send Record not found with merchant reference id - xyz. for Payout Merchant Id - 2212618. Kindly fetch details after some time.",
+            "code":null,"data":{"merchantRefId":"xyz","smartSendStatus":null,"linkId":null}}"#;
+        let answer: Envelope<LinkDetails> = serde_json::from_str(body).unwrap();
+        assert!(!answer.is_success());
+        assert_eq!(answer.data.unwrap().smart_send_status, None);
+    }
+}
