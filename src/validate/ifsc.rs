@@ -37,9 +37,10 @@ struct Directory {
 fn directory() -> &'static Directory {
     static DIR: OnceLock<Directory> = OnceLock::new();
     DIR.get_or_init(|| {
-        // Branches are numbers or strings. Read as JSON values: an untagged enum would build
-        // and drop an error for every number it first tries as the other variant.
-        let raw: HashMap<String, Vec<serde_json::Value>> =
+        // Branches are numbers (six digits without their leading zeros) or strings. Each is
+        // read as the raw JSON token it is, borrowed from the embedded text: nothing is
+        // allocated per branch.
+        let raw: HashMap<&str, Vec<&serde_json::value::RawValue>> =
             serde_json::from_str(IFSC_JSON).expect("the vendored IFSC.json is valid JSON");
         let names: HashMap<String, String> = serde_json::from_str(BANK_NAMES_JSON)
             .expect("the vendored banknames.json is valid JSON");
@@ -47,23 +48,23 @@ fn directory() -> &'static Directory {
         branches.reserve(raw.values().map(Vec::len).sum());
         let mut banks = FxHashMap::default();
         for (bank, list) in raw {
-            for branch in list {
-                let packed = match branch {
+            for token in list {
+                let token = token.get();
+                let packed = match token.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                    Some(code) => pack(bank, code),
                     // A number stands for six digits with leading zeros: in base 36 that is
                     // the bank code shifted by six places plus the digits' value.
-                    serde_json::Value::Number(n) => n
-                        .as_u64()
-                        .and_then(|n| u32::try_from(n).ok())
-                        .and_then(|n| Some(pack(&bank, "")? * 36u64.pow(6) + digits_base36(n))),
-                    serde_json::Value::String(code) => pack(&bank, &code),
-                    _ => None,
+                    None => token
+                        .parse::<u32>()
+                        .ok()
+                        .and_then(|n| Some(pack(bank, "")? * 36u64.pow(6) + digits_base36(n))),
                 };
                 if let Some(p) = packed {
                     branches.insert(p);
                 }
             }
-            let name = names.get(&bank).cloned().unwrap_or_default();
-            if let Some(p) = pack(&bank, "") {
+            let name = names.get(bank).cloned().unwrap_or_default();
+            if let Some(p) = pack(bank, "") {
                 banks.insert(p, name);
             }
         }
@@ -127,6 +128,13 @@ pub fn bank_name(code: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_whole_snapshot_is_loaded() {
+        // Every distinct IFSC of data/ifsc/IFSC.json, and every bank code in it.
+        assert_eq!(directory().branches.len(), 176_918);
+        assert_eq!(directory().banks.len(), 257);
+    }
 
     #[test]
     fn real_branches_are_known() {

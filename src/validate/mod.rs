@@ -52,6 +52,9 @@ impl Verdict {
 
     /// The codes, `;`-separated, each once, in the order found.
     pub fn codes(&self) -> String {
+        if self.problems.is_empty() {
+            return String::new();
+        }
         let mut codes: Vec<&str> = Vec::with_capacity(self.problems.len());
         for p in &self.problems {
             if !codes.contains(&p.code) {
@@ -63,6 +66,9 @@ impl Verdict {
 
     /// Every problem, then every warning, `; `-separated.
     pub fn message(&self) -> String {
+        if self.problems.is_empty() && self.warnings.is_empty() {
+            return String::new();
+        }
         let problems = self.problems.iter().map(|p| p.message.clone());
         let warnings = self.warnings.iter().map(|w| format!("warning: {w}"));
         problems.chain(warnings).collect::<Vec<_>>().join("; ")
