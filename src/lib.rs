@@ -8,6 +8,7 @@
 
 pub mod cmd;
 pub mod error;
+pub mod journal;
 pub mod payu;
 pub mod report;
 pub mod rows;

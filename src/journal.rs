@@ -1,0 +1,405 @@
+//! The journal: every row that was ever sent, so that no row is ever paid twice (design §5).
+//!
+//! One SQLite file (WAL, every commit synced) holds one entry per reference, keyed by
+//! environment, merchant, kind and the row's reference, with a fingerprint of the fields
+//! that move money, the row's state and PayU's id. A row is claimed, and committed as
+//! `SENDING`, before its request leaves; a claim runs in an immediate transaction, so two runs
+//! on one journal cannot both claim a reference. No secret is ever written here.
+//!
+//! State of the work: the journal is built and tested; `submit`, which will use it, is not
+//! built yet.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::Error;
+
+/// Where a row stands, as far as the journal knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Claimed, and its request may have left: only PayU can say what became of it.
+    Sending,
+    /// PayU accepted it; the outcome is not final yet.
+    Pending,
+    Success,
+    Failed,
+    /// Sent, with no definitive answer (timeout, reset connection, 5xx).
+    Unknown,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Sending => "SENDING",
+            State::Pending => "PENDING",
+            State::Success => "SUCCESS",
+            State::Failed => "FAILED",
+            State::Unknown => "UNKNOWN",
+        }
+    }
+
+    fn parse(s: &str) -> Option<State> {
+        Some(match s {
+            "SENDING" => State::Sending,
+            "PENDING" => State::Pending,
+            "SUCCESS" => State::Success,
+            "FAILED" => State::Failed,
+            "UNKNOWN" => State::Unknown,
+            _ => return None,
+        })
+    }
+
+    /// Whether PayU will not change it any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Success | State::Failed)
+    }
+}
+
+/// What identifies a payout across runs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// `sandbox`, `uat` or `production`.
+    pub env: String,
+    /// The payout merchant id (India) or the shop id (Europe).
+    pub merchant: String,
+    /// The sheet kind (`payout`, `smart-send`, `global-payout`).
+    pub kind: String,
+    /// `merchantRefId` or `extPayoutId`.
+    pub reference: String,
+}
+
+/// A journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: Key,
+    pub fingerprint: String,
+    pub state: State,
+    /// PayU's id for it: payuTransactionRefNo, linkId or payoutId.
+    pub payu_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// Never seen: now recorded as `SENDING`, and this run may send it.
+    Fresh,
+    /// Seen before with the same amount and destination: not to be sent again.
+    Known(Entry),
+    /// Seen before with another amount or destination: the row is `REF_REUSED`.
+    Reused(Entry),
+}
+
+/// The fingerprint of what a row pays: amount (with its currency) and destination, as text
+/// the caller builds in one fixed way. Reusing a reference for anything else shows up as a
+/// different fingerprint.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let joined = parts.join("\u{1f}");
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(joined.as_bytes()))
+}
+
+pub struct Journal {
+    conn: Connection,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sent (
+    env TEXT NOT NULL,
+    merchant TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    payu_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (env, merchant, kind, reference)
+) WITHOUT ROWID;
+";
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Journal {
+    /// Opens the journal at `path`, creating it (and nothing else) if it is not there.
+    pub fn open(path: &Path) -> Result<Journal, Error> {
+        let fail = |e: rusqlite::Error| Error::format(path, format!("cannot use the journal: {e}"));
+        let conn = Connection::open(path).map_err(fail)?;
+        // Another run may hold the write lock for a moment: wait for it rather than fail.
+        conn.busy_timeout(Duration::from_secs(30)).map_err(fail)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(fail)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::format(
+                path,
+                format!("the journal cannot use WAL mode (it is in {mode} mode)"),
+            ));
+        }
+        // A claim must survive a crash or a power cut the moment it is committed.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(fail)?;
+        conn.execute_batch(SCHEMA).map_err(fail)?;
+        Ok(Journal {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn fail(&self, e: rusqlite::Error) -> Error {
+        Error::format(&self.path, format!("cannot use the journal: {e}"))
+    }
+
+    /// Claims `key` for sending: records it as `SENDING` if the journal has never seen it.
+    pub fn claim(&mut self, key: &Key, fingerprint: &str) -> Result<Claim, Error> {
+        let path = self.path.clone();
+        let fail =
+            |e: rusqlite::Error| Error::format(&path, format!("cannot use the journal: {e}"));
+        // IMMEDIATE takes the write lock before reading, so no other run can claim the same
+        // reference between this look and this write.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(fail)?;
+        let existing = read_entry(&tx, key).map_err(fail)?;
+        let claim = match existing {
+            Some(entry) if entry.fingerprint == fingerprint => Claim::Known(entry),
+            Some(entry) => Claim::Reused(entry),
+            None => {
+                let at = now();
+                tx.execute(
+                    "INSERT INTO sent (env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7)",
+                    params![key.env, key.merchant, key.kind, key.reference, fingerprint, State::Sending.as_str(), at],
+                )
+                .map_err(fail)?;
+                Claim::Fresh
+            }
+        };
+        tx.commit().map_err(fail)?;
+        Ok(claim)
+    }
+
+    /// Records what became of a claimed row.
+    pub fn record(&self, key: &Key, state: State, payu_id: Option<&str>) -> Result<(), Error> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sent SET state = ?5, payu_id = COALESCE(?6, payu_id), updated_at = ?7
+                 WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+                params![
+                    key.env,
+                    key.merchant,
+                    key.kind,
+                    key.reference,
+                    state.as_str(),
+                    payu_id,
+                    now()
+                ],
+            )
+            .map_err(|e| self.fail(e))?;
+        if changed == 0 {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "the journal has no claim for reference '{}' to record",
+                    key.reference
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &Key) -> Result<Option<Entry>, Error> {
+        read_entry(&self.conn, key).map_err(|e| self.fail(e))
+    }
+
+    /// The entries of one environment, merchant and kind that only PayU can settle: `SENDING`
+    /// (a run stopped after claiming them) and `UNKNOWN`.
+    pub fn unsettled(&self, env: &str, merchant: &str, kind: &str) -> Result<Vec<Entry>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at
+                 FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND state IN ('SENDING', 'UNKNOWN')
+                 ORDER BY created_at, reference",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(params![env, merchant, kind], entry_from_row)
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+}
+
+fn read_entry(conn: &Connection, key: &Key) -> rusqlite::Result<Option<Entry>> {
+    conn.query_row(
+        "SELECT env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at
+         FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+        params![key.env, key.merchant, key.kind, key.reference],
+        entry_from_row,
+    )
+    .optional()
+}
+
+fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    let state: String = r.get(5)?;
+    Ok(Entry {
+        key: Key {
+            env: r.get(0)?,
+            merchant: r.get(1)?,
+            kind: r.get(2)?,
+            reference: r.get(3)?,
+        },
+        fingerprint: r.get(4)?,
+        state: State::parse(&state).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                5,
+                rusqlite::types::Type::Text,
+                format!("unknown state '{state}'").into(),
+            )
+        })?,
+        payu_id: r.get(6)?,
+        created_at: r.get(7)?,
+        updated_at: r.get(8)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(reference: &str) -> Key {
+        Key {
+            env: "sandbox".into(),
+            merchant: "1111123".into(),
+            kind: "payout".into(),
+            reference: reference.into(),
+        }
+    }
+
+    #[test]
+    fn a_reference_is_claimed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+        let print = fingerprint(&["1500.00", "INR", "50100234567891", "HDFC0000001"]);
+        assert_eq!(j.claim(&key("R1"), &print).unwrap(), Claim::Fresh);
+        match j.claim(&key("R1"), &print).unwrap() {
+            Claim::Known(e) => assert_eq!(e.state, State::Sending),
+            other => panic!("{other:?}"),
+        }
+        let other = fingerprint(&["1600.00", "INR", "50100234567891", "HDFC0000001"]);
+        assert!(matches!(
+            j.claim(&key("R1"), &other).unwrap(),
+            Claim::Reused(_)
+        ));
+        // The same reference for another merchant or environment is another payout.
+        let mut elsewhere = key("R1");
+        elsewhere.env = "production".into();
+        assert_eq!(j.claim(&elsewhere, &print).unwrap(), Claim::Fresh);
+    }
+
+    #[test]
+    fn states_and_ids_are_kept_across_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        {
+            let mut j = Journal::open(&path).unwrap();
+            j.claim(&key("R1"), "f").unwrap();
+            j.claim(&key("R2"), "f").unwrap();
+            j.claim(&key("R3"), "f").unwrap();
+            j.record(
+                &key("R1"),
+                State::Pending,
+                Some("PAYOUT1661147773462lrSLcvHSc1K"),
+            )
+            .unwrap();
+            j.record(&key("R1"), State::Success, None).unwrap();
+            j.record(&key("R2"), State::Unknown, None).unwrap();
+            assert!(
+                j.record(&key("never-claimed"), State::Failed, None)
+                    .is_err()
+            );
+        }
+        let j = Journal::open(&path).unwrap();
+        let r1 = j.get(&key("R1")).unwrap().unwrap();
+        assert_eq!(
+            (r1.state, r1.payu_id.as_deref()),
+            (State::Success, Some("PAYOUT1661147773462lrSLcvHSc1K"))
+        );
+        let unsettled: Vec<String> = j
+            .unsettled("sandbox", "1111123", "payout")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key.reference)
+            .collect();
+        assert_eq!(unsettled, ["R2", "R3"]);
+        let mode: String = j
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn two_runs_at_once_never_both_claim_a_reference() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        Journal::open(&path).unwrap();
+        let fresh: Vec<Vec<String>> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    let path = path.clone();
+                    s.spawn(move || {
+                        let mut j = Journal::open(&path).unwrap();
+                        (0..300)
+                            .map(|i| format!("R{i}"))
+                            .filter(|r| j.claim(&key(r), "f").unwrap() == Claim::Fresh)
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let mut all: Vec<&String> = fresh.iter().flatten().collect();
+        assert_eq!(
+            all.len(),
+            300,
+            "every reference is claimed by exactly one run"
+        );
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 300);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_journal_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        std::fs::write(
+            &path,
+            "this is not a database, just some text that is long enough to be a header",
+        )
+        .unwrap();
+        let err = Journal::open(&path)
+            .err()
+            .expect("not a journal")
+            .to_string();
+        assert!(
+            err.contains("notes.txt") && err.contains("journal"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn fingerprints_separate_their_parts() {
+        assert_ne!(fingerprint(&["1", "23"]), fingerprint(&["12", "3"]));
+        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
+    }
+}
