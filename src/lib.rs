@@ -12,6 +12,7 @@ pub mod journal;
 pub mod payu;
 pub mod report;
 pub mod rows;
+pub mod sandbox;
 pub mod sheet;
 pub mod validate;
 

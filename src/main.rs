@@ -24,6 +24,8 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Write an empty sheet with the right headers for a kind.
     Template(cmd::template::Args),
+    /// Run a local PayU on loopback (so far: PayU Europe payouts and the ledger).
+    Sandbox(cmd::sandbox::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Template(args) => cmd::template::run(args),
+        Command::Sandbox(args) => cmd::sandbox::run(args),
     };
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),

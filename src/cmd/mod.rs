@@ -1,5 +1,6 @@
 //! One file per subcommand: its help text, its arguments, and `run`.
 
+pub mod sandbox;
 pub mod template;
 pub mod validate;
 

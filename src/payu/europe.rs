@@ -142,6 +142,224 @@ pub struct ErrorAnswer {
     pub status: Status,
 }
 
+/// PayU Europe's payout error codes (§16.7): code, `statusCode`, `codeLiteral`, HTTP status.
+pub const ERRORS: &[(&str, &str, &str, u16)] = &[
+    ("100", "GENERAL_ERROR", "GENERAL_ERROR", 500),
+    ("101", "ERROR_VALUE_INVALID", "UNKOWN_MERCHANT", 403),
+    ("102", "GENERAL_ERROR", "SERVICE_TEMPORARY_UNAVAILABLE", 500),
+    ("8300", "ERROR_VALUE_MISSING", "MISSING_PAYOUT_AMOUNT", 400),
+    ("8301", "ERROR_VALUE_MISSING", "MISSING_ACCOUNT_NUMBER", 400),
+    ("8302", "ERROR_VALUE_MISSING", "MISSING_CUSTOMER_NAME", 400),
+    ("8303", "ERROR_VALUE_MISSING", "MISSING_BANK_NAME", 400),
+    ("8304", "ERROR_VALUE_MISSING", "MISSING_BANK_ADDRESS", 400),
+    (
+        "8305",
+        "ERROR_VALUE_MISSING",
+        "MISSING_BANK_ADDRESS_STREET",
+        400,
+    ),
+    (
+        "8306",
+        "ERROR_VALUE_MISSING",
+        "MISSING_BANK_ADDRESS_CITY",
+        400,
+    ),
+    (
+        "8307",
+        "ERROR_VALUE_MISSING",
+        "MISSING_BANK_ADDRESS_COUNTRY",
+        400,
+    ),
+    ("8308", "ERROR_VALUE_MISSING", "MISSING_SWIFT_CODE", 400),
+    (
+        "8309",
+        "ERROR_VALUE_MISSING",
+        "MISSING_CUSTOMER_ADDRESS_STREET",
+        400,
+    ),
+    (
+        "8310",
+        "ERROR_VALUE_MISSING",
+        "MISSING_CUSTOMER_ADDRESS_CITY",
+        400,
+    ),
+    (
+        "8311",
+        "ERROR_VALUE_MISSING",
+        "MISSING_CUSTOMER_ADDRESS_COUNTRY",
+        400,
+    ),
+    (
+        "8312",
+        "ERROR_VALUE_MISSING",
+        "MISSING_CUSTOMER_ADDRESS_POSTAL_CODE",
+        400,
+    ),
+    (
+        "8313",
+        "ERROR_VALUE_MISSING",
+        "MISSING_MERCHANT_POS_ID",
+        400,
+    ),
+    ("8314", "ERROR_VALUE_MISSING", "MISSING_USER_NAME", 400),
+    ("8315", "ERROR_VALUE_MISSING", "MISSING_TIMESTAMP", 400),
+    (
+        "8316",
+        "ERROR_VALUE_INVALID",
+        "PAYOUT_DESCRIPTION_TOO_LONG",
+        400,
+    ),
+    (
+        "8317",
+        "ERROR_VALUE_INVALID",
+        "ACCOUNT_NUMBER_TOO_LONG",
+        400,
+    ),
+    ("8318", "ERROR_VALUE_INVALID", "BANK_NAME_TOO_LONG", 400),
+    ("8319", "ERROR_VALUE_INVALID", "SWIFT_CODE_TOO_LONG", 400),
+    (
+        "8320",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_STREET_TOO_LONG",
+        400,
+    ),
+    (
+        "8321",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_POSTAL_CODE_TOO_LONG",
+        400,
+    ),
+    (
+        "8322",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_CITY_TOO_LONG",
+        400,
+    ),
+    (
+        "8323",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_COUNTRY_CODE_TOO_LONG",
+        400,
+    ),
+    (
+        "8324",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_POSTAL_CITY_TOO_LONG",
+        400,
+    ),
+    (
+        "8325",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_POSTAL_NAME_TOO_LONG",
+        400,
+    ),
+    (
+        "8326",
+        "ERROR_VALUE_INVALID",
+        "CUSTOMER_ADDRESS_NAME_TOO_LONG",
+        400,
+    ),
+    ("8327", "ERROR_VALUE_INVALID", "CUSTOMER_NAME_TOO_LONG", 400),
+    (
+        "8328",
+        "ERROR_VALUE_INVALID",
+        "BANK_ADDRESS_STREET_TOO_LONG",
+        400,
+    ),
+    (
+        "8329",
+        "ERROR_VALUE_INVALID",
+        "BANK_ADDRESS_POSTAL_CODE_TOO_LONG",
+        400,
+    ),
+    (
+        "8330",
+        "ERROR_VALUE_INVALID",
+        "BANK_ADDRESS_POSTAL_CITY_TOO_LONG",
+        400,
+    ),
+    (
+        "8331",
+        "ERROR_VALUE_INVALID",
+        "BANK_ADDRESS_POSTAL_NAME_TOO_LONG",
+        400,
+    ),
+    (
+        "8332",
+        "ERROR_VALUE_INVALID",
+        "BANK_ADDRESS_CITY_TOO_LONG",
+        400,
+    ),
+    (
+        "8333",
+        "ERROR_VALUE_INVALID",
+        "BANK_ADDRESS_COUNTRY_CODE_TOO_LONG",
+        400,
+    ),
+    ("8334", "ERROR_VALUE_INVALID", "INCORRECT_DESCRIPTION", 400),
+    ("8335", "ERROR_VALUE_INVALID", "INCORRECT_PUBLIC_ID", 400),
+    ("8336", "ERROR_VALUE_INVALID", "WRONG_CURRENCY", 400),
+    (
+        "8350",
+        "ERROR_VALUE_INVALID",
+        "INCORRECT_PAYOUT_AMOUNT",
+        400,
+    ),
+    (
+        "8351",
+        "ERROR_VALUE_INVALID",
+        "INCORRECT_ACCOUNT_NUMBER",
+        400,
+    ),
+    ("8352", "BUSINESS_ERROR", "NOT_ENOUGH_FUNDS", 403),
+    ("8353", "DATA_NOT_FOUND", "INCORRECT_PAYOUT", 404),
+    ("8354", "DATA_NOT_FOUND", "INCORRECT_MERCHANT_POS", 404),
+    ("8355", "BUSINESS_ERROR", "INCORRECT_REQUEST", 403),
+    ("8356", "BUSINESS_ERROR", "PAYOUT_ALREADY_EXISTS", 403),
+    ("8357", "UNAUTHORIZED_REQUEST", "UNAUTHORIZED_REQUEST", 401),
+    ("8358", "BUSINESS_ERROR", "NO_PERMISSION", 403),
+    ("8359", "BUSINESS_ERROR", "SHOP_NOT_ALLOWED", 403),
+    ("8360", "BUSINESS_ERROR", "FIRM_NOT_ALLOWED", 403),
+    (
+        "8361",
+        "ERROR_VALUE_MISSING",
+        "MISSING_MERCHANT_SHOP_ID",
+        400,
+    ),
+    ("8362", "ERROR_VALUE_MISSING", "PAYOUT_TOKEN_MISSING", 400),
+    (
+        "8363",
+        "ERROR_VALUE_INVALID",
+        "PAYOUT_TOKEN_WITH_SHARING_AGREEMENT",
+        400,
+    ),
+    (
+        "8364",
+        "BUSINESS_ERROR",
+        "PAYOUT_TOKEN_INSUFFICIENT_AUTHENTICATION_LEVEL",
+        403,
+    ),
+];
+
+impl ErrorAnswer {
+    /// PayU's answer for one of its codes, and the HTTP status it comes with.
+    pub fn for_code(code: &str) -> Option<(u16, ErrorAnswer)> {
+        let &(code, status_code, literal, http) = ERRORS.iter().find(|e| e.0 == code)?;
+        Some((
+            http,
+            ErrorAnswer {
+                status: Status {
+                    status_code: status_code.to_owned(),
+                    severity: Some("ERROR".to_owned()),
+                    code: Some(code.to_owned()),
+                    code_literal: Some(literal.to_owned()),
+                    status_desc: Some(literal.to_owned()),
+                },
+            },
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +383,18 @@ mod tests {
         assert_eq!(error.status.code.as_deref(), Some("8354"));
         let s: PayoutStatus = serde_json::from_str(r#""CANCELED""#).unwrap();
         assert!(s.is_final());
+    }
+
+    #[test]
+    fn error_answers_follow_the_table() {
+        let (http, answer) = ErrorAnswer::for_code("8356").unwrap();
+        assert_eq!(http, 403);
+        assert_eq!(
+            answer.status.code_literal.as_deref(),
+            Some("PAYOUT_ALREADY_EXISTS")
+        );
+        assert_eq!(ERRORS.len(), 3 + 37 + 15);
+        assert!(ErrorAnswer::for_code("9999").is_none());
     }
 
     #[test]

@@ -1,0 +1,418 @@
+//! PayU Europe in the sandbox: OAuth `client_credentials` (§16.2), create a payout (§16.3)
+//! and retrieve it (§16.4), answering with PayU's codes and HTTP statuses (§16.7).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{
+    EUROPE_POS_ID, EUROPE_POS_SECRET, EUROPE_SHOP_ID, Issued, Sandbox, ledger::LedgerEntry,
+    timestamp,
+};
+use crate::payu::auth::{EuropeTokenRequest, OAuthError, Token};
+use crate::payu::europe::{
+    CreatePayout, ErrorAnswer, PayoutAnswer, PayoutState, PayoutStatus, Status,
+};
+use crate::validate::{account, card, country};
+
+/// PayU Europe's token lifetime (§16.2).
+const TOKEN_SECONDS: u64 = 43_199;
+/// The PayU test cards (seed `003`): the first is paid out, the second cancelled.
+const CARD_REALIZED: &str = "4655413107713609";
+const CARD_CANCELLED: &str = "4302193177728334";
+
+/// The payouts the sandbox accepted.
+#[derive(Default)]
+pub(super) struct Payouts {
+    by_id: HashMap<String, Accepted>,
+}
+
+struct Accepted {
+    ext_payout_id: Option<String>,
+    amount: Option<String>,
+    description: Option<String>,
+    at: Instant,
+    /// Where the payout ends once it has settled.
+    outcome: PayoutStatus,
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = OAuthError {
+        error: error.to_owned(),
+        error_description: Some(description.to_owned()),
+    };
+    (status, Json(body)).into_response()
+}
+
+/// PayU's answer for one of its codes.
+fn refusal(code: &str) -> Response {
+    let (http, body) = ErrorAnswer::for_code(code)
+        .unwrap_or_else(|| ErrorAnswer::for_code("100").expect("code 100 is in PayU's table"));
+    let status = StatusCode::from_u16(http).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(body)).into_response()
+}
+
+/// A token like PayU Europe's, a UUID.
+fn uuid(hex: &str) -> String {
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+pub(super) async fn authorize(
+    State(sandbox): State<Sandbox>,
+    form: Result<Form<EuropeTokenRequest>, FormRejection>,
+) -> Response {
+    // PayU answers 401 when the body is not a form (§16.2).
+    let Ok(Form(request)) = form else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "send grant_type, client_id and client_secret as application/x-www-form-urlencoded",
+        );
+    };
+    if request.grant_type != "client_credentials" {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Unsupported grant type",
+        );
+    }
+    if request.client_id != EUROPE_POS_ID || request.client_secret != EUROPE_POS_SECRET {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Bad client credentials",
+        );
+    }
+    let lifetime = sandbox
+        .config
+        .token_ttl
+        .unwrap_or(Duration::from_secs(TOKEN_SECONDS));
+    let mut state = sandbox.state();
+    let access = uuid(&state.next_id("europe-token"));
+    let refresh = uuid(&state.next_id("europe-refresh"));
+    state.tokens.insert(
+        access.clone(),
+        Issued {
+            expires_at: Instant::now() + lifetime,
+        },
+    );
+    Json(Token {
+        access_token: access,
+        token_type: "bearer".to_owned(),
+        expires_in: lifetime.as_secs(),
+        refresh_token: Some(refresh),
+        scope: None,
+        created_at: None,
+        user_uuid: None,
+        grant_type: Some("client_credentials".to_owned()),
+    })
+    .into_response()
+}
+
+/// Whether the request carries a live sandbox token.
+fn authorized(sandbox: &Sandbox, headers: &HeaderMap) -> bool {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned());
+    token.is_some_and(|t| {
+        sandbox
+            .state()
+            .tokens
+            .get(&t)
+            .is_some_and(|issued| issued.expires_at > Instant::now())
+    })
+}
+
+fn unauthorized() -> Response {
+    oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "Invalid or expired access token",
+    )
+}
+
+/// What an acceptable payout pays to, and how it ends.
+struct Checked {
+    destination: String,
+    outcome: PayoutStatus,
+}
+
+fn present(s: &Option<String>) -> bool {
+    s.as_deref().is_some_and(|t| !t.trim().is_empty())
+}
+
+/// PayU's rules for a payout request (§16.3), as far as the sandbox can tell them.
+fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
+    if request.shop_id.trim().is_empty() {
+        return Err("8361");
+    }
+    if request.shop_id != EUROPE_SHOP_ID {
+        return Err("8359");
+    }
+    let payout = request.payout.clone().unwrap_or_default();
+    if let Some(amount) = &payout.amount {
+        let whole = !amount.is_empty() && amount.bytes().all(|b| b.is_ascii_digit());
+        if !whole || amount.trim_start_matches('0').is_empty() {
+            return Err("8350");
+        }
+    }
+    if payout
+        .description
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > 140)
+    {
+        return Err("8316");
+    }
+    let currency = payout.currency_code.as_deref().unwrap_or("PLN");
+    if !matches!(currency, "PLN" | "CZK" | "EUR") {
+        return Err("8336");
+    }
+    let postal = payout.postal_order == Some(true);
+    let foreign = payout.foreign == Some(true) || currency == "EUR";
+    let bank =
+        request.account.is_some() || request.bank_address.is_some() || payout.foreign == Some(true);
+    let chosen = [
+        request.card.is_some(),
+        request.card_token.is_some(),
+        postal,
+        bank,
+    ];
+    match chosen.iter().filter(|&&c| c).count() {
+        0 => {
+            return Ok(Checked {
+                destination: "shop".to_owned(),
+                outcome: PayoutStatus::Realized,
+            });
+        }
+        1 => {}
+        _ => return Err("8355"),
+    }
+    if payout.amount.is_none() {
+        return Err("8300");
+    }
+    let customer = request.customer_address.clone().unwrap_or_default();
+    if !present(&customer.name) {
+        return Err("8302");
+    }
+    if let Some(c) = &request.card {
+        let outcome = match c.number.as_str() {
+            CARD_REALIZED => PayoutStatus::Realized,
+            CARD_CANCELLED => PayoutStatus::Cancelled,
+            // Other valid cards are paid out too.
+            _ => PayoutStatus::Realized,
+        };
+        if card::card_number(&c.number).is_err() {
+            return Err("8351");
+        }
+        return Ok(Checked {
+            destination: format!("card:{}", card::mask(&c.number)),
+            outcome,
+        });
+    }
+    if let Some(t) = &request.card_token {
+        if !t.value.starts_with("TOKC_") {
+            return Err("8362");
+        }
+        return Ok(Checked {
+            destination: format!("token:{}", t.value),
+            outcome: PayoutStatus::Realized,
+        });
+    }
+    if postal {
+        if !present(&customer.street) {
+            return Err("8309");
+        }
+        if !present(&customer.city) {
+            return Err("8310");
+        }
+        if !present(&customer.postal_code) {
+            return Err("8312");
+        }
+        let name = customer.name.unwrap_or_default();
+        return Ok(Checked {
+            destination: format!("postal:{name}, {}", customer.city.unwrap_or_default()),
+            outcome: PayoutStatus::Realized,
+        });
+    }
+    let acct = request.account.clone().unwrap_or_default();
+    let number = account::compact(&acct.account_number);
+    if number.is_empty() {
+        return Err("8301");
+    }
+    if number.len() > 34 {
+        return Err("8317");
+    }
+    if foreign {
+        if account::looks_like_iban(&number)
+            && account::is_iban_country(&number[..2])
+            && account::iban(&number).is_err()
+        {
+            return Err("8351");
+        }
+        if !present(&acct.bank_name) {
+            return Err("8303");
+        }
+        let swift = acct.swift_code.clone().unwrap_or_default();
+        if swift.len() > 11 {
+            return Err("8319");
+        }
+        if country::bic(&swift.to_ascii_uppercase()).is_err() {
+            return Err("8308");
+        }
+        if !present(&customer.street) {
+            return Err("8309");
+        }
+        if !present(&customer.city) {
+            return Err("8310");
+        }
+        if !present(&customer.country_code) {
+            return Err("8311");
+        }
+        let Some(bank_address) = &request.bank_address else {
+            return Err("8304");
+        };
+        for (value, code) in [
+            (&bank_address.street, "8305"),
+            (&bank_address.city, "8306"),
+            (&bank_address.country_code, "8307"),
+            (&bank_address.postal_code, "8304"),
+        ] {
+            if !present(value) {
+                return Err(code);
+            }
+        }
+    }
+    Ok(Checked {
+        destination: format!("account:{number}"),
+        outcome: PayoutStatus::Realized,
+    })
+}
+
+pub(super) async fn create(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !authorized(&sandbox, &headers) {
+        return unauthorized();
+    }
+    let request: CreatePayout = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            let body = ErrorAnswer {
+                status: Status {
+                    status_code: "ERROR_SYNTAX".to_owned(),
+                    severity: Some("ERROR".to_owned()),
+                    code: None,
+                    code_literal: None,
+                    status_desc: Some(format!("the request is not a payout: {e}")),
+                },
+            };
+            return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+        }
+    };
+    let payout = request.payout.clone().unwrap_or_default();
+    let ext = payout.ext_payout_id.clone().filter(|e| !e.is_empty());
+    let mut state = sandbox.state();
+    // A reference PayU already holds is refused whatever the rest says, and counted.
+    if let Some(ext) = &ext {
+        if state
+            .ledger
+            .received("europe-payout", &request.shop_id, ext)
+        {
+            return refusal("8356");
+        }
+    }
+    let checked = match check(&request) {
+        Ok(c) => c,
+        Err(code) => return refusal(code),
+    };
+    let payout_id = state.next_id("europe-payout");
+    state.ledger.accept(LedgerEntry {
+        api: "europe-payout".to_owned(),
+        merchant: request.shop_id.clone(),
+        reference: ext.clone().unwrap_or_else(|| payout_id.clone()),
+        amount: payout.amount.clone().unwrap_or_default(),
+        destination: checked.destination,
+        accepted_at: timestamp(),
+        times_received: 1,
+    });
+    state.europe.by_id.insert(
+        payout_id.clone(),
+        Accepted {
+            ext_payout_id: ext.clone(),
+            amount: payout.amount.clone(),
+            description: payout.description.clone(),
+            at: Instant::now(),
+            outcome: checked.outcome,
+        },
+    );
+    let answer = PayoutAnswer {
+        payout: PayoutState {
+            payout_id,
+            ext_payout_id: ext,
+            amount: None,
+            description: None,
+            status: PayoutStatus::Pending,
+        },
+        status: success(),
+    };
+    (StatusCode::CREATED, Json(answer)).into_response()
+}
+
+fn success() -> Status {
+    Status {
+        status_code: "SUCCESS".to_owned(),
+        severity: None,
+        code: None,
+        code_literal: None,
+        status_desc: None,
+    }
+}
+
+pub(super) async fn retrieve(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(payout_id): Path<String>,
+) -> Response {
+    if !authorized(&sandbox, &headers) {
+        return unauthorized();
+    }
+    let settle = sandbox.config.settle;
+    let state = sandbox.state();
+    let Some(p) = state.europe.by_id.get(&payout_id) else {
+        return refusal("8353");
+    };
+    let status = if p.at.elapsed() >= settle {
+        p.outcome
+    } else {
+        PayoutStatus::Pending
+    };
+    let answer = PayoutAnswer {
+        payout: PayoutState {
+            payout_id,
+            ext_payout_id: p.ext_payout_id.clone(),
+            amount: p.amount.clone(),
+            description: p.description.clone(),
+            status,
+        },
+        status: success(),
+    };
+    Json(answer).into_response()
+}

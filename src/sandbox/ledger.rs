@@ -1,0 +1,74 @@
+//! The ledger: one entry per payout or link the sandbox accepted, with how many requests
+//! carried its reference (`GET /__sandbox/ledger`, `POST /__sandbox/reset`; design §8).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::Sandbox;
+
+/// One accepted payout or link (a contract: tests and users' scripts read these fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// `india-payout`, `smart-send` or `europe-payout`.
+    pub api: String,
+    /// The payout merchant id, or the shop id.
+    pub merchant: String,
+    /// `merchantRefId` or `extPayoutId`.
+    pub reference: String,
+    /// As the request carried it (PayU Europe: in the smallest unit; empty for the whole
+    /// balance).
+    pub amount: String,
+    /// Where the money goes: `account:…`, `card:…` (masked), `token:…`, `postal:…` or `shop`.
+    pub destination: String,
+    pub accepted_at: String,
+    /// Requests that carried this reference, duplicates included.
+    pub times_received: u64,
+}
+
+#[derive(Default)]
+pub(super) struct Ledger {
+    entries: Vec<LedgerEntry>,
+    by_reference: HashMap<(String, String, String), usize>,
+}
+
+impl Ledger {
+    /// Counts one more request for `reference`; true when the ledger already holds it.
+    pub(super) fn received(&mut self, api: &str, merchant: &str, reference: &str) -> bool {
+        let key = (api.to_owned(), merchant.to_owned(), reference.to_owned());
+        match self.by_reference.get(&key) {
+            Some(&i) => {
+                self.entries[i].times_received += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub(super) fn accept(&mut self, entry: LedgerEntry) {
+        let key = (
+            entry.api.clone(),
+            entry.merchant.clone(),
+            entry.reference.clone(),
+        );
+        self.by_reference.insert(key, self.entries.len());
+        self.entries.push(entry);
+    }
+}
+
+pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry>> {
+    Json(sandbox.state().ledger.entries.clone())
+}
+
+/// Forgets every payout, link and token.
+pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
+    let mut state = sandbox.state();
+    let issued = state.issued;
+    *state = super::State::default();
+    // Ids keep counting, so that nothing issued before the reset is issued again.
+    state.issued = issued;
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,170 @@
+//! The sandbox: a local PayU on loopback, so that the whole flow runs with no account and no
+//! network (design §8). It serves PayU's paths with the request and response types of
+//! [`crate::payu`], and `/__sandbox/ledger` to prove that nothing was paid twice.
+//!
+//! State of the work: PayU Europe's OAuth and payouts (create, retrieve, settlement with the
+//! test cards) and the ledger are built. PayU India payouts, Smart Send, the chargeback
+//! token and the knobs (latency, rate limit, faults, seed) are not built yet.
+
+mod europe;
+mod ledger;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use ledger::LedgerEntry;
+
+/// PayU Europe's public sandbox POS (payu-api.md §16.1): its id and OAuth secret.
+pub const EUROPE_POS_ID: &str = "300746";
+pub const EUROPE_POS_SECRET: &str = "2ee86a66e5d97e3fadc400c9f19b065d";
+/// The shop the sandbox POS pays out from.
+pub const EUROPE_SHOP_ID: &str = "n7Cd7y1U";
+
+/// How the sandbox behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long an accepted payout stays in progress before it reaches its final state.
+    pub settle: Duration,
+    /// How long a token lives; `None` for PayU's own lifetimes (43,199 s in Europe).
+    pub token_ttl: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            settle: Duration::from_millis(1000),
+            token_ttl: None,
+        }
+    }
+}
+
+/// A token the sandbox issued.
+struct Issued {
+    expires_at: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    ledger: ledger::Ledger,
+    tokens: HashMap<String, Issued>,
+    europe: europe::Payouts,
+    /// Ids handed out so far (tokens, payouts), for deterministic ids.
+    issued: u64,
+}
+
+impl State {
+    fn next_id(&mut self, salt: &str) -> String {
+        self.issued += 1;
+        let seed = format!("{salt}:{}", self.issued);
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(seed.as_bytes()))
+    }
+}
+
+/// A sandbox's state, shared by its request handlers.
+#[derive(Clone)]
+pub struct Sandbox {
+    state: Arc<Mutex<State>>,
+    config: Arc<Config>,
+}
+
+impl Sandbox {
+    pub fn new(config: Config) -> Sandbox {
+        Sandbox {
+            state: Arc::default(),
+            config: Arc::new(config),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A handler that panicked cannot leave the ledger half-written: every change is one
+        // statement under the lock. Carry on with what is there.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every route PayU's hosts serve that the sandbox knows, and its own inspection routes.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/pl/standard/user/oauth/authorize", post(europe::authorize))
+            .route("/api/v2_1/payouts", post(europe::create))
+            .route("/api/v2_1/payouts/{payout_id}", get(europe::retrieve))
+            .route("/__sandbox/ledger", get(ledger::show))
+            .route("/__sandbox/reset", post(ledger::reset))
+            .with_state(self)
+    }
+}
+
+/// A sandbox serving on a thread of its own; it stops when this is dropped.
+pub struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDRESS:PORT`, the base every API is served under.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Serves until the process is stopped.
+    pub fn wait(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Binds `listen` (port 0 picks a free one) and serves the sandbox on a thread of its own.
+pub fn spawn(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(listen))?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = Sandbox::new(config).router();
+    let thread = std::thread::Builder::new()
+        .name("sandbox".into())
+        .spawn(move || {
+            let server = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            let served = runtime.block_on(std::future::IntoFuture::into_future(server));
+            if let Err(e) = served {
+                eprintln!("sandbox: the server stopped: {e}");
+            }
+        })?;
+    Ok(Running {
+        addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// Now, as text for the ledger.
+fn timestamp() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

@@ -1,0 +1,267 @@
+//! `payu-bulk sandbox` as a client sees it: PayU Europe's OAuth and payouts, with PayU's
+//! codes and HTTP statuses, and the ledger that proves what was paid.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+/// A sandbox process on a port the OS chose; killed when dropped.
+struct Sandbox {
+    child: Child,
+    url: String,
+    http: Client,
+}
+
+impl Sandbox {
+    fn start(args: &[&str]) -> Sandbox {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the sandbox");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("its stdout"))
+            .read_line(&mut first)
+            .expect("its first line");
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first}"))
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        Sandbox {
+            child,
+            url,
+            http: Client::new(),
+        }
+    }
+
+    fn token_with(&self, id: &str, secret: &str) -> reqwest::blocking::Response {
+        self.http
+            .post(format!("{}/pl/standard/user/oauth/authorize", self.url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .expect("a token answer")
+    }
+
+    fn token(&self) -> String {
+        let body: Value = self
+            .token_with("300746", "2ee86a66e5d97e3fadc400c9f19b065d")
+            .json()
+            .unwrap();
+        body["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    fn payout(&self, token: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/v2_1/payouts", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .expect("a payout answer");
+        (r.status().as_u16(), r.json().expect("a JSON answer"))
+    }
+
+    fn retrieve(&self, token: &str, id: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/api/v2_1/payouts/{id}", self.url))
+            .bearer_auth(token)
+            .send()
+            .expect("a retrieve answer");
+        (r.status().as_u16(), r.json().expect("a JSON answer"))
+    }
+
+    fn ledger(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/__sandbox/ledger", self.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v.as_array().expect("an array").clone()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bank_payout(ext: &str) -> Value {
+    json!({
+        "shopId": "n7Cd7y1U",
+        "payout": {"extPayoutId": ext, "amount": "150000", "description": "Wynagrodzenie"},
+        "account": {"accountNumber": "61109010140000071219812874"},
+        "customerAddress": {"name": "Jan Kowalski"}
+    })
+}
+
+fn code(answer: &Value) -> &str {
+    answer["status"]["code"].as_str().unwrap_or("")
+}
+
+#[test]
+fn oauth_takes_the_sandbox_pos_and_nothing_else() {
+    let s = Sandbox::start(&[]);
+    let good = s.token_with("300746", "2ee86a66e5d97e3fadc400c9f19b065d");
+    assert_eq!(good.status().as_u16(), 200);
+    let body: Value = good.json().unwrap();
+    assert_eq!(
+        (body["token_type"].as_str(), body["expires_in"].as_u64()),
+        (Some("bearer"), Some(43199))
+    );
+    let bad = s.token_with("300746", "wrong");
+    assert_eq!(bad.status().as_u16(), 401);
+    assert_eq!(bad.json::<Value>().unwrap()["error"], "invalid_client");
+    // Without the form content type PayU answers 401 (§16.2).
+    let not_a_form = s
+        .http
+        .post(format!("{}/pl/standard/user/oauth/authorize", s.url))
+        .json(&json!({"grant_type": "client_credentials", "client_id": "300746"}))
+        .send()
+        .unwrap();
+    assert_eq!(not_a_form.status().as_u16(), 401);
+}
+
+#[test]
+fn a_payout_is_accepted_once_and_its_duplicates_counted() {
+    let s = Sandbox::start(&[]);
+    let (status, _) = s.payout("not-a-token", &bank_payout("EU-1"));
+    assert_eq!(status, 401);
+    assert!(s.ledger().is_empty(), "a refused request pays nothing");
+    let token = s.token();
+    let (status, created) = s.payout(&token, &bank_payout("EU-1"));
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (
+            created["payout"]["status"].as_str(),
+            created["status"]["statusCode"].as_str()
+        ),
+        (Some("PENDING"), Some("SUCCESS"))
+    );
+    assert_eq!(created["payout"]["extPayoutId"], "EU-1");
+    for _ in 0..2 {
+        let (status, again) = s.payout(&token, &bank_payout("EU-1"));
+        assert_eq!((status, code(&again)), (403, "8356"), "{again}");
+        assert_eq!(again["status"]["codeLiteral"], "PAYOUT_ALREADY_EXISTS");
+    }
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 1);
+    let entry = &ledger[0];
+    assert_eq!(entry["api"], "europe-payout");
+    assert_eq!(entry["merchant"], "n7Cd7y1U");
+    assert_eq!(entry["reference"], "EU-1");
+    assert_eq!(entry["amount"], "150000");
+    assert_eq!(entry["destination"], "account:61109010140000071219812874");
+    assert_eq!(entry["times_received"], 3);
+    assert!(entry["accepted_at"].is_string());
+    let reset = s
+        .http
+        .post(format!("{}/__sandbox/reset", s.url))
+        .send()
+        .unwrap();
+    assert!(reset.status().is_success());
+    assert!(s.ledger().is_empty());
+}
+
+#[test]
+fn payouts_are_refused_with_payus_codes() {
+    let s = Sandbox::start(&[]);
+    let token = s.token();
+    let mut foreign = bank_payout("EU-2");
+    foreign["payout"]["currencyCode"] = json!("EUR");
+    foreign["account"]["accountNumber"] = json!("DE89370400440532013000");
+    assert_eq!(s.payout(&token, &foreign).0, 400);
+    assert_eq!(
+        code(&s.payout(&token, &foreign).1),
+        "8303",
+        "a foreign payout needs the bank's name"
+    );
+    let mut other_shop = bank_payout("EU-3");
+    other_shop["shopId"] = json!("someone-else");
+    let (status, answer) = s.payout(&token, &other_shop);
+    assert_eq!((status, code(&answer)), (403, "8359"));
+    let mut two = bank_payout("EU-4");
+    two["cardToken"] = json!({"value": "TOKC_ABC"});
+    let (status, answer) = s.payout(&token, &two);
+    assert_eq!((status, code(&answer)), (403, "8355"));
+    let mut no_amount = bank_payout("EU-5");
+    no_amount["payout"]
+        .as_object_mut()
+        .unwrap()
+        .remove("amount");
+    let (status, answer) = s.payout(&token, &no_amount);
+    assert_eq!((status, code(&answer)), (400, "8300"));
+    let mut no_shop = bank_payout("EU-6");
+    no_shop["shopId"] = json!("");
+    assert_eq!(code(&s.payout(&token, &no_shop).1), "8361");
+    assert!(s.ledger().is_empty());
+    let (status, answer) = s.retrieve(&token, "no-such-payout");
+    assert_eq!((status, code(&answer)), (404, "8353"));
+}
+
+#[test]
+fn test_cards_settle_as_payu_documents() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.token();
+    let card = |ext: &str, number: &str| {
+        json!({
+            "shopId": "n7Cd7y1U",
+            "payout": {"extPayoutId": ext, "amount": "9999", "description": "Zwrot"},
+            "customerAddress": {"name": "Katarzyna Lewandowska"},
+            "card": {"number": number, "expirationMonth": "12", "expirationYear": "2099"}
+        })
+    };
+    let (_, paid) = s.payout(&token, &card("EU-7", "4655413107713609"));
+    let (_, cancelled) = s.payout(&token, &card("EU-8", "4302193177728334"));
+    let status = |answer: &Value| {
+        let id = answer["payout"]["payoutId"].as_str().unwrap().to_owned();
+        s.retrieve(&token, &id).1["payout"]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(status(&paid), "REALIZED");
+    assert_eq!(status(&cancelled), "CANCELLED");
+    let ledger = s.ledger();
+    assert_eq!(
+        ledger[0]["destination"], "card:465541******3609",
+        "the ledger masks cards"
+    );
+}
+
+#[test]
+fn payouts_stay_pending_until_they_settle() {
+    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let token = s.token();
+    let (_, created) = s.payout(&token, &bank_payout("EU-9"));
+    let id = created["payout"]["payoutId"].as_str().unwrap();
+    let (status, answer) = s.retrieve(&token, id);
+    assert_eq!(
+        (status, answer["payout"]["status"].as_str()),
+        (200, Some("PENDING"))
+    );
+    assert_eq!(answer["payout"]["amount"], "150000");
+}
+
+#[test]
+fn an_expired_token_is_refused() {
+    let s = Sandbox::start(&["--token-ttl", "0"]);
+    let token = s.token();
+    let (status, answer) = s.payout(&token, &bank_payout("EU-10"));
+    assert_eq!(status, 401);
+    assert_eq!(answer["error"], "invalid_token");
+    assert!(s.ledger().is_empty());
+}
