@@ -265,3 +265,221 @@ fn an_expired_token_is_refused() {
     assert_eq!(answer["error"], "invalid_token");
     assert!(s.ledger().is_empty());
 }
+
+const PUBLIC_CLIENT: &str = "6f8bb4951e030d4d7349e64a144a534778673585f86039617c167166e9154f7e";
+
+impl Sandbox {
+    fn india_token(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/oauth/token", self.url))
+            .form(form)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json().unwrap())
+    }
+
+    fn india_login(&self) -> String {
+        let (status, body) = self.india_token(&[
+            ("grant_type", "password"),
+            ("client_id", PUBLIC_CLIENT),
+            ("username", "payouts@sandbox.test"),
+            ("password", "sandbox"),
+            ("scope", "create_payout_transactions"),
+        ]);
+        assert_eq!(status, 200, "{body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Initiate Transfer v2 (header `pid`), or v1 (header `payoutMerchantId`).
+    fn transfer(&self, token: &str, v2: bool, items: &Value) -> (u16, Value) {
+        let (path, header) = if v2 {
+            ("/payout/v2/payment", "pid")
+        } else {
+            ("/payout/payment", "payoutMerchantId")
+        };
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .header(header, "1111123")
+            .json(items)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.json().unwrap())
+    }
+
+    fn transactions(&self, token: &str, reference: &str) -> Value {
+        self.http
+            .post(format!("{}/payout/payment/listTransactions", self.url))
+            .bearer_auth(token)
+            .header("payoutMerchantId", "1111123")
+            .form(&[("merchantRefId", reference)])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+fn imps(reference: &str, account: &str) -> Value {
+    json!({"beneficiaryAccountNumber": account, "beneficiaryIfscCode": "HDFC0001234", "beneficiaryName": "Asha Verma",
+           "purpose": "Salary November", "amount": 1234.12, "batchId": "B1", "merchantRefId": reference,
+           "paymentType": "IMPS", "retry": false})
+}
+
+#[test]
+fn india_grants_and_their_refusals() {
+    let s = Sandbox::start(&[]);
+    let (status, body) = s.india_token(&[
+        ("grant_type", "password"),
+        ("client_id", PUBLIC_CLIENT),
+        ("username", "payouts@sandbox.test"),
+        ("password", "sandbox"),
+        ("scope", "create_payout_transactions"),
+    ]);
+    assert_eq!(status, 200);
+    assert_eq!(
+        (body["token_type"].as_str(), body["expires_in"].as_u64()),
+        (Some("Bearer"), Some(7199))
+    );
+    assert_eq!(body["access_token"].as_str().unwrap().len(), 64);
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    let renew = [
+        ("grant_type", "refresh_token"),
+        ("client_id", PUBLIC_CLIENT),
+        ("refresh_token", refresh.as_str()),
+    ];
+    let (status, renewed) = s.india_token(&renew);
+    assert_eq!(status, 200, "{renewed}");
+    assert!(renewed["refresh_token"].is_string());
+    assert_eq!(s.india_token(&renew).0, 401, "a refresh token works once");
+    let (status, private) = s.india_token(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", "sandbox-client"),
+        ("client_secret", "sandbox-secret"),
+        ("scope", "create_payout_transactions"),
+    ]);
+    assert_eq!(status, 200);
+    assert!(private.get("refresh_token").is_none(), "{private}");
+    let (status, refused) = s.india_token(&[
+        ("grant_type", "password"),
+        ("client_id", PUBLIC_CLIENT),
+        ("username", "payouts@sandbox.test"),
+        ("password", "guess"),
+    ]);
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (401, Some("invalid_grant"))
+    );
+    // A PayU Europe token opens nothing in India.
+    let europe = s.token();
+    let (status, gateway) = s.transfer(&europe, true, &json!([imps("R0", "50100234567891")]));
+    assert_eq!(
+        (
+            status,
+            gateway["message"].as_str(),
+            gateway["path"].as_str()
+        ),
+        (401, Some("Access is denied"), Some("/payout/v2/payment"))
+    );
+}
+
+#[test]
+fn india_test_accounts_settle_as_documented() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let batch = json!([
+        imps("R-OK", "51234567890"),
+        imps("R-FAIL", "41234567890"),
+        imps("R-WAIT", "61234567890")
+    ]);
+    let (status, accepted) = s.transfer(&token, true, &batch);
+    assert_eq!(
+        (status, accepted["status"].as_i64()),
+        (200, Some(0)),
+        "{accepted}"
+    );
+    assert_eq!(accepted["data"], json!([]));
+    let state = |reference: &str| {
+        let page = s.transactions(&token, reference);
+        page["data"]["transactionDetails"][0]["txnStatus"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(state("R-OK"), "SUCCESS");
+    assert_eq!(state("R-FAIL"), "FAILED");
+    assert_eq!(state("R-WAIT"), "PENDING");
+    let page = s.transactions(&token, "R-OK");
+    assert_eq!(
+        page["data"]["transactionDetails"][0]["amount"],
+        json!(1234.12)
+    );
+    let unknown = s.transactions(&token, "never-sent");
+    assert_eq!(unknown["status"], 0);
+    assert_eq!(unknown["data"]["transactionDetails"], json!([]));
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 3);
+    assert_eq!(ledger[0]["api"], "india-payout");
+    assert_eq!(ledger[0]["amount"], "1234.12");
+    assert_eq!(ledger[0]["destination"], "account:51234567890/HDFC0001234");
+}
+
+#[test]
+fn india_batches_are_refused_whole_with_codes_per_item() {
+    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let token = s.india_login();
+    let (_, first) = s.transfer(&token, false, &json!([imps("R1", "50100234567891")]));
+    assert_eq!(first["status"], 0, "v1 with payoutMerchantId: {first}");
+    let queued = s.transactions(&token, "R1");
+    assert_eq!(
+        queued["data"]["transactionDetails"][0]["txnStatus"],
+        "QUEUED"
+    );
+    let mut no_account = imps("R2", "");
+    no_account["beneficiaryAccountNumber"] = json!("");
+    let bad_ifsc = {
+        let mut t = imps("R3", "50100234567892");
+        t["beneficiaryIfscCode"] = json!("HDFC001234");
+        t
+    };
+    let (status, refused) = s.transfer(
+        &token,
+        true,
+        &json!([imps("R1", "50100234567891"), no_account, bad_ifsc]),
+    );
+    assert_eq!((status, refused["status"].as_i64()), (200, Some(1)));
+    let items = refused["data"].as_array().unwrap();
+    let codes: Vec<(&str, Value)> = items
+        .iter()
+        .map(|i| (i["merchantRefId"].as_str().unwrap(), i["code"].clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("R1", json!([1002])),
+            ("R2", json!([1004])),
+            ("R3", json!([1022]))
+        ]
+    );
+    assert_eq!(
+        items[1]["error"],
+        "beneficiary account number can not be empty. "
+    );
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 1, "nothing of a refused batch is paid");
+    assert_eq!(ledger[0]["times_received"], 2);
+    // A merchant id that is not this account's.
+    let wrong = s
+        .http
+        .post(format!("{}/payout/v2/payment", s.url))
+        .bearer_auth(&token)
+        .header("pid", "999")
+        .json(&json!([imps("R9", "50100234567891")]))
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(wrong["status"], 1);
+}

@@ -4,6 +4,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// One transfer of an Initiate Transfer request; the request body is a JSON array of them.
+/// A field a request leaves out reads as empty, so that the sandbox can answer it with
+/// PayU's code for that field rather than refuse the whole body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transfer {
@@ -11,23 +13,29 @@ pub struct Transfer {
     pub beneficiary_account_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_ifsc_code: Option<String>,
+    #[serde(default)]
     pub beneficiary_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_mobile: Option<String>,
+    #[serde(default)]
     pub purpose: String,
     /// A JSON number with at most two decimals (`1234.12`), written digit for digit: never
     /// through a binary float.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision")]
     pub amount: Decimal,
+    #[serde(default)]
     pub batch_id: String,
+    #[serde(default)]
     pub merchant_ref_id: String,
     /// `IMPS`, `NEFT`, `RTGS` or `UPI`.
+    #[serde(default)]
     pub payment_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpa: Option<String>,
     /// Sent explicitly: PayU's sources disagree on its default.
+    #[serde(default)]
     pub retry: bool,
     /// `yyyy-MM-dd HH:mm:ss`, IST.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -8,11 +8,11 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{
-    EUROPE_POS_ID, EUROPE_POS_SECRET, EUROPE_SHOP_ID, Issued, Sandbox, ledger::LedgerEntry,
+    Api, EUROPE_POS_ID, EUROPE_POS_SECRET, EUROPE_SHOP_ID, Issued, Sandbox, ledger::LedgerEntry,
     timestamp,
 };
 use crate::payu::auth::{EuropeTokenRequest, OAuthError, Token};
@@ -106,6 +106,7 @@ pub(super) async fn authorize(
     state.tokens.insert(
         access.clone(),
         Issued {
+            api: Api::Europe,
             expires_at: Instant::now() + lifetime,
         },
     );
@@ -122,21 +123,8 @@ pub(super) async fn authorize(
     .into_response()
 }
 
-/// Whether the request carries a live sandbox token.
 fn authorized(sandbox: &Sandbox, headers: &HeaderMap) -> bool {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_owned());
-    token.is_some_and(|t| {
-        sandbox
-            .state()
-            .tokens
-            .get(&t)
-            .is_some_and(|issued| issued.expires_at > Instant::now())
-    })
+    sandbox.state().authorized(Api::Europe, headers)
 }
 
 fn unauthorized() -> Response {

@@ -2,11 +2,14 @@
 //! network (design §8). It serves PayU's paths with the request and response types of
 //! [`crate::payu`], and `/__sandbox/ledger` to prove that nothing was paid twice.
 //!
-//! State of the work: PayU Europe's OAuth and payouts (create, retrieve, settlement with the
-//! test cards) and the ledger are built. PayU India payouts, Smart Send, the chargeback
-//! token and the knobs (latency, rate limit, faults, seed) are not built yet.
+//! State of the work: built are PayU Europe's OAuth and payouts (create, retrieve, the test
+//! cards), PayU India's three token grants, Initiate Transfer v1 and v2 with per-item codes,
+//! listTransactions and the test accounts, and the ledger. Not built yet: cancel, account
+//! details, verification APIs, Smart Send, the chargeback token, webhooks, and the knobs
+//! (latency, rate limit, faults, seed).
 
 mod europe;
+mod india;
 mod ledger;
 
 use std::collections::HashMap;
@@ -24,6 +27,13 @@ pub const EUROPE_POS_ID: &str = "300746";
 pub const EUROPE_POS_SECRET: &str = "2ee86a66e5d97e3fadc400c9f19b065d";
 /// The shop the sandbox POS pays out from.
 pub const EUROPE_SHOP_ID: &str = "n7Cd7y1U";
+/// PayU India's built-in account (design §8): password grant, private client id grant, and
+/// the payout merchant id.
+pub const INDIA_USERNAME: &str = "payouts@sandbox.test";
+pub const INDIA_PASSWORD: &str = "sandbox";
+pub const INDIA_PRIVATE_CLIENT_ID: &str = "sandbox-client";
+pub const INDIA_PRIVATE_CLIENT_SECRET: &str = "sandbox-secret";
+pub const INDIA_MERCHANT_ID: &str = "1111123";
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
@@ -43,8 +53,16 @@ impl Default for Config {
     }
 }
 
+/// Which PayU API a token is for: one API's token opens nothing of another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Api {
+    India,
+    Europe,
+}
+
 /// A token the sandbox issued.
 struct Issued {
+    api: Api,
     expires_at: Instant,
 }
 
@@ -53,11 +71,29 @@ struct State {
     ledger: ledger::Ledger,
     tokens: HashMap<String, Issued>,
     europe: europe::Payouts,
+    india: india::Transfers,
+    /// Refresh tokens of PayU India's password grant still good for one use.
+    refresh_tokens: std::collections::HashSet<String>,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
 }
 
 impl State {
+    /// Whether `headers` carry a live token of `api`.
+    fn authorized(&self, api: Api, headers: &axum::http::HeaderMap) -> bool {
+        let token = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim());
+        token.is_some_and(|t| {
+            self.tokens
+                .get(t)
+                .is_some_and(|issued| issued.api == api && issued.expires_at > Instant::now())
+        })
+    }
+
     fn next_id(&mut self, salt: &str) -> String {
         self.issued += 1;
         let seed = format!("{salt}:{}", self.issued);
@@ -94,6 +130,13 @@ impl Sandbox {
             .route("/pl/standard/user/oauth/authorize", post(europe::authorize))
             .route("/api/v2_1/payouts", post(europe::create))
             .route("/api/v2_1/payouts/{payout_id}", get(europe::retrieve))
+            .route("/oauth/token", post(india::token))
+            .route("/payout/payment", post(india::initiate_v1))
+            .route("/payout/v2/payment", post(india::initiate_v2))
+            .route(
+                "/payout/payment/listTransactions",
+                post(india::list_transactions),
+            )
             .route("/__sandbox/ledger", get(ledger::show))
             .route("/__sandbox/reset", post(ledger::reset))
             .with_state(self)

@@ -1,0 +1,450 @@
+//! PayU India payouts in the sandbox: the token grants (§2), Initiate Transfer v1 and v2
+//! (§4), and listTransactions (§5), with PayU's codes and its test accounts (§4.5).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use rust_decimal::Decimal;
+
+use super::{
+    Api, INDIA_MERCHANT_ID, INDIA_PASSWORD, INDIA_PRIVATE_CLIENT_ID, INDIA_PRIVATE_CLIENT_SECRET,
+    INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
+};
+use crate::payu::auth::{INDIA_PUBLIC_CLIENT_ID_TEST, OAuthError, PAYOUT_SCOPE, Token};
+use crate::payu::india::{Transaction, TransactionPage, Transfer, TransferError, TxnStatus};
+use crate::payu::{Envelope, GatewayError};
+use crate::validate::{account, contact, ifsc};
+
+/// PayU India's token lifetime (its samples: 7199 s).
+const TOKEN_SECONDS: u64 = 7_199;
+/// The test accounts of §4.5.
+const ACCOUNT_SUCCESS: &str = "51234567890";
+const ACCOUNT_FAILURE: &str = "41234567890";
+const ACCOUNT_PENDING: &str = "61234567890";
+const ACCEPTED: &str =
+    "Requests are in process. Will send response of individual request on webhooks set by you";
+
+/// The transfers the sandbox accepted, by `merchantRefId`.
+#[derive(Default)]
+pub(super) struct Transfers {
+    by_reference: HashMap<String, Sent>,
+    next_txn: i64,
+}
+
+struct Sent {
+    txn_id: i64,
+    batch_id: String,
+    amount: Decimal,
+    transfer_type: String,
+    payu_ref: String,
+    at: Instant,
+    /// Where it ends once settled (the pending test account never settles).
+    outcome: TxnStatus,
+}
+
+impl Sent {
+    /// QUEUED, then IN_PROGRESS, then its outcome once `settle` has passed.
+    fn status(&self, settle: Duration) -> TxnStatus {
+        let elapsed = self.at.elapsed();
+        if elapsed >= settle {
+            self.outcome
+        } else if elapsed >= settle / 2 {
+            TxnStatus::InProgress
+        } else {
+            TxnStatus::Queued
+        }
+    }
+}
+
+fn oauth_error(error: &str, description: &str) -> Response {
+    let body = OAuthError {
+        error: error.to_owned(),
+        error_description: Some(description.to_owned()),
+    };
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+/// `POST /oauth/token`: the password grant (with the public test client id), the private
+/// client id grant, and the refresh of a password-grant token (each refresh token works once).
+pub(super) async fn token(
+    State(sandbox): State<Sandbox>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return oauth_error(
+            "invalid_request",
+            "send the grant as application/x-www-form-urlencoded",
+        );
+    };
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let public_client = field("client_id") == INDIA_PUBLIC_CLIENT_ID_TEST;
+    let mut state = sandbox.state();
+    let refreshable = match field("grant_type") {
+        "password" if !public_client => {
+            return oauth_error(
+                "invalid_client",
+                "Client authentication failed due to unknown client",
+            );
+        }
+        "password"
+            if field("username") != INDIA_USERNAME || field("password") != INDIA_PASSWORD =>
+        {
+            return oauth_error(
+                "invalid_grant",
+                "The provided authorization grant is invalid",
+            );
+        }
+        "password" => true,
+        "client_credentials"
+            if field("client_id") != INDIA_PRIVATE_CLIENT_ID
+                || field("client_secret") != INDIA_PRIVATE_CLIENT_SECRET =>
+        {
+            return oauth_error(
+                "invalid_client",
+                "Client authentication failed due to unknown client",
+            );
+        }
+        "client_credentials" => false,
+        "refresh_token" if !public_client => {
+            return oauth_error(
+                "invalid_client",
+                "Client authentication failed due to unknown client",
+            );
+        }
+        "refresh_token" if !state.refresh_tokens.remove(field("refresh_token")) => {
+            return oauth_error(
+                "invalid_grant",
+                "The refresh token is invalid, used or expired",
+            );
+        }
+        "refresh_token" => true,
+        _ => {
+            return oauth_error(
+                "invalid_request",
+                "The request is missing a required parameter",
+            );
+        }
+    };
+    let lifetime = sandbox
+        .config
+        .token_ttl
+        .unwrap_or(Duration::from_secs(TOKEN_SECONDS));
+    let access = format!(
+        "{}{}",
+        state.next_id("india-token"),
+        state.next_id("india-token")
+    );
+    state.tokens.insert(
+        access.clone(),
+        Issued {
+            api: Api::India,
+            expires_at: Instant::now() + lifetime,
+        },
+    );
+    let refresh = refreshable.then(|| {
+        let r = format!(
+            "{}{}",
+            state.next_id("india-refresh"),
+            state.next_id("india-refresh")
+        );
+        state.refresh_tokens.insert(r.clone());
+        r
+    });
+    Json(Token {
+        access_token: access,
+        token_type: "Bearer".to_owned(),
+        expires_in: lifetime.as_secs(),
+        user_uuid: refreshable.then(|| "11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned()),
+        refresh_token: refresh,
+        scope: Some(PAYOUT_SCOPE.to_owned()),
+        created_at: Some(chrono::Utc::now().timestamp()),
+        grant_type: None,
+    })
+    .into_response()
+}
+
+/// PayU's gateway refusal (HTTP 401) for a missing or dead token (§1.2).
+fn unauthorized(path: &str) -> Response {
+    let body = GatewayError {
+        timestamp: timestamp(),
+        status: 401,
+        error: "Unauthorized".to_owned(),
+        message: "Access is denied".to_owned(),
+        path: path.to_owned(),
+    };
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+fn failure<T: serde::Serialize>(msg: &str, data: Option<T>) -> Response {
+    Json(Envelope {
+        status: 1,
+        msg: Some(msg.to_owned()),
+        code: None,
+        data,
+    })
+    .into_response()
+}
+
+/// Whether the merchant header (`payoutMerchantId` for v1, `pid` for v2) names this account.
+fn merchant_ok(headers: &HeaderMap, header: &str) -> bool {
+    headers.get(header).and_then(|v| v.to_str().ok()) == Some(INDIA_MERCHANT_ID)
+}
+
+pub(super) async fn initiate_v1(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    initiate(
+        &sandbox,
+        &headers,
+        &body,
+        "payoutMerchantId",
+        "/payout/payment",
+    )
+}
+
+pub(super) async fn initiate_v2(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    initiate(&sandbox, &headers, &body, "pid", "/payout/v2/payment")
+}
+
+/// Initiate Transfer: a batch is accepted whole, or refused whole with the failing items and
+/// their codes (PayU documents only "in case all values are correct the request will get
+/// accepted"; a partly accepted batch is not modelled).
+fn initiate(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    body: &[u8],
+    merchant_header: &str,
+    path: &str,
+) -> Response {
+    let mut state = sandbox.state();
+    if !state.authorized(Api::India, headers) {
+        return unauthorized(path);
+    }
+    if !merchant_ok(headers, merchant_header) {
+        return failure::<()>(
+            &format!("{merchant_header} is not a payout merchant id of this account"),
+            None,
+        );
+    }
+    let transfers: Vec<Transfer> = match serde_json::from_slice(body) {
+        Ok(t) => t,
+        Err(e) => {
+            return failure::<()>(&format!("the body is not an array of transfers: {e}"), None);
+        }
+    };
+    let mut errors = Vec::new();
+    let mut in_batch = HashSet::new();
+    for t in &transfers {
+        let mut problems = check(t);
+        let reference = t.merchant_ref_id.as_str();
+        if !reference.is_empty() {
+            // Counted whether or not the batch goes through: the ledger says how many
+            // requests carried an accepted reference.
+            let known = state
+                .ledger
+                .received("india-payout", INDIA_MERCHANT_ID, reference);
+            if known || !in_batch.insert(reference.to_owned()) {
+                problems.push((1002, "duplicate merchant ref id. ".to_owned()));
+            }
+        }
+        if !problems.is_empty() {
+            errors.push(TransferError {
+                batch_id: Some(t.batch_id.clone()),
+                merchant_ref_id: Some(t.merchant_ref_id.clone()),
+                error: Some(problems.iter().map(|p| p.1.as_str()).collect()),
+                code: problems.iter().map(|p| p.0).collect(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Json(Envelope {
+            status: 1,
+            msg: None,
+            code: None,
+            data: Some(errors),
+        })
+        .into_response();
+    }
+    for t in transfers {
+        let payu_ref = format!("PAYOUT{}", &state.next_id("india-payout")[..20]);
+        let upi = t.payment_type.eq_ignore_ascii_case("UPI");
+        let (destination, outcome) = if upi {
+            (
+                format!("vpa:{}", t.vpa.clone().unwrap_or_default()),
+                TxnStatus::Success,
+            )
+        } else {
+            let number = t.beneficiary_account_number.clone().unwrap_or_default();
+            let outcome = match number.as_str() {
+                ACCOUNT_SUCCESS => TxnStatus::Success,
+                ACCOUNT_FAILURE => TxnStatus::Failed,
+                ACCOUNT_PENDING => TxnStatus::Pending,
+                _ => TxnStatus::Success,
+            };
+            let ifsc = t
+                .beneficiary_ifsc_code
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            (format!("account:{number}/{ifsc}"), outcome)
+        };
+        state.ledger.accept(LedgerEntry {
+            api: "india-payout".to_owned(),
+            merchant: INDIA_MERCHANT_ID.to_owned(),
+            reference: t.merchant_ref_id.clone(),
+            amount: t.amount.to_string(),
+            destination,
+            accepted_at: timestamp(),
+            times_received: 1,
+        });
+        state.india.next_txn += 1;
+        let sent = Sent {
+            txn_id: state.india.next_txn,
+            batch_id: t.batch_id,
+            amount: t.amount,
+            transfer_type: t.payment_type.to_ascii_uppercase(),
+            payu_ref,
+            at: Instant::now(),
+            outcome,
+        };
+        state.india.by_reference.insert(t.merchant_ref_id, sent);
+    }
+    Json(Envelope {
+        status: 0,
+        msg: Some(ACCEPTED.to_owned()),
+        code: None,
+        data: Some(Vec::<TransferError>::new()),
+    })
+    .into_response()
+}
+
+/// PayU's per-item checks (§4.1, §4.3), as the sandbox models them.
+fn check(t: &Transfer) -> Vec<(i64, String)> {
+    let mut problems = Vec::new();
+    let mut fail = |code: i64, what: &str| problems.push((code, format!("{what}. ")));
+    let reference = &t.merchant_ref_id;
+    if reference.is_empty() || reference.len() > 40 {
+        fail(1001, "merchant ref id must be 1 to 40 characters");
+    }
+    if t.batch_id.len() > 40 {
+        fail(1003, "batch id can be at most 40 characters");
+    }
+    let mode = t.payment_type.to_ascii_uppercase();
+    match mode.as_str() {
+        "IMPS" | "NEFT" | "RTGS" => {
+            match t.beneficiary_account_number.as_deref().unwrap_or("") {
+                "" => fail(1004, "beneficiary account number can not be empty"),
+                number if account::india_account(number).is_err() => {
+                    fail(1004, "invalid beneficiary account number")
+                }
+                _ => {}
+            }
+            let code = t.beneficiary_ifsc_code.as_deref().unwrap_or("");
+            if !ifsc::has_pattern(code) {
+                fail(1022, "invalid ifsc code pattern");
+            } else if ifsc::lookup(code) == ifsc::Ifsc::UnknownBank {
+                fail(1005, "invalid ifsc code");
+            }
+        }
+        "UPI" => {
+            if contact::vpa(t.vpa.as_deref().unwrap_or("")).is_err() {
+                fail(1014, "invalid upi id");
+            }
+        }
+        _ => fail(1011, "invalid transfer type"),
+    }
+    if t.beneficiary_name.trim().is_empty() {
+        fail(1007, "beneficiary name can not be empty");
+    }
+    if t.amount <= Decimal::ZERO || t.amount.normalize().scale() > 2 {
+        fail(1006, "invalid amount");
+    }
+    if t.purpose.trim().is_empty() {
+        fail(1010, "purpose can not be empty");
+    }
+    if t.beneficiary_email
+        .as_deref()
+        .is_some_and(|e| !e.is_empty() && contact::email(e).is_err())
+    {
+        fail(1009, "invalid email");
+    }
+    if t.beneficiary_mobile
+        .as_deref()
+        .is_some_and(|m| !m.is_empty() && contact::india_mobile(m).is_err())
+    {
+        fail(1008, "invalid mobile");
+    }
+    problems
+}
+
+/// `POST /payout/payment/listTransactions`: by `merchantRefId` and/or `batchId`. An unknown
+/// reference is `status 0` with no details (§5): undetermined, never failed.
+pub(super) async fn list_transactions(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let state = sandbox.state();
+    if !state.authorized(Api::India, &headers) {
+        return unauthorized("/payout/payment/listTransactions");
+    }
+    if !merchant_ok(&headers, "payoutMerchantId") {
+        return failure::<()>(
+            "payoutMerchantId is not a payout merchant id of this account",
+            None,
+        );
+    }
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let wanted =
+        |name: &str, value: &str| form.get(name).is_none_or(|w| w.is_empty() || w == value);
+    let settle = sandbox.config.settle;
+    let mut details: Vec<Transaction> = state
+        .india
+        .by_reference
+        .iter()
+        .filter(|(reference, sent)| {
+            wanted("merchantRefId", reference) && wanted("batchId", &sent.batch_id)
+        })
+        .map(|(reference, sent)| Transaction {
+            txn_id: Some(sent.txn_id),
+            batch_id: Some(sent.batch_id.clone()),
+            merchant_ref_id: reference.clone(),
+            amount: Some(sent.amount),
+            txn_status: sent.status(settle),
+            txn_sub_status: None,
+            payu_transaction_ref_no: Some(sent.payu_ref.clone()),
+            bank_transaction_ref_no: None,
+            transfer_type: Some(sent.transfer_type.clone()),
+            msg: None,
+            txn_status_description: None,
+        })
+        .collect();
+    // Latest first, as PayU sorts them.
+    details.sort_by_key(|t| std::cmp::Reverse(t.txn_id));
+    let total = details.len() as i64;
+    Json(Envelope {
+        status: 0,
+        msg: None,
+        code: None,
+        data: Some(TransactionPage {
+            payout_merchant_id: INDIA_MERCHANT_ID.parse().ok(),
+            no_of_pages: i64::from(total > 0),
+            total_elements: total,
+            current_page: 0,
+            transaction_details: details,
+        }),
+    })
+    .into_response()
+}
