@@ -483,3 +483,128 @@ fn india_batches_are_refused_whole_with_codes_per_item() {
         .unwrap();
     assert_eq!(wrong["status"], 1);
 }
+
+#[test]
+fn latency_delays_payu_requests_only() {
+    let s = Sandbox::start(&["--latency-ms", "300"]);
+    let started = std::time::Instant::now();
+    s.token();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    s.ledger();
+}
+
+#[test]
+fn over_the_rate_limit_payu_answers_429_with_retry_after() {
+    let s = Sandbox::start(&["--rate-limit", "2"]);
+    let answers: Vec<reqwest::blocking::Response> = (0..10)
+        .map(|_| s.token_with("300746", "2ee86a66e5d97e3fadc400c9f19b065d"))
+        .collect();
+    let limited: Vec<&reqwest::blocking::Response> = answers
+        .iter()
+        .filter(|r| r.status().as_u16() == 429)
+        .collect();
+    assert!(
+        !limited.is_empty(),
+        "10 requests at 2 a second meet the limit"
+    );
+    assert_eq!(limited[0].headers()["retry-after"], "1");
+    // The inspection endpoints are never limited.
+    for _ in 0..5 {
+        s.ledger();
+    }
+}
+
+/// What became of one request.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Answered(u16, Value),
+    /// The connection dropped: no status, no body.
+    NoAnswer,
+}
+
+impl Sandbox {
+    /// A PayU Europe token, or `None` when the request met a fault.
+    fn try_token(&self) -> Option<String> {
+        let r = self
+            .http
+            .post(format!("{}/pl/standard/user/oauth/authorize", self.url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "300746"),
+                ("client_secret", "2ee86a66e5d97e3fadc400c9f19b065d"),
+            ])
+            .send()
+            .ok()?;
+        if r.status().as_u16() != 200 {
+            return None;
+        }
+        r.json::<Value>().ok()?["access_token"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
+    fn try_payout(&self, token: &str, body: &Value) -> Outcome {
+        match self
+            .http
+            .post(format!("{}/api/v2_1/payouts", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+        {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                Outcome::Answered(status, r.json().unwrap_or(Value::Null))
+            }
+            Err(_) => Outcome::NoAnswer,
+        }
+    }
+}
+
+#[test]
+fn faults_are_seeded_and_a_lost_answer_may_hide_a_payout() {
+    let s = Sandbox::start(&["--fault-rate", "0.5", "--seed", "7"]);
+    let token = (0..50)
+        .find_map(|_| s.try_token())
+        .expect("a token within 50 tries");
+    let outcomes: Vec<(String, Outcome)> = (0..40)
+        .map(|i| {
+            let reference = format!("EU-F{i}");
+            let outcome = s.try_payout(&token, &bank_payout(&reference));
+            (reference, outcome)
+        })
+        .collect();
+    let ledger: Vec<String> = s
+        .ledger()
+        .iter()
+        .map(|e| e["reference"].as_str().unwrap().to_owned())
+        .collect();
+    let paid = |r: &str| ledger.iter().any(|l| l == r);
+    let mut lost_but_paid = Vec::new();
+    let mut lost_unpaid = 0;
+    let mut errors = 0;
+    for (reference, outcome) in &outcomes {
+        match outcome {
+            Outcome::Answered(201, _) => assert!(paid(reference), "{reference} was accepted"),
+            Outcome::Answered(500, _) => {
+                errors += 1;
+                assert!(!paid(reference), "a 500 comes before anything is done");
+            }
+            Outcome::Answered(status, body) => panic!("{reference}: {status} {body}"),
+            Outcome::NoAnswer if paid(reference) => lost_but_paid.push(reference.clone()),
+            Outcome::NoAnswer => lost_unpaid += 1,
+        }
+    }
+    assert!(
+        errors > 0 && lost_unpaid > 0 && !lost_but_paid.is_empty(),
+        "{outcomes:?}"
+    );
+    // Sent again, a payout whose answer was lost gets PayU's duplicate answer: it exists.
+    let again = (0..50)
+        .map(|_| s.try_payout(&token, &bank_payout(&lost_but_paid[0])))
+        .find(|o| matches!(o, Outcome::Answered(status, _) if *status != 500))
+        .expect("an answer within 50 tries");
+    match again {
+        Outcome::Answered(403, body) => assert_eq!(code(&body), "8356"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,8 +1,7 @@
 //! Run a local PayU on loopback, for rehearsals and tests: no account, no network.
 //!
 //! Prints `listening on http://ADDRESS:PORT` as its first line, then serves until stopped.
-//! With `--listen 127.0.0.1:0` it binds a free port. Built so far: PayU Europe's OAuth and
-//! payouts, and `/__sandbox/ledger` and `/__sandbox/reset` (see the README).
+//! With `--listen 127.0.0.1:0` it binds a free port. What it serves so far is in the README.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -23,12 +22,37 @@ pub struct Args {
     /// How long a token lives, in seconds (default: PayU's own lifetimes).
     #[arg(long, value_name = "S")]
     pub token_ttl: Option<u64>,
+    /// How long every PayU request waits before it is handled, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// PayU requests served per second; more are answered 429 with Retry-After.
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// The share of PayU requests (0 to 1) that meet a fault: a 500, a connection dropped
+    /// before the request is handled, or one dropped after (the payout recorded, the answer
+    /// lost).
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = share)]
+    pub fault_rate: f64,
+    /// Seeds the faults, so that the same requests meet the same faults.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("'{text}' is not a share from 0 to 1")),
+    }
 }
 
 pub fn run(args: &Args) -> Result<Outcome, Error> {
     let config = Config {
         settle: Duration::from_millis(args.settle_ms),
         token_ttl: args.token_ttl.map(Duration::from_secs),
+        latency: Duration::from_millis(args.latency_ms),
+        rate_limit: args.rate_limit,
+        fault_rate: args.fault_rate,
+        seed: args.seed,
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;

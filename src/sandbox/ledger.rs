@@ -67,8 +67,11 @@ pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry
 pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     let mut state = sandbox.state();
     let issued = state.issued;
+    let knobs = std::mem::take(&mut state.knobs);
     *state = super::State::default();
-    // Ids keep counting, so that nothing issued before the reset is issued again.
+    // Ids keep counting, so that nothing issued before the reset is issued again; the fault
+    // sequence goes on where it was.
     state.issued = issued;
+    state.knobs = knobs;
     StatusCode::NO_CONTENT
 }

@@ -10,6 +10,7 @@
 
 mod europe;
 mod india;
+mod knobs;
 mod ledger;
 
 use std::collections::HashMap;
@@ -42,6 +43,16 @@ pub struct Config {
     pub settle: Duration,
     /// How long a token lives; `None` for PayU's own lifetimes (43,199 s in Europe).
     pub token_ttl: Option<Duration>,
+    /// How long every PayU request waits before it is handled.
+    pub latency: Duration,
+    /// PayU requests served per second; more are answered 429 with `Retry-After`.
+    pub rate_limit: Option<u32>,
+    /// The share of PayU requests that fail: a 500, a connection dropped before the request
+    /// is handled, or one dropped after it was handled (the payout is recorded, the answer
+    /// lost).
+    pub fault_rate: f64,
+    /// Seeds the faults, so that the same requests meet the same faults.
+    pub seed: u64,
 }
 
 impl Default for Config {
@@ -49,6 +60,10 @@ impl Default for Config {
         Config {
             settle: Duration::from_millis(1000),
             token_ttl: None,
+            latency: Duration::ZERO,
+            rate_limit: None,
+            fault_rate: 0.0,
+            seed: 0,
         }
     }
 }
@@ -74,6 +89,7 @@ struct State {
     india: india::Transfers,
     /// Refresh tokens of PayU India's password grant still good for one use.
     refresh_tokens: std::collections::HashSet<String>,
+    knobs: knobs::Knobs,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
 }
@@ -110,8 +126,12 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(config: Config) -> Sandbox {
+        let state = State {
+            knobs: knobs::Knobs::new(config.seed),
+            ..State::default()
+        };
         Sandbox {
-            state: Arc::default(),
+            state: Arc::new(Mutex::new(state)),
             config: Arc::new(config),
         }
     }
@@ -139,6 +159,10 @@ impl Sandbox {
             )
             .route("/__sandbox/ledger", get(ledger::show))
             .route("/__sandbox/reset", post(ledger::reset))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                knobs::apply,
+            ))
             .with_state(self)
     }
 }
