@@ -608,3 +608,53 @@ fn faults_are_seeded_and_a_lost_answer_may_hide_a_payout() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn chargeback_token_keeps_or_rotates() {
+    let s = Sandbox::start(&[]);
+    let ask = |email: &str, refresh: &str| {
+        s.http
+            .post(format!("{}/api_auth?refresh_token={refresh}", s.url))
+            .header("X-User-Email", email)
+            .header("X-User-Password", "sandbox")
+            .send()
+            .unwrap()
+    };
+    let refused = ask("someone@else.test", "0");
+    assert_eq!(refused.status().as_u16(), 401);
+    assert_eq!(
+        refused.json::<Value>().unwrap(),
+        json!({"error": "Invalid email or password"})
+    );
+    let first: Value = ask("chargeback@sandbox.test", "0").json().unwrap();
+    assert_eq!(
+        (first["status"].as_u64(), first["message"].as_str()),
+        (Some(200), Some("Success"))
+    );
+    let token = first["token"].as_str().unwrap();
+    assert_eq!(
+        token.split('_').map(str::len).collect::<Vec<_>>(),
+        [8, 4, 4, 4, 12]
+    );
+    assert_eq!(first["organization"]["name"], "Root");
+    let same: Value = ask("chargeback@sandbox.test", "0").json().unwrap();
+    assert_eq!(
+        same["token"], first["token"],
+        "refresh_token=0 keeps the token"
+    );
+    let rotated: Value = ask("chargeback@sandbox.test", "1").json().unwrap();
+    assert_ne!(
+        rotated["token"], first["token"],
+        "refresh_token=1 replaces it"
+    );
+    let by_get: Value = s
+        .http
+        .get(format!("{}/api_auth", s.url))
+        .header("X-User-Email", "chargeback@sandbox.test")
+        .header("X-User-Password", "sandbox")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(by_get["token"], rotated["token"]);
+}

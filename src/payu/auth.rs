@@ -74,6 +74,26 @@ pub struct EuropeTokenRequest {
     pub client_secret: String,
 }
 
+/// The chargeback portal's token answer (§15.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChargebackToken {
+    pub status: u16,
+    pub message: String,
+    pub token: String,
+    pub expires_at: String,
+    pub organization: Organization,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub uuid: String,
+    pub description: String,
+    pub product: String,
+    pub hide_name: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +124,19 @@ mod tests {
         let t: Token = serde_json::from_str(body).unwrap();
         assert_eq!(t.expires_in, 43199);
         assert_eq!(t.grant_type.as_deref(), Some("client_credentials"));
+    }
+
+    #[test]
+    fn the_chargeback_sample_reads() {
+        let body = r#"{"status":200,"message":"Success","token":"0ec164a4_1884_4c63_ba0b_87e5545c0e3e","expires_at":"2024-06-28 17:37:31",
+            "organization":{"id":17909,"name":"Root","uuid":"root","description":"Root","created_by_id":null,"updated_by_id":null,
+            "created_at":"2017-04-06T19:18:11.000+05:30","updated_at":"2017-04-06T19:18:11.000+05:30","ancestry":null,"payubiz_id":null,
+            "hide_name":false,"url":null,"product":"na","header_mappings":null}}"#;
+        let t: ChargebackToken = serde_json::from_str(body).unwrap();
+        assert_eq!(
+            (t.token.as_str(), t.organization.id),
+            ("0ec164a4_1884_4c63_ba0b_87e5545c0e3e", 17909)
+        );
     }
 
     #[test]

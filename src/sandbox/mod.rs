@@ -8,6 +8,7 @@
 //! details, verification APIs, Smart Send, the chargeback token, webhooks, and the knobs
 //! (latency, rate limit, faults, seed).
 
+mod chargeback;
 mod europe;
 mod india;
 mod knobs;
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::routing::{get, post};
 
+pub use chargeback::{CHARGEBACK_EMAIL, CHARGEBACK_PASSWORD};
 pub use ledger::LedgerEntry;
 
 /// PayU Europe's public sandbox POS (payu-api.md §16.1): its id and OAuth secret.
@@ -90,6 +92,7 @@ struct State {
     /// Refresh tokens of PayU India's password grant still good for one use.
     refresh_tokens: std::collections::HashSet<String>,
     knobs: knobs::Knobs,
+    chargeback: chargeback::Current,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
 }
@@ -151,6 +154,7 @@ impl Sandbox {
             .route("/api/v2_1/payouts", post(europe::create))
             .route("/api/v2_1/payouts/{payout_id}", get(europe::retrieve))
             .route("/oauth/token", post(india::token))
+            .route("/api_auth", post(chargeback::token).get(chargeback::token))
             .route("/payout/payment", post(india::initiate_v1))
             .route("/payout/v2/payment", post(india::initiate_v2))
             .route(
