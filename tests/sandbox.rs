@@ -658,3 +658,133 @@ fn chargeback_token_keeps_or_rotates() {
         .unwrap();
     assert_eq!(by_get["token"], rotated["token"]);
 }
+
+impl Sandbox {
+    fn create_link(&self, token: &str, body: &Value) -> Value {
+        self.http
+            .post(format!("{}/payout/v2/smartSend/link", self.url))
+            .bearer_auth(token)
+            .header("pid", "1111123")
+            .json(body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    fn link_details(&self, token: &str, reference: &str) -> Value {
+        self.http
+            .get(format!("{}/payout/merchant/smartSend/details", self.url))
+            .bearer_auth(token)
+            .query(&[
+                ("payoutMerchantId", "1111123"),
+                ("merchantRefId", reference),
+            ])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+fn link(reference: &str) -> Value {
+    json!({"amount": "1500.00", "merchantRefId": reference, "custName": "Ananya Rao",
+           "custMobile": "9845012345", "description": "Refund order 88121"})
+}
+
+#[test]
+fn smart_send_links_are_made_once_and_paid_when_they_settle() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let made = s.create_link(&token, &link("LINK-1"));
+    assert_eq!(
+        (made["status"].as_i64(), made["msg"].as_str()),
+        (Some(0), Some("Success")),
+        "{made}"
+    );
+    let link_id = made["data"]["linkId"].as_str().unwrap().to_owned();
+    assert!(
+        made["data"]["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    let again = s.create_link(&token, &link("LINK-1"));
+    assert_eq!(
+        (again["status"].as_i64(), again["data"][0]["code"].as_i64()),
+        (Some(1), Some(1103))
+    );
+    let details = s.link_details(&token, "LINK-1");
+    assert_eq!(details["data"]["smartSendStatus"], "SUCCESS");
+    assert!(
+        details["data"]["payuTransactionRefNo"]
+            .as_str()
+            .unwrap()
+            .starts_with("PAYOUT")
+    );
+    let by_link: Value = s
+        .http
+        .get(format!("{}/payout/v2/smartSend/status", s.url))
+        .bearer_auth(&token)
+        .header("pid", "1111123")
+        .query(&[("linkId", link_id.as_str())])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(by_link["data"]["merchantRefId"], "LINK-1");
+    let unknown = s.link_details(&token, "LINK-X");
+    assert_eq!(unknown["status"], 1);
+    assert!(
+        unknown["msg"]
+            .as_str()
+            .unwrap()
+            .starts_with("Smart Send Record not found with merchant reference id - LINK-X.")
+    );
+    assert_eq!(unknown["data"]["merchantRefId"], "LINK-X");
+    let ledger = s.ledger();
+    assert_eq!(
+        (
+            ledger[0]["api"].as_str(),
+            ledger[0]["times_received"].as_u64()
+        ),
+        (Some("smart-send"), Some(2))
+    );
+    assert_eq!(ledger[0]["amount"], "1500.00");
+    assert_eq!(ledger[0]["destination"], "mobile:9845012345");
+}
+
+#[test]
+fn smart_send_refusals_carry_payus_codes() {
+    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let token = s.india_login();
+    let mut nobody = link("LINK-2");
+    nobody.as_object_mut().unwrap().remove("custMobile");
+    let refused = s.create_link(&token, &nobody);
+    assert_eq!(
+        refused["data"],
+        json!([{"code": 1108, "message": "custMobile or custEmail is required"}])
+    );
+    let mut bad = link("LINK#3");
+    bad["amount"] = json!(0);
+    bad["custEmail"] = json!("nobody@");
+    let codes: Vec<i64> = s.create_link(&token, &bad)["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [1101, 1104, 1106]);
+    let mut number_amount = link("LINK-4");
+    number_amount["amount"] = json!(250.5);
+    assert_eq!(
+        s.create_link(&token, &number_amount)["status"],
+        0,
+        "an amount may come as a number"
+    );
+    assert_eq!(
+        s.link_details(&token, "LINK-4")["data"]["smartSendStatus"],
+        "PENDING"
+    );
+    assert_eq!(s.ledger().len(), 1);
+}

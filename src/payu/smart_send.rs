@@ -3,23 +3,55 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Create a link: `POST {base}/payout/v2/smartSend/link` with header `pid`.
+/// Create a link: `POST {base}/payout/v2/smartSend/link` with header `pid`. A field a request
+/// leaves out reads as empty, for the sandbox to answer with PayU's code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateLink {
-    /// PayU's sample sends it as a string, `"100.00"`: the digits go as written.
-    #[serde(with = "rust_decimal::serde::str")]
+    /// PayU's sample sends it as a string, `"100.00"`: the digits go as written. A number is
+    /// read too (PayU documents either), exactly.
+    #[serde(
+        serialize_with = "rust_decimal::serde::str::serialize",
+        deserialize_with = "string_or_number"
+    )]
     pub amount: Decimal,
+    #[serde(default)]
     pub merchant_ref_id: String,
+    #[serde(default)]
     pub cust_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cust_mobile: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cust_email: Option<String>,
+    #[serde(default)]
     pub description: String,
     /// `yyyy-MM-dd'T'HH:mm:ss.000Z`; PayU's default is 7 days.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<String>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    let text = match Either::deserialize(d)? {
+        Either::Text(t) => t,
+        // serde_json keeps a number's own digits (arbitrary_precision): no float between.
+        Either::Number(n) => n.to_string(),
+    };
+    text.trim()
+        .parse::<Decimal>()
+        .map_err(serde::de::Error::custom)
+}
+
+/// A refused request's item (the Smart Send page's failure body): PayU's code and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkError {
+    pub code: i64,
+    pub message: String,
 }
 
 /// The `data` of a created link.
@@ -77,6 +109,22 @@ mod tests {
             answer.data.unwrap().link,
             "https://test.payumoney.com/url/1IOrXuzqo5KH"
         );
+    }
+
+    #[test]
+    fn amounts_read_from_strings_and_numbers_alike() {
+        for amount in [r#""100.10""#, "100.10"] {
+            let body = format!(
+                r#"{{"amount":{amount},"merchantRefId":"L1","custName":"A","custMobile":"9845012345","description":"d"}}"#
+            );
+            let link: CreateLink = serde_json::from_str(&body).unwrap();
+            assert_eq!(link.amount, Decimal::new(10010, 2), "{amount}");
+        }
+        let refused: Envelope<Vec<LinkError>> = serde_json::from_str(
+            r#"{"status":1,"msg":"Fail","code":null,"data":[{"code":1108,"message":"custMobile or custEmail is required"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(refused.data.unwrap()[0].code, 1108);
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod europe;
 mod india;
 mod knobs;
 mod ledger;
+mod smart_send;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -93,6 +94,7 @@ struct State {
     refresh_tokens: std::collections::HashSet<String>,
     knobs: knobs::Knobs,
     chargeback: chargeback::Current,
+    smart_send: smart_send::Links,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
 }
@@ -155,6 +157,12 @@ impl Sandbox {
             .route("/api/v2_1/payouts/{payout_id}", get(europe::retrieve))
             .route("/oauth/token", post(india::token))
             .route("/api_auth", post(chargeback::token).get(chargeback::token))
+            .route("/payout/v2/smartSend/link", post(smart_send::create))
+            .route("/payout/v2/smartSend/status", get(smart_send::status))
+            .route(
+                "/payout/merchant/smartSend/details",
+                get(smart_send::details),
+            )
             .route("/payout/payment", post(india::initiate_v1))
             .route("/payout/v2/payment", post(india::initiate_v2))
             .route(
