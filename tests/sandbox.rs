@@ -788,3 +788,144 @@ fn smart_send_refusals_carry_payus_codes() {
     );
     assert_eq!(s.ledger().len(), 1);
 }
+
+impl Sandbox {
+    fn india_form(&self, token: &str, path: &str, form: &[(&str, &str)]) -> Value {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .header("payoutMerchantId", "1111123")
+            .form(form)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    fn india_get(&self, token: &str, path: &str, query: &[(&str, &str)]) -> Value {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .header("payoutMerchantId", "1111123")
+            .query(query)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn only_queued_transfers_cancel_and_the_balance_follows() {
+    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let token = s.india_login();
+    let opening = s.india_get(&token, "/payout/merchant/getAccountDetail", &[]);
+    assert_eq!(opening["data"]["balance"], json!(10000000));
+    assert_eq!(opening["data"]["virtualAccountNumber"], "PAYUIN1111123");
+    s.transfer(&token, true, &json!([imps("R1", "50100234567891")]));
+    let after = s.india_get(&token, "/payout/merchant/getAccountDetail", &[]);
+    assert_eq!(after["data"]["balance"], json!(9998765.88));
+    let cancelled = s.india_form(&token, "/payout/payment/cancel", &[("merchantRefId", "R1")]);
+    assert_eq!(
+        (cancelled["status"].as_i64(), cancelled["msg"].as_str()),
+        (Some(0), Some("Payout transaction cancelled"))
+    );
+    assert_eq!(
+        s.transactions(&token, "R1")["data"]["transactionDetails"][0]["txnStatus"],
+        "CANCELLED"
+    );
+    let again = s.india_form(&token, "/payout/payment/cancel", &[("merchantRefId", "R1")]);
+    assert_eq!(again["status"], 1);
+    let unknown = s.india_form(
+        &token,
+        "/payout/payment/cancel",
+        &[("merchantRefId", "R-none")],
+    );
+    assert_eq!(unknown["msg"], "Merchant reference Id is incorrect");
+    let back = s.india_get(&token, "/payout/merchant/getAccountDetail", &[]);
+    assert_eq!(
+        back["data"]["balance"],
+        json!(10000000),
+        "a cancelled transfer gives its money back"
+    );
+    // More than the balance: accepted, and queued until money comes.
+    let mut big = imps("R2", "50100234567892");
+    big["amount"] = json!(20000000);
+    big["paymentType"] = json!("NEFT");
+    assert_eq!(s.transfer(&token, true, &json!([big])).1["status"], 0);
+    assert_eq!(
+        s.transactions(&token, "R2")["data"]["transactionDetails"][0]["txnStatus"],
+        "QUEUED"
+    );
+}
+
+#[test]
+fn a_settled_transfer_cannot_be_cancelled() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("R1", "51234567890")]));
+    let refused = s.india_form(&token, "/payout/payment/cancel", &[("merchantRefId", "R1")]);
+    assert_eq!(
+        refused["msg"],
+        "Payout cannot be cancelled as it is already processed"
+    );
+}
+
+#[test]
+fn verification_apis_answer_as_in_payus_test_environment() {
+    let s = Sandbox::start(&[]);
+    let token = s.india_login();
+    let vpa = s
+        .http
+        .post(format!("{}/payout/merchant/validateVpa", s.url))
+        .bearer_auth(&token)
+        .header("payoutMerchantId", "1111123")
+        .query(&[("vpa", "kk@okaxis")])
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(
+        (vpa["status"].as_i64(), vpa["msg"].as_str()),
+        (Some(0), Some("vpa available"))
+    );
+    let other = s.india_form(
+        &token,
+        "/payout/merchant/validateVpa",
+        &[("vpa", "someone@ybl")],
+    );
+    assert_eq!(other["data"]["message"], "UPI address is invalid");
+    let ifsc = s.india_get(
+        &token,
+        "/payout/merchant/getIfscDetails",
+        &[("ifsc", "HDFC0000001")],
+    );
+    assert_eq!(
+        (ifsc["data"]["ifsc"].as_str(), ifsc["data"]["bank"].as_str()),
+        (Some("HDFC0000001"), Some("HDFC Bank"))
+    );
+    let bad = s.india_get(
+        &token,
+        "/payout/merchant/getIfscDetails",
+        &[("ifsc", "QQQQ0000001")],
+    );
+    assert_eq!(bad["msg"], "IFSC is invalid");
+    let verify = |account: &str| {
+        s.india_form(
+            &token,
+            "/payout/payment/verifyAccount",
+            &[
+                ("accountNumber", account),
+                ("ifscCode", "HDFC0000001"),
+                ("merchantRefId", "V1"),
+                ("purpose", "Verification"),
+            ],
+        )["data"]["accountExists"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(verify("51234567890"), "YES");
+    assert_eq!(verify("41234567890"), "No");
+    assert_eq!(verify("61234567890"), "VERIFICATION_PENDING");
+}

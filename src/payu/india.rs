@@ -154,6 +154,60 @@ impl TxnStatus {
     }
 }
 
+/// The `data` of `GET {base}/payout/merchant/getAccountDetail` (§3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountDetail {
+    pub payout_merchant_id: i64,
+    pub uuid: String,
+    pub virtual_account_number: String,
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub transferable_amount: Decimal,
+    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    pub balance: Decimal,
+    pub low_balance: bool,
+    pub ifsc: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub client_id: String,
+    pub transit_account_number: Option<String>,
+}
+
+/// The `data` of validateVpa (§9.2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpaCheck {
+    pub message: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The `data` of getIfscDetails (§9.3).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IfscDetails {
+    pub ifsc: String,
+    pub bank: String,
+    pub branch: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub district: Option<String>,
+    pub state: Option<String>,
+    pub office: Option<String>,
+    pub micr: Option<String>,
+    pub contact: Option<String>,
+}
+
+/// The `data` of verifyAccount (§9.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountVerification {
+    /// `YES`, `No` or `VERIFICATION_PENDING`, as PayU writes them.
+    pub account_exists: String,
+    pub beneficiary_name: String,
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub name_match: Option<Decimal>,
+    pub status: String,
+    pub error: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Codes, Envelope};
@@ -210,6 +264,23 @@ mod tests {
         )
         .unwrap();
         assert!(empty.data.unwrap().transaction_details.is_empty());
+    }
+
+    #[test]
+    fn verification_and_vpa_samples_read() {
+        let ok: Envelope<AccountVerification> = serde_json::from_str(
+            r#"{"status":0,"msg":null,"code":null,"data":{"accountExists":"YES","beneficiaryName":"Asha Verma","nameMatch":59.45,"status":"Success","error":""}}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.data.unwrap().name_match, Some(Decimal::new(5945, 2)));
+        let vpa: Envelope<VpaCheck> = serde_json::from_str(
+            r#"{"status":1,"msg":"vpa not available","code":null,"data":{"message":"UPI address is invalid","name":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            vpa.data.unwrap().message.as_deref(),
+            Some("UPI address is invalid")
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
@@ -17,7 +17,10 @@ use super::{
     INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
 };
 use crate::payu::auth::{INDIA_PUBLIC_CLIENT_ID_TEST, OAuthError, PAYOUT_SCOPE, Token};
-use crate::payu::india::{Transaction, TransactionPage, Transfer, TransferError, TxnStatus};
+use crate::payu::india::{
+    AccountVerification, IfscDetails, Transaction, TransactionPage, Transfer, TransferError,
+    TxnStatus, VpaCheck,
+};
 use crate::payu::{Envelope, GatewayError};
 use crate::validate::{account, contact, ifsc};
 
@@ -30,11 +33,31 @@ const ACCOUNT_PENDING: &str = "61234567890";
 const ACCEPTED: &str =
     "Requests are in process. Will send response of individual request on webhooks set by you";
 
+/// What the sandbox account holds before any transfer: ₹1,00,00,000.
+const OPENING_BALANCE: i64 = 10_000_000;
+
 /// The transfers the sandbox accepted, by `merchantRefId`.
 #[derive(Default)]
 pub(super) struct Transfers {
     by_reference: HashMap<String, Sent>,
     next_txn: i64,
+}
+
+impl Transfers {
+    /// The balance: the opening balance less what live transfers hold (a failed or cancelled
+    /// transfer gives its money back; one queued for want of balance holds none).
+    fn balance(&self, settle: Duration) -> Decimal {
+        let held: Decimal = self
+            .by_reference
+            .values()
+            .filter(|s| {
+                !s.waiting_for_balance
+                    && !matches!(s.status(settle), TxnStatus::Failed | TxnStatus::Cancelled)
+            })
+            .map(|s| s.amount)
+            .sum();
+        Decimal::from(OPENING_BALANCE) - held
+    }
 }
 
 struct Sent {
@@ -46,11 +69,20 @@ struct Sent {
     at: Instant,
     /// Where it ends once settled (the pending test account never settles).
     outcome: TxnStatus,
+    cancelled: bool,
+    /// Accepted while the balance was short: it stays QUEUED (PayU's queueing, §6).
+    waiting_for_balance: bool,
 }
 
 impl Sent {
     /// QUEUED, then IN_PROGRESS, then its outcome once `settle` has passed.
     fn status(&self, settle: Duration) -> TxnStatus {
+        if self.cancelled {
+            return TxnStatus::Cancelled;
+        }
+        if self.waiting_for_balance {
+            return TxnStatus::Queued;
+        }
         let elapsed = self.at.elapsed();
         if elapsed >= settle {
             self.outcome
@@ -310,6 +342,7 @@ fn initiate(
             times_received: 1,
         });
         state.india.next_txn += 1;
+        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle);
         let sent = Sent {
             txn_id: state.india.next_txn,
             batch_id: t.batch_id,
@@ -318,6 +351,8 @@ fn initiate(
             payu_ref,
             at: Instant::now(),
             outcome,
+            cancelled: false,
+            waiting_for_balance,
         };
         state.india.by_reference.insert(t.merchant_ref_id, sent);
     }
@@ -447,4 +482,202 @@ pub(super) async fn list_transactions(
         }),
     })
     .into_response()
+}
+
+fn ok<T: serde::Serialize>(msg: &str, data: Option<T>) -> Response {
+    Json(Envelope {
+        status: 0,
+        msg: Some(msg.to_owned()),
+        code: None,
+        data,
+    })
+    .into_response()
+}
+
+/// The checks every v1 API makes: a live India token and this account's `payoutMerchantId`.
+fn admitted(state: &super::State, headers: &HeaderMap, path: &str) -> Result<(), Response> {
+    if !state.authorized(Api::India, headers) {
+        return Err(unauthorized(path));
+    }
+    if !merchant_ok(headers, "payoutMerchantId") {
+        return Err(failure::<()>(
+            "payoutMerchantId is not a payout merchant id of this account",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /payout/payment/cancel` (form `merchantRefId`): only a QUEUED transfer (§7).
+pub(super) async fn cancel(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let mut state = sandbox.state();
+    if let Err(refused) = admitted(&state, &headers, "/payout/payment/cancel") {
+        return refused;
+    }
+    let reference = form
+        .map(|Form(f)| f)
+        .unwrap_or_default()
+        .remove("merchantRefId")
+        .unwrap_or_default();
+    let settle = sandbox.config.settle;
+    match state.india.by_reference.get_mut(&reference) {
+        None => failure::<()>("Merchant reference Id is incorrect", None),
+        Some(sent) if sent.cancelled => failure::<()>("Payout transaction already cancelled", None),
+        Some(sent) if sent.status(settle) != TxnStatus::Queued => failure::<()>(
+            "Payout cannot be cancelled as it is already processed",
+            None,
+        ),
+        Some(sent) => {
+            sent.cancelled = true;
+            ok::<()>("Payout transaction cancelled", None)
+        }
+    }
+}
+
+/// `GET /payout/merchant/getAccountDetail` (§3).
+pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
+    let state = sandbox.state();
+    if let Err(refused) = admitted(&state, &headers, "/payout/merchant/getAccountDetail") {
+        return refused;
+    }
+    let balance = state.india.balance(sandbox.config.settle);
+    let detail = crate::payu::india::AccountDetail {
+        payout_merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
+        uuid: "11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned(),
+        virtual_account_number: format!("PAYUIN{INDIA_MERCHANT_ID}"),
+        transferable_amount: balance,
+        balance,
+        low_balance: balance < Decimal::from(10_000),
+        ifsc: "YESB0CMSNOC".to_owned(),
+        kind: "current".to_owned(),
+        client_id: INDIA_PUBLIC_CLIENT_ID_TEST.to_owned(),
+        transit_account_number: None,
+    };
+    ok("Account details", Some(detail))
+}
+
+/// `POST /payout/merchant/validateVpa?vpa=…` (or `vpa` in the form): in PayU's test
+/// environment only `kk@okaxis` exists (§9.2).
+pub(super) async fn validate_vpa(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let state = sandbox.state();
+    if let Err(refused) = admitted(&state, &headers, "/payout/merchant/validateVpa") {
+        return refused;
+    }
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let vpa = query
+        .get("vpa")
+        .or_else(|| form.get("vpa"))
+        .cloned()
+        .unwrap_or_default();
+    if vpa == "kk@okaxis" {
+        ok(
+            "vpa available",
+            Some(VpaCheck {
+                message: None,
+                name: Some("KK SANDBOX".to_owned()),
+            }),
+        )
+    } else {
+        failure(
+            "vpa not available",
+            Some(VpaCheck {
+                message: Some("UPI address is invalid".to_owned()),
+                name: None,
+            }),
+        )
+    }
+}
+
+/// `GET /payout/merchant/getIfscDetails?ifsc=…`, from the tool's IFSC snapshot (which has the
+/// bank's name, not the branch's address: those fields are empty).
+pub(super) async fn ifsc_details(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = sandbox.state();
+    if let Err(refused) = admitted(&state, &headers, "/payout/merchant/getIfscDetails") {
+        return refused;
+    }
+    let code = query
+        .get("ifsc")
+        .map(|c| c.trim().to_ascii_uppercase())
+        .unwrap_or_default();
+    if !ifsc::has_pattern(&code) || ifsc::lookup(&code) != ifsc::Ifsc::Known {
+        return failure::<()>("IFSC is invalid", None);
+    }
+    let bank = ifsc::bank_name(&code).unwrap_or(&code[..4]).to_owned();
+    ok(
+        "IFSC details",
+        Some(IfscDetails {
+            ifsc: code,
+            bank,
+            ..IfscDetails::default()
+        }),
+    )
+}
+
+/// `POST /payout/payment/verifyAccount` (form), the penny test (§9.1): the test accounts
+/// answer found, not found and pending; any other well-formed account is found.
+pub(super) async fn verify_account(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let state = sandbox.state();
+    if let Err(refused) = admitted(&state, &headers, "/payout/payment/verifyAccount") {
+        return refused;
+    }
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    if field("merchantRefId").is_empty() {
+        return failure::<()>("merchantRefId is required", None);
+    }
+    if account::india_account(field("accountNumber")).is_err()
+        || !ifsc::has_pattern(field("ifscCode"))
+    {
+        return failure::<()>(
+            "accountNumber and ifscCode are required and must be valid",
+            None,
+        );
+    }
+    let name = field("beneName").to_owned();
+    let (exists, named, matched, status, error) = match field("accountNumber") {
+        ACCOUNT_FAILURE => (
+            "No",
+            String::new(),
+            None,
+            "Failed",
+            "Invalid Benificiary MMID/Mobile Number",
+        ),
+        ACCOUNT_PENDING => ("VERIFICATION_PENDING", String::new(), None, "Pending", ""),
+        _ => (
+            "YES",
+            if name.is_empty() {
+                "SANDBOX BENEFICIARY".to_owned()
+            } else {
+                name.to_uppercase()
+            },
+            Some(Decimal::ONE_HUNDRED),
+            "Success",
+            "",
+        ),
+    };
+    let data = AccountVerification {
+        account_exists: exists.to_owned(),
+        beneficiary_name: named,
+        name_match: matched,
+        status: status.to_owned(),
+        error: error.to_owned(),
+    };
+    ok("Account verification", Some(data))
 }

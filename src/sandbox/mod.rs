@@ -156,6 +156,14 @@ impl Sandbox {
             .route("/api/v2_1/payouts", post(europe::create))
             .route("/api/v2_1/payouts/{payout_id}", get(europe::retrieve))
             .route("/oauth/token", post(india::token))
+            .route("/payout/payment/cancel", post(india::cancel))
+            .route(
+                "/payout/merchant/getAccountDetail",
+                get(india::account_detail),
+            )
+            .route("/payout/merchant/validateVpa", post(india::validate_vpa))
+            .route("/payout/merchant/getIfscDetails", get(india::ifsc_details))
+            .route("/payout/payment/verifyAccount", post(india::verify_account))
             .route("/api_auth", post(chargeback::token).get(chargeback::token))
             .route("/payout/v2/smartSend/link", post(smart_send::create))
             .route("/payout/v2/smartSend/status", get(smart_send::status))
