@@ -494,18 +494,19 @@ fn ok<T: serde::Serialize>(msg: &str, data: Option<T>) -> Response {
     .into_response()
 }
 
-/// The checks every v1 API makes: a live India token and this account's `payoutMerchantId`.
-fn admitted(state: &super::State, headers: &HeaderMap, path: &str) -> Result<(), Response> {
+/// The checks every v1 API makes, a live India token and this account's `payoutMerchantId`:
+/// the refusal, when one fails.
+fn refusal(state: &super::State, headers: &HeaderMap, path: &str) -> Option<Response> {
     if !state.authorized(Api::India, headers) {
-        return Err(unauthorized(path));
+        return Some(unauthorized(path));
     }
     if !merchant_ok(headers, "payoutMerchantId") {
-        return Err(failure::<()>(
+        return Some(failure::<()>(
             "payoutMerchantId is not a payout merchant id of this account",
             None,
         ));
     }
-    Ok(())
+    None
 }
 
 /// `POST /payout/payment/cancel` (form `merchantRefId`): only a QUEUED transfer (§7).
@@ -515,7 +516,7 @@ pub(super) async fn cancel(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let mut state = sandbox.state();
-    if let Err(refused) = admitted(&state, &headers, "/payout/payment/cancel") {
+    if let Some(refused) = refusal(&state, &headers, "/payout/payment/cancel") {
         return refused;
     }
     let reference = form
@@ -541,7 +542,7 @@ pub(super) async fn cancel(
 /// `GET /payout/merchant/getAccountDetail` (§3).
 pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
     let state = sandbox.state();
-    if let Err(refused) = admitted(&state, &headers, "/payout/merchant/getAccountDetail") {
+    if let Some(refused) = refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
         return refused;
     }
     let balance = state.india.balance(sandbox.config.settle);
@@ -569,7 +570,7 @@ pub(super) async fn validate_vpa(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let state = sandbox.state();
-    if let Err(refused) = admitted(&state, &headers, "/payout/merchant/validateVpa") {
+    if let Some(refused) = refusal(&state, &headers, "/payout/merchant/validateVpa") {
         return refused;
     }
     let form = form.map(|Form(f)| f).unwrap_or_default();
@@ -605,7 +606,7 @@ pub(super) async fn ifsc_details(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let state = sandbox.state();
-    if let Err(refused) = admitted(&state, &headers, "/payout/merchant/getIfscDetails") {
+    if let Some(refused) = refusal(&state, &headers, "/payout/merchant/getIfscDetails") {
         return refused;
     }
     let code = query
@@ -634,7 +635,7 @@ pub(super) async fn verify_account(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let state = sandbox.state();
-    if let Err(refused) = admitted(&state, &headers, "/payout/payment/verifyAccount") {
+    if let Some(refused) = refusal(&state, &headers, "/payout/payment/verifyAccount") {
         return refused;
     }
     let form = form.map(|Form(f)| f).unwrap_or_default();
