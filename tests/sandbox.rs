@@ -929,3 +929,119 @@ fn verification_apis_answer_as_in_payus_test_environment() {
     assert_eq!(verify("41234567890"), "No");
     assert_eq!(verify("61234567890"), "VERIFICATION_PENDING");
 }
+
+impl Sandbox {
+    fn upload(&self, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+        let part = reqwest::blocking::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        self.http
+            .post(format!(
+                "{}/payout/v2/smartSend/bulkUpload/transfers",
+                self.url
+            ))
+            .bearer_auth(token)
+            .header("pid", "1111123")
+            .multipart(reqwest::blocking::multipart::Form::new().part("file", part))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    fn bulk(&self, token: &str, put: bool, id: i64) -> Value {
+        let request = if put {
+            self.http.put(format!(
+                "{}/payout/v2/smartSend/bulkUpload/transfers/{id}",
+                self.url
+            ))
+        } else {
+            self.http
+                .get(format!("{}/payout/v2/bulkUpload/transfers/{id}", self.url))
+        };
+        request
+            .bearer_auth(token)
+            .header("pid", "1111123")
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+const BULK_CSV: &str = "merchantRefId,amount,custName,custMobile,custEmail,description,expiryDate\n\
+BULK-1,1500.00,Ananya Rao,9845012345,,Refund order 1,\n\
+BULK-2,250,Vikram Singh,,vikram@example.in,Refund order 2,\n\
+BULK-3,0,Fatima Sheikh,,,Refund order 3,\n";
+
+#[test]
+fn a_bulk_file_goes_requested_in_progress_completed() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let uploaded = s.upload(&token, "links.csv", BULK_CSV.as_bytes().to_vec());
+    assert_eq!(uploaded["status"], 0, "{uploaded}");
+    let file = &uploaded["data"];
+    assert_eq!(
+        (file["status"].as_str(), file["totalRows"].as_i64()),
+        (Some("REQUESTED"), Some(3))
+    );
+    assert_eq!(file["displayName"], "links.csv");
+    let id = file["id"].as_i64().unwrap();
+    assert!(
+        s.ledger().is_empty(),
+        "nothing is made before the file is processed"
+    );
+    let processing = s.bulk(&token, true, id);
+    assert_eq!(processing["data"]["status"], "IN_PROGRESS");
+    let done = s.bulk(&token, false, id);
+    assert_eq!(done["data"]["status"], "COMPLETED");
+    assert_eq!(
+        (
+            done["data"]["successfulRows"].as_i64(),
+            done["data"]["failedRows"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        s.link_details(&token, "BULK-2")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    assert_eq!(
+        s.link_details(&token, "BULK-3")["status"],
+        1,
+        "the failed row made no link"
+    );
+    let refs: Vec<String> = s
+        .ledger()
+        .iter()
+        .map(|e| e["reference"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(refs, ["BULK-1", "BULK-2"]);
+    // Processing again makes nothing twice.
+    s.bulk(&token, true, id);
+    assert_eq!(s.ledger().len(), 2);
+    assert_eq!(s.bulk(&token, false, 424242)["status"], 1);
+}
+
+#[test]
+fn a_bulk_file_may_be_xlsx() {
+    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let token = s.india_login();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (r, line) in BULK_CSV.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).unwrap();
+        }
+    }
+    let bytes = wb.save_to_buffer().unwrap();
+    let uploaded = s.upload(&token, "links.xlsx", bytes);
+    let id = uploaded["data"]["id"].as_i64().unwrap();
+    assert_eq!(uploaded["data"]["totalRows"], 3);
+    assert_eq!(s.bulk(&token, true, id)["data"]["successfulRows"], 2);
+    assert_eq!(
+        s.bulk(&token, false, id)["data"]["status"],
+        "IN_PROGRESS",
+        "not settled yet"
+    );
+    let refused = s.upload(&token, "links.pdf", b"%PDF".to_vec());
+    assert_eq!(refused["status"], 1);
+}

@@ -84,6 +84,42 @@ pub struct LinkDetails {
     pub expiry_date: Option<String>,
 }
 
+/// A Bulk Smart Send file, as upload, process and status answer it (§12.3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkFile {
+    /// The fileId.
+    pub id: i64,
+    pub file_name: String,
+    pub merchant_id: i64,
+    pub display_name: String,
+    pub total_rows: i64,
+    pub successful_rows: i64,
+    pub failed_rows: i64,
+    /// `REQUESTED`, `IN_PROGRESS`, `COMPLETED`.
+    pub status: String,
+    pub added_on: String,
+    pub updated_on: String,
+    #[serde(default)]
+    pub uploaded_by: Option<String>,
+    #[serde(default)]
+    pub file_export_id: Option<i64>,
+    #[serde(default)]
+    pub file_source: Option<String>,
+}
+
+/// The columns of a Bulk Smart Send upload file: PayU does not publish its template, so
+/// these follow the create-link fields (design §8).
+pub const BULK_COLUMNS: [&str; 7] = [
+    "merchantRefId",
+    "amount",
+    "custName",
+    "custMobile",
+    "custEmail",
+    "description",
+    "expiryDate",
+];
+
 #[cfg(test)]
 mod tests {
     use super::super::Envelope;

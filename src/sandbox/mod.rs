@@ -171,6 +171,18 @@ impl Sandbox {
                 "/payout/merchant/smartSend/details",
                 get(smart_send::details),
             )
+            .route(
+                "/payout/v2/smartSend/bulkUpload/transfers",
+                post(smart_send::upload),
+            )
+            .route(
+                "/payout/v2/smartSend/bulkUpload/transfers/{file_id}",
+                axum::routing::put(smart_send::process),
+            )
+            .route(
+                "/payout/v2/bulkUpload/transfers/{file_id}",
+                get(smart_send::file_status),
+            )
             .route("/payout/payment", post(india::initiate_v1))
             .route("/payout/v2/payment", post(india::initiate_v2))
             .route(

@@ -1,25 +1,28 @@
-//! PayU India Smart Send v2 in the sandbox (§12.2): create a link, its status, its details.
-//! A link waits for the payee (`PENDING`) and is paid (`SUCCESS`) once `--settle-ms` passes.
+//! PayU India Smart Send v2 in the sandbox (§12.2): create a link, its status, its details;
+//! and Bulk Smart Send (§12.3): upload a file, process it, follow its status. A link waits
+//! for the payee (`PENDING`) and is paid (`SUCCESS`) once `--settle-ms` passes.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
-use crate::payu::smart_send::{CreateLink, Link, LinkDetails, LinkError};
+use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError};
 use crate::payu::{Envelope, GatewayError};
 use crate::validate::{contact, dates};
 
-/// The links the sandbox made, by `merchantRefId`.
+/// The links the sandbox made, by `merchantRefId`, and the bulk files it was sent.
 #[derive(Default)]
 pub(super) struct Links {
     by_reference: HashMap<String, Made>,
+    uploads: HashMap<i64, Upload>,
+    next_file: i64,
 }
 
 struct Made {
@@ -120,11 +123,8 @@ pub(super) async fn create(
     if !state.authorized(Api::India, &headers) {
         return unauthorized("/payout/v2/smartSend/link");
     }
-    if headers.get("pid").and_then(|v| v.to_str().ok()) != Some(INDIA_MERCHANT_ID) {
-        return refused(vec![LinkError {
-            code: 1100,
-            message: "pid is not a payout merchant id of this account".to_owned(),
-        }]);
+    if let Some(refusal) = wrong_pid(&headers) {
+        return refusal;
     }
     let link: CreateLink = match serde_json::from_slice(&body) {
         Ok(l) => l,
@@ -135,8 +135,43 @@ pub(super) async fn create(
             }]);
         }
     };
+    match make_link(&mut state, &link, host(&headers)) {
+        Ok(answer) => Json(Envelope {
+            status: 0,
+            msg: Some("Success".to_owned()),
+            code: None,
+            data: Some(answer),
+        })
+        .into_response(),
+        Err(errors) => refused(errors),
+    }
+}
+
+fn wrong_pid(headers: &HeaderMap) -> Option<Response> {
+    (headers.get("pid").and_then(|v| v.to_str().ok()) != Some(INDIA_MERCHANT_ID)).then(|| {
+        refused(vec![LinkError {
+            code: 1100,
+            message: "pid is not a payout merchant id of this account".to_owned(),
+        }])
+    })
+}
+
+/// The host the client called, for the links the sandbox hands out.
+fn host(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+}
+
+/// Checks a link request and, when it passes, makes the link and records it in the ledger.
+fn make_link(
+    state: &mut super::State,
+    link: &CreateLink,
+    host: &str,
+) -> Result<Link, Vec<LinkError>> {
     let reference = link.merchant_ref_id.clone();
-    let mut errors = check(&link);
+    let mut errors = check(link);
     if !reference.is_empty()
         && state
             .ledger
@@ -148,14 +183,10 @@ pub(super) async fn create(
         });
     }
     if !errors.is_empty() {
-        return refused(errors);
+        return Err(errors);
     }
     let id = state.next_id("smart-send");
     let link_id = id[..12].to_owned();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1");
     let expiry_date = link.expiry_date.clone().unwrap_or_else(|| {
         (chrono::Utc::now() + chrono::Duration::days(7))
             .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
@@ -191,13 +222,7 @@ pub(super) async fn create(
         expiry_date: Some(expiry_date),
     };
     state.smart_send.by_reference.insert(reference, made);
-    Json(Envelope {
-        status: 0,
-        msg: Some("Success".to_owned()),
-        code: None,
-        data: Some(answer),
-    })
-    .into_response()
+    Ok(answer)
 }
 
 fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
@@ -287,4 +312,225 @@ pub(super) async fn status(
         (None, None) => String::new(),
     };
     details_answer(&sandbox, &reference)
+}
+
+/// An uploaded Bulk Smart Send file and where it stands.
+pub(super) struct Upload {
+    file: BulkFile,
+    /// Each row as a link request, or why it cannot be one.
+    rows: Vec<Result<CreateLink, String>>,
+    processed_at: Option<Instant>,
+}
+
+fn now_text() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
+        .to_string()
+}
+
+/// Reads an upload file (CSV or XLSX, the columns of [`BULK_COLUMNS`]) with the tool's own
+/// sheet reader: each row a link request.
+fn read_upload(name: &str, bytes: &[u8]) -> Result<Vec<Result<CreateLink, String>>, String> {
+    use crate::rows::{HeaderMap, Kind, smart_send as col};
+    use crate::sheet::{ReadOptions, Sheet};
+    let ext = std::path::Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .filter(|e| matches!(e.as_str(), "csv" | "xlsx"))
+        .ok_or("the file must be .csv or .xlsx")?;
+    let mut temp = tempfile::Builder::new()
+        .suffix(&format!(".{ext}"))
+        .tempfile()
+        .map_err(|e| e.to_string())?;
+    std::io::Write::write_all(&mut temp, bytes).map_err(|e| e.to_string())?;
+    let sheet = Sheet::open(temp.path(), &ReadOptions::default()).map_err(|e| e.to_string())?;
+    let map = HeaderMap::build(temp.path(), sheet.headers(), Some(Kind::SmartSend))
+        .map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    sheet
+        .scan(|row| {
+            let text = |field: usize| {
+                map.column(field)
+                    .and_then(|c| row.get(c))
+                    .map(|c| c.text.trim().to_owned())
+                    .filter(|t| !t.is_empty())
+            };
+            let amount = text(col::AMOUNT).unwrap_or_default();
+            rows.push(match amount.parse::<Decimal>() {
+                Err(_) => Err(format!(
+                    "row {}: amount '{amount}' is not a number",
+                    row.number
+                )),
+                Ok(amount) => Ok(CreateLink {
+                    amount,
+                    merchant_ref_id: text(col::MERCHANT_REF_ID).unwrap_or_default(),
+                    cust_name: text(col::CUST_NAME).unwrap_or_default(),
+                    cust_mobile: text(col::CUST_MOBILE),
+                    cust_email: text(col::CUST_EMAIL),
+                    description: text(col::DESCRIPTION).unwrap_or_default(),
+                    expiry_date: text(col::EXPIRY_DATE),
+                }),
+            });
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(rows)
+}
+
+fn file_answer(file: &BulkFile) -> Response {
+    Json(Envelope {
+        status: 0,
+        msg: Some("Success".to_owned()),
+        code: None,
+        data: Some(file.clone()),
+    })
+    .into_response()
+}
+
+fn not_found() -> Response {
+    Json(Envelope::<()> {
+        status: 1,
+        msg: Some("File not found".to_owned()),
+        code: None,
+        data: None,
+    })
+    .into_response()
+}
+
+/// `POST /payout/v2/smartSend/bulkUpload/transfers` (multipart, part `file`): REQUESTED.
+pub(super) async fn upload(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    const PATH: &str = "/payout/v2/smartSend/bulkUpload/transfers";
+    if !sandbox.state().authorized(Api::India, &headers) {
+        return unauthorized(PATH);
+    }
+    if let Some(refusal) = wrong_pid(&headers) {
+        return refusal;
+    }
+    let mut file = None;
+    while let Ok(Some(part)) = multipart.next_field().await {
+        if part.name() == Some("file") {
+            let name = part.file_name().unwrap_or("upload").to_owned();
+            match part.bytes().await {
+                Ok(bytes) => file = Some((name, bytes)),
+                Err(e) => return failure(&format!("the upload broke off: {e}")),
+            }
+        }
+    }
+    let Some((name, bytes)) = file else {
+        return failure("the request has no part named file");
+    };
+    let rows = match read_upload(&name, &bytes) {
+        Ok(rows) => rows,
+        Err(why) => return failure(&format!("the file cannot be read: {why}")),
+    };
+    let mut state = sandbox.state();
+    state.smart_send.next_file += 1;
+    let id = 1000 + state.smart_send.next_file;
+    let at = now_text();
+    let file = BulkFile {
+        id,
+        file_name: format!("{}_{name}", state.next_id("bulk")[..8].to_owned()),
+        merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
+        display_name: name,
+        total_rows: rows.len() as i64,
+        successful_rows: 0,
+        failed_rows: 0,
+        status: "REQUESTED".to_owned(),
+        added_on: at.clone(),
+        updated_on: at,
+        uploaded_by: Some("11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned()),
+        file_export_id: None,
+        file_source: Some("DASHBOARD_SMART_SEND".to_owned()),
+    };
+    let answer = file_answer(&file);
+    state.smart_send.uploads.insert(
+        id,
+        Upload {
+            file,
+            rows,
+            processed_at: None,
+        },
+    );
+    answer
+}
+
+fn failure(msg: &str) -> Response {
+    Json(Envelope::<()> {
+        status: 1,
+        msg: Some(msg.to_owned()),
+        code: None,
+        data: None,
+    })
+    .into_response()
+}
+
+/// `PUT /payout/v2/smartSend/bulkUpload/transfers/{fileId}`: makes each row's link and
+/// moves the file to IN_PROGRESS (COMPLETED once `--settle-ms` passes).
+pub(super) async fn process(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let mut guard = sandbox.state();
+    let state = &mut *guard;
+    if !state.authorized(Api::India, &headers) {
+        return unauthorized("/payout/v2/smartSend/bulkUpload/transfers");
+    }
+    if let Some(refusal) = wrong_pid(&headers) {
+        return refusal;
+    }
+    let Some(mut upload) = state.smart_send.uploads.remove(&id) else {
+        return not_found();
+    };
+    if upload.processed_at.is_none() {
+        let (mut good, mut bad) = (0, 0);
+        for row in &upload.rows {
+            match row
+                .as_ref()
+                .map(|link| make_link(state, link, host(&headers)))
+            {
+                Ok(Ok(_)) => good += 1,
+                _ => bad += 1,
+            }
+        }
+        upload.processed_at = Some(Instant::now());
+        upload.file.successful_rows = good;
+        upload.file.failed_rows = bad;
+        upload.file.status = "IN_PROGRESS".to_owned();
+        upload.file.file_export_id = Some(id * 10);
+        upload.file.updated_on = now_text();
+    }
+    let answer = file_answer(&upload.file);
+    state.smart_send.uploads.insert(id, upload);
+    answer
+}
+
+/// `GET /payout/v2/bulkUpload/transfers/{fileId}` (no `smartSend` in this path, as PayU's).
+pub(super) async fn file_status(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let settle = sandbox.config.settle;
+    let mut state = sandbox.state();
+    if !state.authorized(Api::India, &headers) {
+        return unauthorized("/payout/v2/bulkUpload/transfers");
+    }
+    if let Some(refusal) = wrong_pid(&headers) {
+        return refusal;
+    }
+    let Some(upload) = state.smart_send.uploads.get_mut(&id) else {
+        return not_found();
+    };
+    if upload.processed_at.is_some_and(|at| at.elapsed() >= settle)
+        && upload.file.status == "IN_PROGRESS"
+    {
+        upload.file.status = "COMPLETED".to_owned();
+        upload.file.updated_on = now_text();
+    }
+    file_answer(&upload.file)
 }
