@@ -1045,3 +1045,109 @@ fn a_bulk_file_may_be_xlsx() {
     let refused = s.upload(&token, "links.pdf", b"%PDF".to_vec());
     assert_eq!(refused["status"], 1);
 }
+
+#[test]
+fn links_cancel_only_before_they_are_paid_and_expiry_can_be_extended() {
+    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let token = s.india_login();
+    let made = s.create_link(&token, &link("LINK-C1"));
+    let id = made["data"]["linkId"].as_str().unwrap().to_owned();
+    let extend = |expiry: &str| -> Value {
+        s.http
+            .put(format!("{}/payout/v2/smartSend/expiry/{id}", s.url))
+            .bearer_auth(&token)
+            .header("pid", "1111123")
+            .form(&[("expiryDate", expiry)])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    assert_eq!(extend("2099-01-31T10:00:00.000Z")["status"], 0);
+    assert_eq!(extend("2020-01-31T10:00:00.000Z")["code"], 1121);
+    let cancel = || -> Value {
+        s.http
+            .post(format!("{}/payout/smartPay/cancel", s.url))
+            .bearer_auth(&token)
+            .header("payoutMerchantId", "1111123")
+            .query(&[("merchantRefId", "LINK-C1")])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    assert_eq!(
+        cancel(),
+        json!({"status": 0, "msg": "Smart send link cancelled", "code": null, "data": null})
+    );
+    assert_eq!(cancel()["code"], 1110, "a cancelled link cancels once");
+    assert_eq!(
+        s.link_details(&token, "LINK-C1")["data"]["smartSendStatus"],
+        "CANCELLED"
+    );
+    let status: Value = s
+        .http
+        .get(format!("{}/payout/v2/smartSend/status", s.url))
+        .bearer_auth(&token)
+        .header("pid", "1111123")
+        .query(&[("linkId", id.as_str())])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        (status["msg"].as_str(), status["code"].as_i64()),
+        (Some("SmartPay Link cancelled"), Some(1122))
+    );
+    let by_id = s
+        .http
+        .put(format!("{}/payout/v2/smartSend/cancel/unknown-id", s.url))
+        .bearer_auth(&token)
+        .header("pid", "1111123")
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(by_id["code"], 1112);
+}
+
+#[test]
+fn a_paid_link_does_not_cancel() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let id = s.create_link(&token, &link("LINK-P"))["data"]["linkId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refused: Value = s
+        .http
+        .put(format!("{}/payout/v2/smartSend/cancel/{id}", s.url))
+        .bearer_auth(&token)
+        .header("pid", "1111123")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(refused["code"], 1110);
+}
+
+#[test]
+fn europe_payouts_older_than_14_days_are_not_found() {
+    let s = Sandbox::start(&[]);
+    let token = s.token();
+    let (_, created) = s.payout(&token, &bank_payout("EU-OLD"));
+    let id = created["payout"]["payoutId"].as_str().unwrap().to_owned();
+    assert_eq!(s.retrieve(&token, &id).0, 200);
+    let advance = |seconds: u64| {
+        s.http
+            .post(format!("{}/__sandbox/clock", s.url))
+            .json(&json!({"advance_seconds": seconds}))
+            .send()
+            .unwrap()
+    };
+    advance(13 * 24 * 3600);
+    assert_eq!(s.retrieve(&token, &id).0, 200, "13 days old");
+    advance(2 * 24 * 3600);
+    let (status, answer) = s.retrieve(&token, &id);
+    assert_eq!((status, code(&answer)), (404, "8353"), "15 days old");
+}

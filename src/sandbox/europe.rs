@@ -21,6 +21,8 @@ use crate::payu::europe::{
 };
 use crate::validate::{account, card, country};
 
+/// How long PayU Europe lets a payout be retrieved (§16.4).
+const RETRIEVABLE: Duration = Duration::from_secs(14 * 24 * 3600);
 /// PayU Europe's token lifetime (§16.2).
 const TOKEN_SECONDS: u64 = 43_199;
 /// The PayU test cards (seed `003`): the first is paid out, the second cancelled.
@@ -384,7 +386,9 @@ pub(super) async fn retrieve(
     }
     let settle = sandbox.config.settle;
     let state = sandbox.state();
-    let Some(p) = state.europe.by_id.get(&payout_id) else {
+    // PayU Europe retrieves only payouts of the last 14 days (§16.4), by the sandbox's clock.
+    let retrievable = |p: &&Accepted| p.at.elapsed() + state.clock_ahead <= RETRIEVABLE;
+    let Some(p) = state.europe.by_id.get(&payout_id).filter(retrievable) else {
         return refusal("8353");
     };
     let status = if p.at.elapsed() >= settle {

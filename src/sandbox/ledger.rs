@@ -68,10 +68,28 @@ pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     let mut state = sandbox.state();
     let issued = state.issued;
     let knobs = std::mem::take(&mut state.knobs);
+    let clock_ahead = state.clock_ahead;
     *state = super::State::default();
+    state.clock_ahead = clock_ahead;
     // Ids keep counting, so that nothing issued before the reset is issued again; the fault
     // sequence goes on where it was.
     state.issued = issued;
     state.knobs = knobs;
     StatusCode::NO_CONTENT
+}
+
+/// `POST /__sandbox/clock` with `{"advance_seconds": N}`: moves the sandbox's clock forward,
+/// for what depends on age (PayU Europe keeps payouts retrievable for 14 days).
+#[derive(Debug, Deserialize)]
+pub(super) struct Advance {
+    advance_seconds: u64,
+}
+
+pub(super) async fn advance_clock(
+    State(sandbox): State<Sandbox>,
+    Json(advance): Json<Advance>,
+) -> Json<serde_json::Value> {
+    let mut state = sandbox.state();
+    state.clock_ahead += std::time::Duration::from_secs(advance.advance_seconds);
+    Json(serde_json::json!({ "ahead_seconds": state.clock_ahead.as_secs() }))
 }

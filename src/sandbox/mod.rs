@@ -95,6 +95,8 @@ struct State {
     knobs: knobs::Knobs,
     chargeback: chargeback::Current,
     smart_send: smart_send::Links,
+    /// How far the sandbox's clock runs ahead of the real one (`POST /__sandbox/clock`).
+    clock_ahead: Duration,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
 }
@@ -183,6 +185,18 @@ impl Sandbox {
                 "/payout/v2/bulkUpload/transfers/{file_id}",
                 get(smart_send::file_status),
             )
+            .route(
+                "/payout/smartPay/cancel",
+                post(smart_send::cancel_by_reference),
+            )
+            .route(
+                "/payout/v2/smartSend/cancel/{smart_send_id}",
+                axum::routing::put(smart_send::cancel_by_id),
+            )
+            .route(
+                "/payout/v2/smartSend/expiry/{smart_send_id}",
+                axum::routing::put(smart_send::extend_expiry),
+            )
             .route("/payout/payment", post(india::initiate_v1))
             .route("/payout/v2/payment", post(india::initiate_v2))
             .route(
@@ -191,6 +205,7 @@ impl Sandbox {
             )
             .route("/__sandbox/ledger", get(ledger::show))
             .route("/__sandbox/reset", post(ledger::reset))
+            .route("/__sandbox/clock", post(ledger::advance_clock))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 knobs::apply,

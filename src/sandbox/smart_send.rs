@@ -31,14 +31,24 @@ struct Made {
     expiry_date: String,
     payu_ref: String,
     at: Instant,
+    cancelled: bool,
 }
 
 impl Made {
+    fn paid(&self, settle: Duration) -> bool {
+        !self.cancelled && self.at.elapsed() >= settle
+    }
+
     fn details(&self, reference: &str, settle: Duration) -> LinkDetails {
-        let paid = self.at.elapsed() >= settle;
+        let paid = self.paid(settle);
+        let status = match (self.cancelled, paid) {
+            (true, _) => "CANCELLED",
+            (false, true) => "SUCCESS",
+            (false, false) => "PENDING",
+        };
         LinkDetails {
             merchant_ref_id: Some(reference.to_owned()),
-            smart_send_status: Some(if paid { "SUCCESS" } else { "PENDING" }.to_owned()),
+            smart_send_status: Some(status.to_owned()),
             link_id: Some(self.link_id.clone()),
             link: Some(self.link.clone()),
             txn_status: paid.then(|| "SUCCESS".to_owned()),
@@ -198,6 +208,7 @@ fn make_link(
         expiry_date: expiry_date.clone(),
         payu_ref: format!("PAYOUT{}", &id[12..32]),
         at: Instant::now(),
+        cancelled: false,
     };
     let contacts: Vec<String> = [("mobile", &link.cust_mobile), ("email", &link.cust_email)]
         .iter()
@@ -311,6 +322,16 @@ pub(super) async fn status(
         }
         (None, None) => String::new(),
     };
+    let cancelled = sandbox
+        .state()
+        .smart_send
+        .by_reference
+        .get(&reference)
+        .is_some_and(|m| m.cancelled);
+    if cancelled {
+        // The status API's documented answer for a cancelled link (§12.2).
+        return envelope(1, "SmartPay Link cancelled", Some(1122));
+    }
     details_answer(&sandbox, &reference)
 }
 
@@ -533,4 +554,115 @@ pub(super) async fn file_status(
         upload.file.updated_on = now_text();
     }
     file_answer(&upload.file)
+}
+
+fn envelope(status: i32, msg: &str, code: Option<i64>) -> Response {
+    Json(Envelope::<()> {
+        status,
+        msg: Some(msg.to_owned()),
+        code: code.map(crate::payu::Codes::One),
+        data: None,
+    })
+    .into_response()
+}
+
+/// Cancels a link not yet paid (§12.2, cancel).
+fn cancel_link(sandbox: &Sandbox, found: impl Fn(&str, &Made) -> bool) -> Response {
+    let settle = sandbox.config.settle;
+    let mut state = sandbox.state();
+    let Some((_, made)) = state
+        .smart_send
+        .by_reference
+        .iter_mut()
+        .find(|(r, m)| found(r, m))
+    else {
+        return envelope(1, "SmartPay Link not found", Some(1112));
+    };
+    if made.cancelled || made.paid(settle) {
+        return envelope(
+            1,
+            "Payout cannot be cancelled as it is already processed or cancelled",
+            Some(1110),
+        );
+    }
+    made.cancelled = true;
+    envelope(0, "Smart send link cancelled", None)
+}
+
+/// `POST /payout/smartPay/cancel?merchantRefId=…` (header `payoutMerchantId`): one of the
+/// two cancel paths PayU documents.
+pub(super) async fn cancel_by_reference(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !sandbox.state().authorized(Api::India, &headers) {
+        return unauthorized("/payout/smartPay/cancel");
+    }
+    if headers
+        .get("payoutMerchantId")
+        .and_then(|v| v.to_str().ok())
+        != Some(INDIA_MERCHANT_ID)
+    {
+        return failure("payoutMerchantId is not a payout merchant id of this account");
+    }
+    let reference = query.get("merchantRefId").cloned().unwrap_or_default();
+    cancel_link(&sandbox, |r, _| r == reference)
+}
+
+/// `PUT /payout/v2/smartSend/cancel/{smartSendId}` (header `pid`): the other cancel path.
+pub(super) async fn cancel_by_id(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if !sandbox.state().authorized(Api::India, &headers) {
+        return unauthorized("/payout/v2/smartSend/cancel");
+    }
+    if let Some(refusal) = wrong_pid(&headers) {
+        return refusal;
+    }
+    cancel_link(&sandbox, |_, m| m.link_id == id)
+}
+
+/// `PUT /payout/v2/smartSend/expiry/{smartSendId}` (form `expiryDate`): only for a link that
+/// is neither paid nor cancelled.
+pub(super) async fn extend_expiry(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<
+        axum::extract::Form<HashMap<String, String>>,
+        axum::extract::rejection::FormRejection,
+    >,
+) -> Response {
+    if !sandbox.state().authorized(Api::India, &headers) {
+        return unauthorized("/payout/v2/smartSend/expiry");
+    }
+    if let Some(refusal) = wrong_pid(&headers) {
+        return refusal;
+    }
+    let expiry = form
+        .map(|f| f.0)
+        .unwrap_or_default()
+        .remove("expiryDate")
+        .unwrap_or_default();
+    let settle = sandbox.config.settle;
+    let mut state = sandbox.state();
+    let Some(made) = state
+        .smart_send
+        .by_reference
+        .values_mut()
+        .find(|m| m.link_id == id)
+    else {
+        return envelope(1, "SmartPay Link not found", Some(1112));
+    };
+    if made.cancelled || made.paid(settle) {
+        return envelope(1, "SmartPay Link is not valid", Some(1110));
+    }
+    if dates::expiry(&expiry).is_none_or(|t| t <= chrono::Utc::now()) {
+        return envelope(1, "expiryDate is invalid", Some(1121));
+    }
+    made.expiry_date = expiry;
+    envelope(0, "Expiry date updated", None)
 }
