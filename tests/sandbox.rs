@@ -1151,3 +1151,146 @@ fn europe_payouts_older_than_14_days_are_not_found() {
     let (status, answer) = s.retrieve(&token, &id);
     assert_eq!((status, code(&answer)), (404, "8353"), "15 days old");
 }
+
+/// A merchant's webhook endpoint on an OS-chosen port: answers each POST with the next of
+/// `answers` (then 200), and hands every body it receives to the test.
+struct Receiver {
+    url: String,
+    bodies: std::sync::mpsc::Receiver<Value>,
+}
+
+fn receiver(answers: Vec<u16>) -> Receiver {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/payu/events", listener.local_addr().unwrap());
+    let (tx, bodies) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut answers = answers.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let status = answers.next().unwrap_or(200);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            if tx
+                .send(serde_json::from_slice(&body).unwrap_or(Value::Null))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    Receiver { url, bodies }
+}
+
+impl Receiver {
+    fn next(&self) -> Value {
+        self.bodies
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("an event within 20 s")
+    }
+}
+
+impl Sandbox {
+    fn set_webhooks(&self, token: &str, body: &Value) -> Value {
+        self.http
+            .post(format!("{}/payout/v2/webhook", self.url))
+            .bearer_auth(token)
+            .header("payoutMerchantId", "1111123")
+            .json(body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn settled_transfers_are_posted_to_the_webhook_with_the_authorization_echoed() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let merchant = receiver(vec![]);
+    let failures = receiver(vec![]);
+    let saved = s.set_webhooks(&token, &json!([
+        {"webhook": "default", "values": {"url": merchant.url, "authorization": "s3cret"}},
+        {"webhook": "transfer_failed", "values": {"url": failures.url, "authorization": "other"}}
+    ]));
+    assert_eq!(
+        (saved["status"].as_i64(), saved["msg"].as_str()),
+        (Some(0), Some("Webhook saved successfully"))
+    );
+    s.transfer(
+        &token,
+        true,
+        &json!([imps("R-OK", "51234567890"), imps("R-FAIL", "41234567890")]),
+    );
+    let ok = merchant.next();
+    assert_eq!(
+        (ok["event"].as_str(), ok["merchantReferenceId"].as_str()),
+        (Some("TRANSFER_SUCCESS"), Some("R-OK"))
+    );
+    assert_eq!(
+        (
+            ok["authorization"].as_str(),
+            ok["payoutMerchantId"].as_str()
+        ),
+        (Some("s3cret"), Some("1111123"))
+    );
+    assert!(ok["payuRefId"].as_str().unwrap().starts_with("PAYOUT"));
+    let failed = failures.next();
+    assert_eq!(
+        (failed["event"].as_str(), failed["authorization"].as_str()),
+        (Some("TRANSFER_FAILED"), Some("other"))
+    );
+    let invalid = s.set_webhooks(
+        &token,
+        &json!([{"webhook": "default", "values": {"url": "not a url"}}]),
+    );
+    assert_eq!(
+        (invalid["code"].as_i64(), invalid["msg"].as_str()),
+        (Some(20407), Some("Webhook url is invalid"))
+    );
+}
+
+#[test]
+fn an_event_is_tried_twice_more_and_bulk_files_announce_themselves() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let merchant = receiver(vec![500, 503, 200]);
+    s.set_webhooks(
+        &token,
+        &json!([{"webhook": "default", "values": {"url": merchant.url}}]),
+    );
+    let uploaded = s.upload(&token, "links.csv", BULK_CSV.as_bytes().to_vec());
+    s.bulk(&token, true, uploaded["data"]["id"].as_i64().unwrap());
+    let tries: Vec<Value> = (0..3).map(|_| merchant.next()).collect();
+    assert!(
+        tries.iter().all(|t| t == &tries[0]),
+        "the same event three times: {tries:?}"
+    );
+    assert_eq!(tries[0]["event"], "BULK_SMART_SEND_FILE_PROCESSED");
+    assert_eq!(
+        (
+            tries[0]["successfulRows"].as_i64(),
+            tries[0]["failedRows"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    assert!(tries[0].get("authorization").is_none(), "no secret was set");
+}

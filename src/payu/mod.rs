@@ -10,6 +10,7 @@ pub mod auth;
 pub mod europe;
 pub mod india;
 pub mod smart_send;
+pub mod webhook;
 
 use serde::{Deserialize, Serialize};
 

@@ -682,3 +682,38 @@ pub(super) async fn verify_account(
     };
     ok("Account verification", Some(data))
 }
+
+impl Transfers {
+    /// The `TRANSFER_SUCCESS` and `TRANSFER_FAILED` events of transfers that reached their
+    /// final state since `sent` last saw them.
+    pub(super) fn settled_events(
+        &self,
+        settle: Duration,
+        sent: &mut HashSet<String>,
+    ) -> Vec<crate::payu::webhook::Event> {
+        let mut events = Vec::new();
+        for (reference, transfer) in &self.by_reference {
+            let (event, msg) = match transfer.status(settle) {
+                TxnStatus::Success => ("TRANSFER_SUCCESS", "Success"),
+                TxnStatus::Failed => (
+                    "TRANSFER_FAILED",
+                    "Transfer failed due to technical decline. Please reinitiate the transaction",
+                ),
+                _ => continue,
+            };
+            if !sent.insert(format!("transfer:{reference}")) {
+                continue;
+            }
+            events.push(crate::payu::webhook::Event {
+                event: event.to_owned(),
+                msg: msg.to_owned(),
+                payu_ref_id: Some(transfer.payu_ref.clone()),
+                merchant_reference_id: Some(reference.clone()),
+                bank_reference_id: (event == "TRANSFER_SUCCESS")
+                    .then(|| format!("UTR{}", transfer.txn_id)),
+                ..crate::payu::webhook::Event::default()
+            });
+        }
+        events
+    }
+}

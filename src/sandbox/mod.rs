@@ -14,6 +14,7 @@ mod india;
 mod knobs;
 mod ledger;
 mod smart_send;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -95,6 +96,7 @@ struct State {
     knobs: knobs::Knobs,
     chargeback: chargeback::Current,
     smart_send: smart_send::Links,
+    webhooks: webhooks::Webhooks,
     /// How far the sandbox's clock runs ahead of the real one (`POST /__sandbox/clock`).
     clock_ahead: Duration,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
@@ -204,6 +206,8 @@ impl Sandbox {
                 post(india::list_transactions),
             )
             .route("/__sandbox/ledger", get(ledger::show))
+            .route("/payout/v2/webhook", post(webhooks::set))
+            .route("/payout/v2/webhook/", post(webhooks::set))
             .route("/__sandbox/reset", post(ledger::reset))
             .route("/__sandbox/clock", post(ledger::advance_clock))
             .layer(axum::middleware::from_fn_with_state(
@@ -259,7 +263,10 @@ pub fn spawn(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
     let listener = runtime.block_on(tokio::net::TcpListener::bind(listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let router = Sandbox::new(config).router();
+    let sandbox = Sandbox::new(config);
+    let router = sandbox.clone().router();
+    // Events are looked for on the sandbox's own runtime, for as long as it serves.
+    runtime.spawn(webhooks::tick(sandbox));
     let thread = std::thread::Builder::new()
         .name("sandbox".into())
         .spawn(move || {

@@ -2,7 +2,7 @@
 //! and Bulk Smart Send (§12.3): upload a file, process it, follow its status. A link waits
 //! for the payee (`PENDING`) and is paid (`SUCCESS`) once `--settle-ms` passes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -547,12 +547,7 @@ pub(super) async fn file_status(
     let Some(upload) = state.smart_send.uploads.get_mut(&id) else {
         return not_found();
     };
-    if upload.processed_at.is_some_and(|at| at.elapsed() >= settle)
-        && upload.file.status == "IN_PROGRESS"
-    {
-        upload.file.status = "COMPLETED".to_owned();
-        upload.file.updated_on = now_text();
-    }
+    complete_if_due(upload, settle);
     file_answer(&upload.file)
 }
 
@@ -665,4 +660,43 @@ pub(super) async fn extend_expiry(
     }
     made.expiry_date = expiry;
     envelope(0, "Expiry date updated", None)
+}
+
+impl Links {
+    /// Marks the processed files whose time has come COMPLETED, with a
+    /// `BULK_SMART_SEND_FILE_PROCESSED` event each.
+    pub(super) fn completed_files(
+        &mut self,
+        settle: Duration,
+        sent: &mut HashSet<String>,
+    ) -> Vec<crate::payu::webhook::Event> {
+        let mut events = Vec::new();
+        for (id, upload) in &mut self.uploads {
+            complete_if_due(upload, settle);
+            if upload.file.status != "COMPLETED" || !sent.insert(format!("file:{id}")) {
+                continue;
+            }
+            events.push(crate::payu::webhook::Event {
+                event: "BULK_SMART_SEND_FILE_PROCESSED".to_owned(),
+                msg: "File processed".to_owned(),
+                file_id: Some(*id),
+                total_rows: Some(upload.file.total_rows),
+                successful_rows: Some(upload.file.successful_rows),
+                failed_rows: Some(upload.file.failed_rows),
+                status: Some("COMPLETED".to_owned()),
+                ..crate::payu::webhook::Event::default()
+            });
+        }
+        events
+    }
+}
+
+/// A processed file is COMPLETED once `settle` has passed since it was processed.
+fn complete_if_due(upload: &mut Upload, settle: Duration) {
+    if upload.processed_at.is_some_and(|at| at.elapsed() >= settle)
+        && upload.file.status == "IN_PROGRESS"
+    {
+        upload.file.status = "COMPLETED".to_owned();
+        upload.file.updated_on = now_text();
+    }
 }
