@@ -1272,10 +1272,11 @@ fn settled_transfers_are_posted_to_the_webhook_with_the_authorization_echoed() {
 fn an_event_is_tried_twice_more_and_bulk_files_announce_themselves() {
     let s = Sandbox::start(&["--settle-ms", "0"]);
     let token = s.india_login();
+    // Only the file's event goes to this endpoint (the links' events have no webhook).
     let merchant = receiver(vec![500, 503, 200]);
     s.set_webhooks(
         &token,
-        &json!([{"webhook": "default", "values": {"url": merchant.url}}]),
+        &json!([{"webhook": "bulk_smart_send_file_processed", "values": {"url": merchant.url}}]),
     );
     let uploaded = s.upload(&token, "links.csv", BULK_CSV.as_bytes().to_vec());
     s.bulk(&token, true, uploaded["data"]["id"].as_i64().unwrap());
@@ -1293,4 +1294,56 @@ fn an_event_is_tried_twice_more_and_bulk_files_announce_themselves() {
         (Some(2), Some(1))
     );
     assert!(tries[0].get("authorization").is_none(), "no secret was set");
+}
+
+#[test]
+fn smart_send_v1_makes_the_same_links_and_links_announce_themselves() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let merchant = receiver(vec![]);
+    s.set_webhooks(
+        &token,
+        &json!([{"webhook": "default", "values": {"url": merchant.url, "authorization": "k"}}]),
+    );
+    let made: Value = s
+        .http
+        .post(format!("{}/payout/smartPay", s.url))
+        .bearer_auth(&token)
+        .header("payoutMerchantId", "1111123")
+        .json(&link("LINK-V1"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let id = made["data"]["linkId"].as_str().unwrap().to_owned();
+    let status: Value = s
+        .http
+        .get(format!("{}/payout/smartPay/status", s.url))
+        .bearer_auth(&token)
+        .query(&[("linkId", id.as_str())])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        (
+            status["data"]["custMoblie"].as_str(),
+            status["data"]["detailFilled"].as_bool()
+        ),
+        (Some("9845012345"), Some(true))
+    );
+    let event = merchant.next();
+    assert_eq!(
+        (
+            event["event"].as_str(),
+            event["merchantReferenceId"].as_str()
+        ),
+        (Some("SMART_SEND_DETAIL_SUBMITTED"), Some("LINK-V1"))
+    );
+    assert_eq!(event["linkId"], json!(id));
+    // Made by v1 or v2, a reference is one link.
+    assert_eq!(
+        s.create_link(&token, &link("LINK-V1"))["data"][0]["code"],
+        1103
+    );
 }

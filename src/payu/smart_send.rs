@@ -84,6 +84,25 @@ pub struct LinkDetails {
     pub expiry_date: Option<String>,
 }
 
+/// The `data` of Smart Send v1's status (§12.1), spelled as PayU spells it (`custMoblie`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkStatusV1 {
+    pub link: String,
+    pub link_id: String,
+    pub merchant_ref_id: String,
+    #[serde(default)]
+    pub cust_email: Option<String>,
+    #[serde(default)]
+    pub cust_name: Option<String>,
+    #[serde(default, rename = "custMoblie")]
+    pub cust_mobile: Option<String>,
+    pub amount: String,
+    pub is_otp_verified: bool,
+    pub link_expiry_date: String,
+    pub detail_filled: bool,
+}
+
 /// A Bulk Smart Send file, as upload, process and status answer it (§12.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

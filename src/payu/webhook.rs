@@ -32,6 +32,8 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_reference_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_rows: Option<i64>,

@@ -206,6 +206,8 @@ impl Sandbox {
                 post(india::list_transactions),
             )
             .route("/__sandbox/ledger", get(ledger::show))
+            .route("/payout/smartPay", post(smart_send::create_v1))
+            .route("/payout/smartPay/status", get(smart_send::status_v1))
             .route("/payout/v2/webhook", post(webhooks::set))
             .route("/payout/v2/webhook/", post(webhooks::set))
             .route("/__sandbox/reset", post(ledger::reset))

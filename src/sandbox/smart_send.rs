@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
-use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError};
+use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
 use crate::payu::{Envelope, GatewayError};
 use crate::validate::{contact, dates};
 
@@ -26,6 +26,8 @@ pub(super) struct Links {
 }
 
 struct Made {
+    /// What the link was made from, for v1's status.
+    request: CreateLink,
     link: String,
     link_id: String,
     expiry_date: String,
@@ -209,6 +211,7 @@ fn make_link(
         payu_ref: format!("PAYOUT{}", &id[12..32]),
         at: Instant::now(),
         cancelled: false,
+        request: link.clone(),
     };
     let contacts: Vec<String> = [("mobile", &link.cust_mobile), ("email", &link.cust_email)]
         .iter()
@@ -698,5 +701,128 @@ fn complete_if_due(upload: &mut Upload, settle: Duration) {
     {
         upload.file.status = "COMPLETED".to_owned();
         upload.file.updated_on = now_text();
+    }
+}
+
+/// Smart Send v1 create (deprecated; PayU's path for it is unconfirmed, presumably
+/// `POST /payout/smartPay`, header `payoutMerchantId`): the same link as v2.
+pub(super) async fn create_v1(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut state = sandbox.state();
+    if !state.authorized(Api::India, &headers) {
+        return unauthorized("/payout/smartPay");
+    }
+    if headers
+        .get("payoutMerchantId")
+        .and_then(|v| v.to_str().ok())
+        != Some(INDIA_MERCHANT_ID)
+    {
+        return failure("payoutMerchantId is not a payout merchant id of this account");
+    }
+    let link: CreateLink = match serde_json::from_slice(&body) {
+        Ok(l) => l,
+        Err(e) => return failure(&format!("the body is not a Smart Send link: {e}")),
+    };
+    match make_link(&mut state, &link, host(&headers)) {
+        Ok(answer) => Json(Envelope {
+            status: 0,
+            msg: Some("Success".to_owned()),
+            code: None,
+            data: Some(answer),
+        })
+        .into_response(),
+        Err(errors) => refused(errors),
+    }
+}
+
+/// `GET /payout/smartPay/status?linkId=…` (or `merchantRefId` and `payoutMerchantId`): v1.
+pub(super) async fn status_v1(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let state = sandbox.state();
+    if !state.authorized(Api::India, &headers) {
+        return unauthorized("/payout/smartPay/status");
+    }
+    let settle = sandbox.config.settle;
+    let found = state.smart_send.by_reference.iter().find(|(r, m)| {
+        query.get("linkId") == Some(&m.link_id)
+            || (query.get("merchantRefId") == Some(*r)
+                && query.get("payoutMerchantId").map(String::as_str) == Some(INDIA_MERCHANT_ID))
+    });
+    let Some((reference, made)) = found else {
+        return envelope(1, "SmartPay Link not found", Some(1112));
+    };
+    if made.cancelled {
+        return envelope(1, "SmartPay Link cancelled", Some(1122));
+    }
+    let filled = made.paid(settle);
+    let data = LinkStatusV1 {
+        link: made.link.clone(),
+        link_id: made.link_id.clone(),
+        merchant_ref_id: reference.clone(),
+        cust_email: made.request.cust_email.clone(),
+        cust_name: Some(made.request.cust_name.clone()),
+        cust_mobile: made.request.cust_mobile.clone(),
+        amount: made.request.amount.to_string(),
+        is_otp_verified: filled,
+        link_expiry_date: made.expiry_date.clone(),
+        detail_filled: filled,
+    };
+    let msg = if filled {
+        "Success"
+    } else {
+        "Account Detail Pending"
+    };
+    Json(Envelope {
+        status: 0,
+        msg: Some(msg.to_owned()),
+        code: None,
+        data: Some(data),
+    })
+    .into_response()
+}
+
+impl Links {
+    /// `SMART_SEND_DETAIL_SUBMITTED` for links whose payee filled in their details, and
+    /// `SMART_SEND_CANCELLED` for cancelled ones, each once.
+    pub(super) fn link_events(
+        &self,
+        settle: Duration,
+        sent: &mut HashSet<String>,
+    ) -> Vec<crate::payu::webhook::Event> {
+        let mut events = Vec::new();
+        for (reference, made) in &self.by_reference {
+            let (key, event, msg) = if made.cancelled {
+                (
+                    "cancelled",
+                    "SMART_SEND_CANCELLED",
+                    "Smart send link cancelled",
+                )
+            } else if made.paid(settle) {
+                (
+                    "submitted",
+                    "SMART_SEND_DETAIL_SUBMITTED",
+                    "Details submitted",
+                )
+            } else {
+                continue;
+            };
+            if !sent.insert(format!("link-{key}:{reference}")) {
+                continue;
+            }
+            events.push(crate::payu::webhook::Event {
+                event: event.to_owned(),
+                msg: msg.to_owned(),
+                merchant_reference_id: Some(reference.clone()),
+                link_id: Some(made.link_id.clone()),
+                ..crate::payu::webhook::Event::default()
+            });
+        }
+        events
     }
 }

@@ -1,6 +1,6 @@
 //! Webhooks in the sandbox (§11): Set Webhook stores where each event goes; a tick of the
 //! sandbox's runtime finds the events due (a transfer reaching SUCCESS or FAILED, a bulk file
-//! completing) and posts them, with the merchant's `authorization` echoed, at most twice more
+//! completing, a link's details submitted or the link cancelled) and posts them, with the merchant's `authorization` echoed, at most twice more
 //! when the merchant does not answer 200 within 10 s.
 
 use std::collections::{HashMap, HashSet};
@@ -96,6 +96,11 @@ fn due(sandbox: &Sandbox) -> Vec<(Target, Event)> {
         state
             .smart_send
             .completed_files(settle, &mut state.webhooks.sent),
+    );
+    events.extend(
+        state
+            .smart_send
+            .link_events(settle, &mut state.webhooks.sent),
     );
     events
         .into_iter()
