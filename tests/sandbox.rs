@@ -1347,3 +1347,107 @@ fn smart_send_v1_makes_the_same_links_and_links_announce_themselves() {
         1103
     );
 }
+
+#[test]
+fn a_reversal_reads_failed_reversed_and_is_announced() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let merchant = receiver(vec![]);
+    s.set_webhooks(&token, &json!([{"webhook": "transfer_reversed", "values": {"url": merchant.url, "authorization": "r"}}]));
+    s.transfer(&token, true, &json!([imps("R-REV", "51234567890")]));
+    let reverse = |reference: &str| {
+        s.http
+            .post(format!("{}/__sandbox/reverse", s.url))
+            .json(&json!({"merchantRefId": reference}))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(reverse("R-REV"), 204);
+    assert_eq!(reverse("R-REV"), 409, "once");
+    assert_eq!(reverse("R-NONE"), 404);
+    let detail = &s.transactions(&token, "R-REV")["data"]["transactionDetails"][0];
+    assert_eq!(
+        (
+            detail["txnStatus"].as_str(),
+            detail["txnSubStatus"].as_str()
+        ),
+        (Some("FAILED"), Some("REVERSED"))
+    );
+    let event = merchant.next();
+    assert_eq!(
+        (
+            event["event"].as_str(),
+            event["merchantReferenceId"].as_str()
+        ),
+        (Some("TRANSFER_REVERSED"), Some("R-REV"))
+    );
+}
+
+#[test]
+fn the_sandbox_runs_in_process_too() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    assert!(running.addr().ip().is_loopback());
+    let http = Client::new();
+    let token: Value = http
+        .post(format!(
+            "{}/pl/standard/user/oauth/authorize",
+            running.url()
+        ))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "300746"),
+            ("client_secret", "2ee86a66e5d97e3fadc400c9f19b065d"),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(token["access_token"].is_string());
+    let url = running.url();
+    drop(running);
+    assert!(
+        http.get(format!("{url}/__sandbox/ledger")).send().is_err(),
+        "dropping it stops it"
+    );
+}
+
+#[test]
+fn the_same_seed_meets_the_same_faults() {
+    let run = || {
+        let s = Sandbox::start(&["--fault-rate", "0.4", "--seed", "42"]);
+        (0..30)
+            .map(|_| match s.token_with_checked() {
+                Some(status) => status.to_string(),
+                None => "dropped".to_owned(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = run();
+    assert_eq!(first, run());
+    assert!(
+        first.iter().any(|o| o == "200") && first.iter().any(|o| o != "200"),
+        "{first:?}"
+    );
+}
+
+impl Sandbox {
+    /// The status of a token request, or `None` when its connection dropped.
+    fn token_with_checked(&self) -> Option<u16> {
+        self.http
+            .post(format!("{}/pl/standard/user/oauth/authorize", self.url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "300746"),
+                ("client_secret", "2ee86a66e5d97e3fadc400c9f19b065d"),
+            ])
+            .send()
+            .ok()
+            .map(|r| r.status().as_u16())
+    }
+}

@@ -72,6 +72,8 @@ struct Sent {
     cancelled: bool,
     /// Accepted while the balance was short: it stays QUEUED (PayU's queueing, §6).
     waiting_for_balance: bool,
+    /// Reversed by the beneficiary's bank after it succeeded (`POST /__sandbox/reverse`).
+    reversed: bool,
 }
 
 impl Sent {
@@ -79,6 +81,10 @@ impl Sent {
     fn status(&self, settle: Duration) -> TxnStatus {
         if self.cancelled {
             return TxnStatus::Cancelled;
+        }
+        // PayU reports a reversal as FAILED with the sub-status REVERSED (§5).
+        if self.reversed {
+            return TxnStatus::Failed;
         }
         if self.waiting_for_balance {
             return TxnStatus::Queued;
@@ -353,6 +359,7 @@ fn initiate(
             outcome,
             cancelled: false,
             waiting_for_balance,
+            reversed: false,
         };
         state.india.by_reference.insert(t.merchant_ref_id, sent);
     }
@@ -458,7 +465,7 @@ pub(super) async fn list_transactions(
             merchant_ref_id: reference.clone(),
             amount: Some(sent.amount),
             txn_status: sent.status(settle),
-            txn_sub_status: None,
+            txn_sub_status: sent.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(sent.payu_ref.clone()),
             bank_transaction_ref_no: None,
             transfer_type: Some(sent.transfer_type.clone()),
@@ -693,6 +700,16 @@ impl Transfers {
     ) -> Vec<crate::payu::webhook::Event> {
         let mut events = Vec::new();
         for (reference, transfer) in &self.by_reference {
+            if transfer.reversed && sent.insert(format!("reversed:{reference}")) {
+                events.push(crate::payu::webhook::Event {
+                    event: "TRANSFER_REVERSED".to_owned(),
+                    msg: "Transfer reversed by the beneficiary bank".to_owned(),
+                    payu_ref_id: Some(transfer.payu_ref.clone()),
+                    merchant_reference_id: Some(reference.clone()),
+                    bank_reference_id: Some(format!("UTR{}", transfer.txn_id)),
+                    ..crate::payu::webhook::Event::default()
+                });
+            }
             let (event, msg) = match transfer.status(settle) {
                 TxnStatus::Success => ("TRANSFER_SUCCESS", "Success"),
                 TxnStatus::Failed => (
@@ -715,5 +732,30 @@ impl Transfers {
             });
         }
         events
+    }
+}
+
+/// `POST /__sandbox/reverse` with `{"merchantRefId": …}`: the beneficiary's bank reverses a
+/// transfer that succeeded. PayU documents no way to cause a reversal in its test
+/// environment; this lets a client rehearse one (status FAILED / REVERSED, and the
+/// `TRANSFER_REVERSED` event).
+pub(super) async fn reverse(
+    State(sandbox): State<Sandbox>,
+    Json(body): Json<HashMap<String, String>>,
+) -> Response {
+    let settle = sandbox.config.settle;
+    let mut state = sandbox.state();
+    let reference = body.get("merchantRefId").cloned().unwrap_or_default();
+    match state.india.by_reference.get_mut(&reference) {
+        Some(sent) if sent.status(settle) == TxnStatus::Success => {
+            sent.reversed = true;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Some(_) => (
+            StatusCode::CONFLICT,
+            "only a transfer that succeeded can be reversed",
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no transfer has that merchantRefId").into_response(),
     }
 }

@@ -212,6 +212,7 @@ impl Sandbox {
             .route("/payout/v2/webhook/", post(webhooks::set))
             .route("/__sandbox/reset", post(ledger::reset))
             .route("/__sandbox/clock", post(ledger::advance_clock))
+            .route("/__sandbox/reverse", post(india::reverse))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 knobs::apply,
