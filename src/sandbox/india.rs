@@ -12,16 +12,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
+use super::answer::{reply, unauthorized};
 use super::{
     Api, INDIA_MERCHANT_ID, INDIA_PASSWORD, INDIA_PRIVATE_CLIENT_ID, INDIA_PRIVATE_CLIENT_SECRET,
     INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
 };
+use crate::payu::Envelope;
 use crate::payu::auth::{INDIA_PUBLIC_CLIENT_ID_TEST, OAuthError, PAYOUT_SCOPE, Token};
 use crate::payu::india::{
     AccountVerification, IfscDetails, Transaction, TransactionPage, Transfer, TransferError,
     TxnStatus, VpaCheck,
 };
-use crate::payu::{Envelope, GatewayError};
 use crate::validate::{account, contact, ifsc};
 
 /// PayU India's token lifetime (its samples: 7199 s).
@@ -207,28 +208,6 @@ pub(super) async fn token(
     .into_response()
 }
 
-/// PayU's gateway refusal (HTTP 401) for a missing or dead token (§1.2).
-fn unauthorized(path: &str) -> Response {
-    let body = GatewayError {
-        timestamp: timestamp(),
-        status: 401,
-        error: "Unauthorized".to_owned(),
-        message: "Access is denied".to_owned(),
-        path: path.to_owned(),
-    };
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
-}
-
-fn failure<T: serde::Serialize>(msg: &str, data: Option<T>) -> Response {
-    Json(Envelope {
-        status: 1,
-        msg: Some(msg.to_owned()),
-        code: None,
-        data,
-    })
-    .into_response()
-}
-
 /// Whether the merchant header (`payoutMerchantId` for v1, `pid` for v2) names this account.
 fn merchant_ok(headers: &HeaderMap, header: &str) -> bool {
     headers.get(header).and_then(|v| v.to_str().ok()) == Some(INDIA_MERCHANT_ID)
@@ -271,7 +250,8 @@ fn initiate(
         return unauthorized(path);
     }
     if !merchant_ok(headers, merchant_header) {
-        return failure::<()>(
+        return reply::<()>(
+            1,
             &format!("{merchant_header} is not a payout merchant id of this account"),
             None,
         );
@@ -279,7 +259,11 @@ fn initiate(
     let transfers: Vec<Transfer> = match serde_json::from_slice(body) {
         Ok(t) => t,
         Err(e) => {
-            return failure::<()>(&format!("the body is not an array of transfers: {e}"), None);
+            return reply::<()>(
+                1,
+                &format!("the body is not an array of transfers: {e}"),
+                None,
+            );
         }
     };
     let mut errors = Vec::new();
@@ -443,7 +427,8 @@ pub(super) async fn list_transactions(
         return unauthorized("/payout/payment/listTransactions");
     }
     if !merchant_ok(&headers, "payoutMerchantId") {
-        return failure::<()>(
+        return reply::<()>(
+            1,
             "payoutMerchantId is not a payout merchant id of this account",
             None,
         );
@@ -491,16 +476,6 @@ pub(super) async fn list_transactions(
     .into_response()
 }
 
-fn ok<T: serde::Serialize>(msg: &str, data: Option<T>) -> Response {
-    Json(Envelope {
-        status: 0,
-        msg: Some(msg.to_owned()),
-        code: None,
-        data,
-    })
-    .into_response()
-}
-
 /// The checks every v1 API makes, a live India token and this account's `payoutMerchantId`:
 /// the refusal, when one fails.
 fn refusal(state: &super::State, headers: &HeaderMap, path: &str) -> Option<Response> {
@@ -508,7 +483,8 @@ fn refusal(state: &super::State, headers: &HeaderMap, path: &str) -> Option<Resp
         return Some(unauthorized(path));
     }
     if !merchant_ok(headers, "payoutMerchantId") {
-        return Some(failure::<()>(
+        return Some(reply::<()>(
+            1,
             "payoutMerchantId is not a payout merchant id of this account",
             None,
         ));
@@ -533,15 +509,18 @@ pub(super) async fn cancel(
         .unwrap_or_default();
     let settle = sandbox.config.settle;
     match state.india.by_reference.get_mut(&reference) {
-        None => failure::<()>("Merchant reference Id is incorrect", None),
-        Some(sent) if sent.cancelled => failure::<()>("Payout transaction already cancelled", None),
-        Some(sent) if sent.status(settle) != TxnStatus::Queued => failure::<()>(
+        None => reply::<()>(1, "Merchant reference Id is incorrect", None),
+        Some(sent) if sent.cancelled => {
+            reply::<()>(1, "Payout transaction already cancelled", None)
+        }
+        Some(sent) if sent.status(settle) != TxnStatus::Queued => reply::<()>(
+            1,
             "Payout cannot be cancelled as it is already processed",
             None,
         ),
         Some(sent) => {
             sent.cancelled = true;
-            ok::<()>("Payout transaction cancelled", None)
+            reply::<()>(0, "Payout transaction cancelled", None)
         }
     }
 }
@@ -565,7 +544,7 @@ pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: Head
         client_id: INDIA_PUBLIC_CLIENT_ID_TEST.to_owned(),
         transit_account_number: None,
     };
-    ok("Account details", Some(detail))
+    reply(0, "Account details", Some(detail))
 }
 
 /// `POST /payout/merchant/validateVpa?vpa=…` (or `vpa` in the form): in PayU's test
@@ -587,7 +566,8 @@ pub(super) async fn validate_vpa(
         .cloned()
         .unwrap_or_default();
     if vpa == "kk@okaxis" {
-        ok(
+        reply(
+            0,
             "vpa available",
             Some(VpaCheck {
                 message: None,
@@ -595,7 +575,8 @@ pub(super) async fn validate_vpa(
             }),
         )
     } else {
-        failure(
+        reply(
+            1,
             "vpa not available",
             Some(VpaCheck {
                 message: Some("UPI address is invalid".to_owned()),
@@ -621,10 +602,11 @@ pub(super) async fn ifsc_details(
         .map(|c| c.trim().to_ascii_uppercase())
         .unwrap_or_default();
     if !ifsc::has_pattern(&code) || ifsc::lookup(&code) != ifsc::Ifsc::Known {
-        return failure::<()>("IFSC is invalid", None);
+        return reply::<()>(1, "IFSC is invalid", None);
     }
     let bank = ifsc::bank_name(&code).unwrap_or(&code[..4]).to_owned();
-    ok(
+    reply(
+        0,
         "IFSC details",
         Some(IfscDetails {
             ifsc: code,
@@ -648,12 +630,13 @@ pub(super) async fn verify_account(
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
     if field("merchantRefId").is_empty() {
-        return failure::<()>("merchantRefId is required", None);
+        return reply::<()>(1, "merchantRefId is required", None);
     }
     if account::india_account(field("accountNumber")).is_err()
         || !ifsc::has_pattern(field("ifscCode"))
     {
-        return failure::<()>(
+        return reply::<()>(
+            1,
             "accountNumber and ifscCode are required and must be valid",
             None,
         );
@@ -687,7 +670,7 @@ pub(super) async fn verify_account(
         status: status.to_owned(),
         error: error.to_owned(),
     };
-    ok("Account verification", Some(data))
+    reply(0, "Account verification", Some(data))
 }
 
 impl Transfers {

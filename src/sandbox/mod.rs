@@ -8,6 +8,7 @@
 //! details, verification APIs, Smart Send, the chargeback token, webhooks, and the knobs
 //! (latency, rate limit, faults, seed).
 
+mod answer;
 mod chargeback;
 mod europe;
 mod india;

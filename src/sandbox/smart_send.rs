@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
+use super::answer::{coded, reply, unauthorized};
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
+use crate::payu::Envelope;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
-use crate::payu::{Envelope, GatewayError};
 use crate::validate::{contact, dates};
 
 /// The links the sandbox made, by `merchantRefId`, and the bulk files it was sent.
@@ -58,17 +59,6 @@ impl Made {
             expiry_date: Some(self.expiry_date.clone()),
         }
     }
-}
-
-fn unauthorized(path: &str) -> Response {
-    let body = GatewayError {
-        timestamp: timestamp(),
-        status: 401,
-        error: "Unauthorized".to_owned(),
-        message: "Access is denied".to_owned(),
-        path: path.to_owned(),
-    };
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
 }
 
 fn refused(errors: Vec<LinkError>) -> Response {
@@ -147,16 +137,7 @@ pub(super) async fn create(
             }]);
         }
     };
-    match make_link(&mut state, &link, host(&headers)) {
-        Ok(answer) => Json(Envelope {
-            status: 0,
-            msg: Some("Success".to_owned()),
-            code: None,
-            data: Some(answer),
-        })
-        .into_response(),
-        Err(errors) => refused(errors),
-    }
+    link_answer(make_link(&mut state, &link, host(&headers)))
 }
 
 fn wrong_pid(headers: &HeaderMap) -> Option<Response> {
@@ -174,6 +155,14 @@ fn host(headers: &HeaderMap) -> &str {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("127.0.0.1")
+}
+
+/// A made link, or PayU's refusal of it.
+fn link_answer(made: Result<Link, Vec<LinkError>>) -> Response {
+    match made {
+        Ok(link) => reply(0, "Success", Some(link)),
+        Err(errors) => refused(errors),
+    }
 }
 
 /// Checks a link request and, when it passes, makes the link and records it in the ledger.
@@ -333,7 +322,7 @@ pub(super) async fn status(
         .is_some_and(|m| m.cancelled);
     if cancelled {
         // The status API's documented answer for a cancelled link (§12.2).
-        return envelope(1, "SmartPay Link cancelled", Some(1122));
+        return coded(1, "SmartPay Link cancelled", Some(1122));
     }
     details_answer(&sandbox, &reference)
 }
@@ -440,16 +429,16 @@ pub(super) async fn upload(
             let name = part.file_name().unwrap_or("upload").to_owned();
             match part.bytes().await {
                 Ok(bytes) => file = Some((name, bytes)),
-                Err(e) => return failure(&format!("the upload broke off: {e}")),
+                Err(e) => return coded(1, &format!("the upload broke off: {e}"), None),
             }
         }
     }
     let Some((name, bytes)) = file else {
-        return failure("the request has no part named file");
+        return coded(1, "the request has no part named file", None);
     };
     let rows = match read_upload(&name, &bytes) {
         Ok(rows) => rows,
-        Err(why) => return failure(&format!("the file cannot be read: {why}")),
+        Err(why) => return coded(1, &format!("the file cannot be read: {why}"), None),
     };
     let mut state = sandbox.state();
     state.smart_send.next_file += 1;
@@ -480,16 +469,6 @@ pub(super) async fn upload(
         },
     );
     answer
-}
-
-fn failure(msg: &str) -> Response {
-    Json(Envelope::<()> {
-        status: 1,
-        msg: Some(msg.to_owned()),
-        code: None,
-        data: None,
-    })
-    .into_response()
 }
 
 /// `PUT /payout/v2/smartSend/bulkUpload/transfers/{fileId}`: makes each row's link and
@@ -554,16 +533,6 @@ pub(super) async fn file_status(
     file_answer(&upload.file)
 }
 
-fn envelope(status: i32, msg: &str, code: Option<i64>) -> Response {
-    Json(Envelope::<()> {
-        status,
-        msg: Some(msg.to_owned()),
-        code: code.map(crate::payu::Codes::One),
-        data: None,
-    })
-    .into_response()
-}
-
 /// Cancels a link not yet paid (§12.2, cancel).
 fn cancel_link(sandbox: &Sandbox, found: impl Fn(&str, &Made) -> bool) -> Response {
     let settle = sandbox.config.settle;
@@ -574,17 +543,17 @@ fn cancel_link(sandbox: &Sandbox, found: impl Fn(&str, &Made) -> bool) -> Respon
         .iter_mut()
         .find(|(r, m)| found(r, m))
     else {
-        return envelope(1, "SmartPay Link not found", Some(1112));
+        return coded(1, "SmartPay Link not found", Some(1112));
     };
     if made.cancelled || made.paid(settle) {
-        return envelope(
+        return coded(
             1,
             "Payout cannot be cancelled as it is already processed or cancelled",
             Some(1110),
         );
     }
     made.cancelled = true;
-    envelope(0, "Smart send link cancelled", None)
+    coded(0, "Smart send link cancelled", None)
 }
 
 /// `POST /payout/smartPay/cancel?merchantRefId=…` (header `payoutMerchantId`): one of the
@@ -602,7 +571,11 @@ pub(super) async fn cancel_by_reference(
         .and_then(|v| v.to_str().ok())
         != Some(INDIA_MERCHANT_ID)
     {
-        return failure("payoutMerchantId is not a payout merchant id of this account");
+        return coded(
+            1,
+            "payoutMerchantId is not a payout merchant id of this account",
+            None,
+        );
     }
     let reference = query.get("merchantRefId").cloned().unwrap_or_default();
     cancel_link(&sandbox, |r, _| r == reference)
@@ -653,16 +626,16 @@ pub(super) async fn extend_expiry(
         .values_mut()
         .find(|m| m.link_id == id)
     else {
-        return envelope(1, "SmartPay Link not found", Some(1112));
+        return coded(1, "SmartPay Link not found", Some(1112));
     };
     if made.cancelled || made.paid(settle) {
-        return envelope(1, "SmartPay Link is not valid", Some(1110));
+        return coded(1, "SmartPay Link is not valid", Some(1110));
     }
     if dates::expiry(&expiry).is_none_or(|t| t <= chrono::Utc::now()) {
-        return envelope(1, "expiryDate is invalid", Some(1121));
+        return coded(1, "expiryDate is invalid", Some(1121));
     }
     made.expiry_date = expiry;
-    envelope(0, "Expiry date updated", None)
+    coded(0, "Expiry date updated", None)
 }
 
 impl Links {
@@ -720,22 +693,17 @@ pub(super) async fn create_v1(
         .and_then(|v| v.to_str().ok())
         != Some(INDIA_MERCHANT_ID)
     {
-        return failure("payoutMerchantId is not a payout merchant id of this account");
+        return coded(
+            1,
+            "payoutMerchantId is not a payout merchant id of this account",
+            None,
+        );
     }
     let link: CreateLink = match serde_json::from_slice(&body) {
         Ok(l) => l,
-        Err(e) => return failure(&format!("the body is not a Smart Send link: {e}")),
+        Err(e) => return coded(1, &format!("the body is not a Smart Send link: {e}"), None),
     };
-    match make_link(&mut state, &link, host(&headers)) {
-        Ok(answer) => Json(Envelope {
-            status: 0,
-            msg: Some("Success".to_owned()),
-            code: None,
-            data: Some(answer),
-        })
-        .into_response(),
-        Err(errors) => refused(errors),
-    }
+    link_answer(make_link(&mut state, &link, host(&headers)))
 }
 
 /// `GET /payout/smartPay/status?linkId=…` (or `merchantRefId` and `payoutMerchantId`): v1.
@@ -755,10 +723,10 @@ pub(super) async fn status_v1(
                 && query.get("payoutMerchantId").map(String::as_str) == Some(INDIA_MERCHANT_ID))
     });
     let Some((reference, made)) = found else {
-        return envelope(1, "SmartPay Link not found", Some(1112));
+        return coded(1, "SmartPay Link not found", Some(1112));
     };
     if made.cancelled {
-        return envelope(1, "SmartPay Link cancelled", Some(1122));
+        return coded(1, "SmartPay Link cancelled", Some(1122));
     }
     let filled = made.paid(settle);
     let data = LinkStatusV1 {

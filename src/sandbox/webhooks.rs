@@ -6,14 +6,13 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
+use super::answer::coded;
 use super::{Api, INDIA_MERCHANT_ID, Sandbox};
-use crate::payu::Envelope;
 use crate::payu::webhook::{Event, Subscription, Target};
 
 /// Where events go, and which were sent already.
@@ -34,16 +33,6 @@ impl Webhooks {
     }
 }
 
-fn envelope(status: i32, msg: &str, code: Option<i64>) -> Response {
-    Json(Envelope::<()> {
-        status,
-        msg: Some(msg.to_owned()),
-        code: code.map(crate::payu::Codes::One),
-        data: None,
-    })
-    .into_response()
-}
-
 /// `POST /payout/v2/webhook` (header `payoutMerchantId`), a JSON array of subscriptions.
 pub(super) async fn set(
     State(sandbox): State<Sandbox>,
@@ -52,21 +41,21 @@ pub(super) async fn set(
 ) -> Response {
     let mut state = sandbox.state();
     if !state.authorized(Api::India, &headers) {
-        return envelope(1, "Unauthorized", None);
+        return coded(1, "Unauthorized", None);
     }
     if headers
         .get("payoutMerchantId")
         .and_then(|v| v.to_str().ok())
         != Some(INDIA_MERCHANT_ID)
     {
-        return envelope(
+        return coded(
             1,
             "payoutMerchantId is not a payout merchant id of this account",
             None,
         );
     }
     let Ok(subscriptions) = serde_json::from_slice::<Vec<Subscription>>(&body) else {
-        return envelope(1, "Webhook url is invalid", Some(20407));
+        return coded(1, "Webhook url is invalid", Some(20407));
     };
     let valid = |url: &str| {
         ["http://", "https://"].iter().any(|scheme| {
@@ -75,7 +64,7 @@ pub(super) async fn set(
         })
     };
     if subscriptions.is_empty() || !subscriptions.iter().all(|s| valid(&s.values.url)) {
-        return envelope(1, "Webhook url is invalid", Some(20407));
+        return coded(1, "Webhook url is invalid", Some(20407));
     }
     for s in subscriptions {
         state
@@ -83,7 +72,7 @@ pub(super) async fn set(
             .targets
             .insert(s.webhook.to_ascii_lowercase(), s.values);
     }
-    envelope(0, "Webhook saved successfully", None)
+    coded(0, "Webhook saved successfully", None)
 }
 
 /// The events that became due since the last look, each with where it goes.
