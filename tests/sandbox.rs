@@ -1451,3 +1451,56 @@ impl Sandbox {
             .map(|r| r.status().as_u16())
     }
 }
+
+#[test]
+fn every_europe_destination_is_accepted_or_refused_with_payus_codes() {
+    let s = Sandbox::start(&[]);
+    let token = s.token();
+    let accepted = |body: Value| {
+        let (status, answer) = s.payout(&token, &body);
+        assert_eq!(status, 201, "{body} -> {answer}");
+    };
+    // The shop's own account: the whole balance, or a part of it.
+    accepted(json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-S1"}}));
+    accepted(json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-S2", "amount": "10000"}}));
+    let postal = json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-P1", "amount": "30000", "postalOrder": true},
+                        "customerAddress": {"name": "Anna Nowak", "street": "ul. Polna 12", "postalCode": "00-950", "city": "Warszawa"}});
+    accepted(postal.clone());
+    accepted(
+        json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-T1", "amount": "15000", "description": "Zwrot"},
+                    "customerAddress": {"name": "Marek Zieliński"}, "cardToken": {"value": "TOKC_2IHRST6HKSST3H62K2GS8pElI862"}}),
+    );
+    let mut foreign = bank_payout("EU-F1");
+    foreign["payout"]["currencyCode"] = json!("EUR");
+    foreign["account"] = json!({"accountNumber": "DE89370400440532013000", "bankName": "Deutsche Bank", "swiftCode": "DEUTDEFF"});
+    foreign["customerAddress"] = json!({"name": "Hans Müller", "street": "Hauptstraße 5", "postalCode": "10115", "city": "Berlin", "countryCode": "DE"});
+    foreign["bankAddress"] = json!({"street": "Taunusanlage 12", "postalCode": "60325", "city": "Frankfurt am Main", "countryCode": "DE"});
+    accepted(foreign);
+    let refused = |body: Value, http: u16, expected: &str| {
+        let (status, answer) = s.payout(&token, &body);
+        assert_eq!((status, code(&answer)), (http, expected), "{body}");
+    };
+    let mut no_postal_code = postal;
+    no_postal_code["payout"]["extPayoutId"] = json!("EU-P2");
+    no_postal_code["customerAddress"]
+        .as_object_mut()
+        .unwrap()
+        .remove("postalCode");
+    refused(no_postal_code, 400, "8312");
+    refused(
+        json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-T2", "amount": "1"}, "customerAddress": {"name": "A"}, "cardToken": {"value": "tok_1"}}),
+        400,
+        "8362",
+    );
+    refused(
+        json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-C1", "amount": "1", "currencyCode": "USD"}}),
+        400,
+        "8336",
+    );
+    refused(
+        json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "EU-A1", "amount": "12.50"}}),
+        400,
+        "8350",
+    );
+    assert_eq!(s.ledger().len(), 5);
+}

@@ -61,14 +61,9 @@ impl Made {
     }
 }
 
+/// The documented refusal of a link (§13): `data` lists PayU's codes and messages.
 fn refused(errors: Vec<LinkError>) -> Response {
-    Json(Envelope {
-        status: 1,
-        msg: Some("Fail".to_owned()),
-        code: None,
-        data: Some(errors),
-    })
-    .into_response()
+    reply(1, "Fail", Some(errors))
 }
 
 /// PayU's Smart Send codes (§13) for a create request, as the sandbox models them.
