@@ -7,6 +7,7 @@
 //! codes.
 
 pub mod cmd;
+pub mod config;
 pub mod error;
 pub mod journal;
 pub mod payu;

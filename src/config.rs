@@ -1,0 +1,500 @@
+//! The configuration file (TOML): for each environment, PayU's whole endpoint URLs (with
+//! documented defaults, payu-api.md §1, §12.3, §15, §16.1), the merchant ids, and where each
+//! secret is read from: an environment variable or a file, never the file itself. Plain
+//! `http` is refused for any host but loopback.
+//!
+//! State of the work: loading, defaults, secrets and the transport rule are built and
+//! tested; `submit`, `status` and `auth check` (issue 4), which will use them, are not.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::Error;
+
+/// Where the tool sends requests.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Env {
+    Sandbox,
+    Uat,
+    Production,
+}
+
+/// Which Initiate Transfer a URL is: v1 takes the merchant id in header `payoutMerchantId`,
+/// v2 in header `pid` (§1.1). PayU's test host documents v2 and its production host v1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentApi {
+    V1,
+    V2,
+}
+
+/// Every URL the flows call. Any of them can be set in the file; the rest are the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Endpoints {
+    pub india_token: String,
+    pub india_payment: String,
+    pub india_payment_api: PaymentApi,
+    pub india_list_transactions: String,
+    pub india_cancel: String,
+    pub india_account_detail: String,
+    pub smart_send_link: String,
+    pub smart_send_details: String,
+    /// Upload; process is this URL with `/{fileId}` added.
+    pub smart_send_bulk_upload: String,
+    /// Status is this URL with `/{fileId}` added (no `smartSend` in PayU's path).
+    pub smart_send_bulk_status: String,
+    /// PayU Europe's host: OAuth and payouts live under it.
+    pub europe_host: String,
+    pub chargeback_token: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints::for_env(Env::Uat)
+    }
+}
+
+impl Endpoints {
+    /// PayU's documented URLs for `env`; the sandbox's are on loopback and come from
+    /// [`Endpoints::at_base`].
+    pub fn for_env(env: Env) -> Endpoints {
+        match env {
+            Env::Uat => Endpoints {
+                india_token: "https://uat-accounts.payu.in/oauth/token".into(),
+                india_payment: "https://uatoneapi.payu.in/payout/v2/payment".into(),
+                india_payment_api: PaymentApi::V2,
+                india_list_transactions:
+                    "https://uatoneapi.payu.in/payout/payment/listTransactions".into(),
+                india_cancel: "https://uatoneapi.payu.in/payout/payment/cancel".into(),
+                india_account_detail: "https://uatoneapi.payu.in/payout/merchant/getAccountDetail"
+                    .into(),
+                smart_send_link: "https://uatoneapi.payu.in/payout/v2/smartSend/link".into(),
+                smart_send_details: "https://uatoneapi.payu.in/payout/merchant/smartSend/details"
+                    .into(),
+                smart_send_bulk_upload:
+                    "https://staging.payu.in/payout/v2/smartSend/bulkUpload/transfers".into(),
+                smart_send_bulk_status: "https://staging.payu.in/payout/v2/bulkUpload/transfers"
+                    .into(),
+                europe_host: "https://secure.snd.payu.com".into(),
+                chargeback_token: "https://chbuat.payu.in/api_auth".into(),
+            },
+            Env::Production => Endpoints {
+                india_token: "https://accounts.payu.in/oauth/token".into(),
+                india_payment: "https://payout.payumoney.com/payout/payment".into(),
+                india_payment_api: PaymentApi::V1,
+                india_list_transactions:
+                    "https://payout.payumoney.com/payout/payment/listTransactions".into(),
+                india_cancel: "https://payout.payumoney.com/payout/payment/cancel".into(),
+                india_account_detail:
+                    "https://payout.payumoney.com/payout/merchant/getAccountDetail".into(),
+                smart_send_link: "https://payout.payumoney.com/payout/v2/smartSend/link".into(),
+                smart_send_details:
+                    "https://payout.payumoney.com/payout/merchant/smartSend/details".into(),
+                smart_send_bulk_upload:
+                    "https://payout.payumoney.com/payout/v2/smartSend/bulkUpload/transfers".into(),
+                smart_send_bulk_status:
+                    "https://payout.payumoney.com/payout/v2/bulkUpload/transfers".into(),
+                europe_host: "https://secure.payu.com".into(),
+                chargeback_token: "https://bankportal.payu.in/api_auth".into(),
+            },
+            Env::Sandbox => Endpoints::at_base("http://127.0.0.1"),
+        }
+    }
+
+    /// Every API on one host, under PayU's paths: the sandbox, or `--base-url`.
+    pub fn at_base(base: &str) -> Endpoints {
+        let base = base.trim_end_matches('/');
+        Endpoints {
+            india_token: format!("{base}/oauth/token"),
+            india_payment: format!("{base}/payout/v2/payment"),
+            india_payment_api: PaymentApi::V2,
+            india_list_transactions: format!("{base}/payout/payment/listTransactions"),
+            india_cancel: format!("{base}/payout/payment/cancel"),
+            india_account_detail: format!("{base}/payout/merchant/getAccountDetail"),
+            smart_send_link: format!("{base}/payout/v2/smartSend/link"),
+            smart_send_details: format!("{base}/payout/merchant/smartSend/details"),
+            smart_send_bulk_upload: format!("{base}/payout/v2/smartSend/bulkUpload/transfers"),
+            smart_send_bulk_status: format!("{base}/payout/v2/bulkUpload/transfers"),
+            europe_host: base.to_owned(),
+            chargeback_token: format!("{base}/api_auth"),
+        }
+    }
+
+    fn urls(&self) -> [(&'static str, &str); 11] {
+        [
+            ("india_token", &self.india_token),
+            ("india_payment", &self.india_payment),
+            ("india_list_transactions", &self.india_list_transactions),
+            ("india_cancel", &self.india_cancel),
+            ("india_account_detail", &self.india_account_detail),
+            ("smart_send_link", &self.smart_send_link),
+            ("smart_send_details", &self.smart_send_details),
+            ("smart_send_bulk_upload", &self.smart_send_bulk_upload),
+            ("smart_send_bulk_status", &self.smart_send_bulk_status),
+            ("europe_host", &self.europe_host),
+            ("chargeback_token", &self.chargeback_token),
+        ]
+    }
+
+    /// Every URL is `https`, or `http` to a loopback host (a sandbox on this machine).
+    pub fn check_transport(&self) -> Result<(), String> {
+        for (name, url) in self.urls() {
+            if !transport_allowed(url) {
+                return Err(format!(
+                    "{name} = '{url}': PayU is reached over https; plain http only to a loopback host"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `https://…`, or `http://` to 127.0.0.0/8, `[::1]` or `localhost`.
+pub fn transport_allowed(url: &str) -> bool {
+    if let Some(rest) = url.strip_prefix("https://") {
+        return !rest.is_empty();
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Where a secret is read from. The file never holds the secret itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// An environment variable that holds it.
+    pub env: Option<String>,
+    /// A file that holds it (one line; the line end is dropped).
+    pub file: Option<PathBuf>,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Where it comes from, never what it is.
+        match (&self.env, &self.file) {
+            (Some(v), _) => write!(f, "Secret(env {v})"),
+            (None, Some(p)) => write!(f, "Secret(file {})", p.display()),
+            (None, None) => f.write_str("Secret(unset)"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    /// `{ env = "…" }` or `{ file = "…" }`. Anything else, a secret written in place above
+    /// all, is refused with a message that does not repeat it (serde's own would).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Source {
+            #[serde(default)]
+            env: Option<String>,
+            #[serde(default)]
+            file: Option<PathBuf>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Form {
+            Source(Source),
+            Other(serde::de::IgnoredAny),
+        }
+        match Form::deserialize(d)? {
+            Form::Source(s) => Ok(Secret {
+                env: s.env,
+                file: s.file,
+            }),
+            Form::Other(_) => Err(serde::de::Error::custom(
+                "a secret is never written into the configuration: name the environment variable \
+                 (env = \"…\") or the file (file = \"…\") that holds it",
+            )),
+        }
+    }
+}
+
+impl Secret {
+    /// Reads the secret. The error names the variable or the file, never a value.
+    pub fn resolve(&self) -> Result<String, String> {
+        match (&self.env, &self.file) {
+            (Some(_), Some(_)) => {
+                Err("a secret comes from an environment variable or a file, not both".into())
+            }
+            (Some(var), None) => match std::env::var(var) {
+                Ok(v) if !v.is_empty() => Ok(v),
+                _ => Err(format!("the environment variable {var} is not set")),
+            },
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the secret file {}: {e}", path.display()))?;
+                let value = text.trim_end_matches(['\r', '\n']).to_owned();
+                if value.is_empty() {
+                    return Err(format!("the secret file {} is empty", path.display()));
+                }
+                Ok(value)
+            }
+            (None, None) => Err("the secret names neither env nor file".into()),
+        }
+    }
+}
+
+/// A PayU India payout account: the password grant or the private client id grant.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct India {
+    pub merchant_id: String,
+    /// The password grant's public client id; PayU's test id by default (§2.1).
+    #[serde(default)]
+    pub public_client_id: Option<String>,
+    #[serde(default)]
+    pub username: Option<Secret>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// The private client id grant (§2.2).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+}
+
+/// A PayU Europe POS and the shop it pays out from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Europe {
+    pub pos_id: String,
+    pub client_secret: Secret,
+    pub shop_id: String,
+}
+
+/// The chargeback portal's login (§15.1).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chargeback {
+    pub email: Secret,
+    pub password: Secret,
+}
+
+/// One environment's accounts and URLs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    #[serde(default)]
+    pub endpoints: Option<toml::Table>,
+    #[serde(default)]
+    pub india: Option<India>,
+    #[serde(default)]
+    pub europe: Option<Europe>,
+    #[serde(default)]
+    pub chargeback: Option<Chargeback>,
+    /// Requests per second PayU allows this merchant (the limiter's default rate).
+    #[serde(default)]
+    pub rate: Option<u32>,
+}
+
+impl Environment {
+    /// The URLs of `env`: PayU's defaults with what the file sets laid over them.
+    pub fn endpoints(&self, env: Env) -> Result<Endpoints, String> {
+        let mut table: toml::Table = toml::Table::try_from(DefaultsFor(env))
+            .map_err(|e| format!("the default endpoints of {env:?} cannot be laid out: {e}"))?;
+        if let Some(overrides) = &self.endpoints {
+            for (k, v) in overrides {
+                table.insert(k.clone(), v.clone());
+            }
+        }
+        let endpoints: Endpoints = table
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_owned())?;
+        endpoints.check_transport()?;
+        Ok(endpoints)
+    }
+}
+
+/// The defaults of one environment, as a table to lay the file's values over.
+struct DefaultsFor(Env);
+
+impl serde::Serialize for DefaultsFor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let e = Endpoints::for_env(self.0);
+        let mut m = s.serialize_map(None)?;
+        for (name, url) in e.urls() {
+            m.serialize_entry(name, url)?;
+        }
+        m.serialize_entry(
+            "india_payment_api",
+            match e.india_payment_api {
+                PaymentApi::V1 => "v1",
+                PaymentApi::V2 => "v2",
+            },
+        )?;
+        m.end()
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The environment `submit` uses when `--env` does not say (design §3: else `sandbox`).
+    #[serde(default)]
+    pub env: Option<Env>,
+    #[serde(default, rename = "environments")]
+    pub environments: BTreeMap<Env, Environment>,
+}
+
+impl Config {
+    /// Reads and checks the file: unknown keys, a secret written into the file, and plain
+    /// `http` to another machine all stop here, naming the file.
+    pub fn load(path: &Path) -> Result<Config, Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            Error::format(
+                path,
+                format!("the configuration is not valid: {}", e.message()),
+            )
+        })?;
+        for (env, environment) in &config.environments {
+            environment.endpoints(*env).map_err(|why| {
+                Error::format(
+                    path,
+                    format!("[environments.{env:?}.endpoints]: {why}").to_lowercase(),
+                )
+            })?;
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config, Error> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("payu-bulk.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path)
+    }
+
+    #[test]
+    fn the_sample_config_loads() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/payu-bulk.toml"
+        ))
+        .unwrap();
+        let config = load(&text).unwrap();
+        assert_eq!(config.env, Some(Env::Uat));
+        let uat = &config.environments[&Env::Uat];
+        assert_eq!(uat.india.as_ref().unwrap().merchant_id, "1111123");
+        assert_eq!(
+            uat.endpoints(Env::Uat).unwrap().india_payment,
+            "https://uatoneapi.payu.in/payout/v2/payment"
+        );
+        let production = config.environments[&Env::Production]
+            .endpoints(Env::Production)
+            .unwrap();
+        assert_eq!(production.india_payment_api, PaymentApi::V1);
+    }
+
+    #[test]
+    fn a_secret_written_into_the_file_is_refused() {
+        let err = load("[environments.uat.india]\nmerchant_id = \"1\"\npassword = \"hunter2\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("payu-bulk.toml") && err.contains("never written into the configuration"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("hunter2"),
+            "the value is never repeated: {err}"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(transport_allowed(
+            "https://uatoneapi.payu.in/payout/v2/payment"
+        ));
+        assert!(transport_allowed("http://127.0.0.1:4000/oauth/token"));
+        assert!(transport_allowed("http://localhost/x"));
+        assert!(transport_allowed("http://[::1]:8080/x"));
+        assert!(!transport_allowed(
+            "http://payout.payumoney.com/payout/payment"
+        ));
+        assert!(!transport_allowed("http://10.0.0.5/x"));
+        assert!(!transport_allowed("ftp://example.com/x"));
+        let err = load(
+            "[environments.uat.endpoints]\nindia_token = \"http://accounts.example/oauth/token\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("india_token") && err.contains("https"),
+            "{err}"
+        );
+        let config = load(
+            "[environments.sandbox.endpoints]\nindia_token = \"http://127.0.0.1:9/oauth/token\"\n",
+        )
+        .unwrap();
+        let e = config.environments[&Env::Sandbox]
+            .endpoints(Env::Sandbox)
+            .unwrap();
+        assert_eq!(e.india_token, "http://127.0.0.1:9/oauth/token");
+        assert_eq!(
+            e.europe_host, "http://127.0.0.1",
+            "the rest stay the defaults"
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_or_a_file_and_never_show() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let from_file = Secret {
+            env: None,
+            file: Some(file.clone()),
+        };
+        assert_eq!(from_file.resolve().unwrap(), "s3cret");
+        assert!(!format!("{from_file:?}").contains("s3cret"));
+        let unset = Secret {
+            env: Some("PAYU_BULK_TEST_SURELY_UNSET_VARIABLE".into()),
+            file: None,
+        };
+        assert_eq!(
+            unset.resolve().unwrap_err(),
+            "the environment variable PAYU_BULK_TEST_SURELY_UNSET_VARIABLE is not set"
+        );
+        let both = Secret {
+            env: Some("X".into()),
+            file: Some(file),
+        };
+        assert!(both.resolve().is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = load("[environments.uat.europe]\npos_id = \"1\"\nshop_id = \"s\"\nclient_secret = { env = \"E\" }\nsecret = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("secret"), "{err}");
+    }
+}
