@@ -283,7 +283,10 @@ fn attempt(
             let _ = tx.send(ToWriter::Done);
         }
         drop(tx);
-        let finished = writing.join().expect("the results writer does not panic");
+        // A panic there would be a bug; the user still gets one sentence, and no file.
+        let finished = writing
+            .join()
+            .unwrap_or_else(|_| Err(Error::write(out, "the results writer stopped unexpectedly")));
         checked?;
         if !repeated.is_empty() {
             return Ok(Attempt::Repeats(repeated));
