@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
-use super::answer::{reply, unauthorized};
+use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
 use super::{
     Api, INDIA_MERCHANT_ID, INDIA_PASSWORD, INDIA_PRIVATE_CLIENT_ID, INDIA_PRIVATE_CLIENT_SECRET,
     INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
@@ -206,11 +206,6 @@ pub(super) async fn token(
         grant_type: None,
     })
     .into_response()
-}
-
-/// Whether the merchant header (`payoutMerchantId` for v1, `pid` for v2) names this account.
-fn merchant_ok(headers: &HeaderMap, header: &str) -> bool {
-    headers.get(header).and_then(|v| v.to_str().ok()) == Some(INDIA_MERCHANT_ID)
 }
 
 pub(super) async fn initiate_v1(
@@ -423,15 +418,8 @@ pub(super) async fn list_transactions(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let state = sandbox.state();
-    if !state.authorized(Api::India, &headers) {
-        return unauthorized("/payout/payment/listTransactions");
-    }
-    if !merchant_ok(&headers, "payoutMerchantId") {
-        return reply::<()>(
-            1,
-            "payoutMerchantId is not a payout merchant id of this account",
-            None,
-        );
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/payment/listTransactions") {
+        return refused;
     }
     let form = form.map(|Form(f)| f).unwrap_or_default();
     let wanted =
@@ -476,22 +464,6 @@ pub(super) async fn list_transactions(
     .into_response()
 }
 
-/// The checks every v1 API makes, a live India token and this account's `payoutMerchantId`:
-/// the refusal, when one fails.
-fn refusal(state: &super::State, headers: &HeaderMap, path: &str) -> Option<Response> {
-    if !state.authorized(Api::India, headers) {
-        return Some(unauthorized(path));
-    }
-    if !merchant_ok(headers, "payoutMerchantId") {
-        return Some(reply::<()>(
-            1,
-            "payoutMerchantId is not a payout merchant id of this account",
-            None,
-        ));
-    }
-    None
-}
-
 /// `POST /payout/payment/cancel` (form `merchantRefId`): only a QUEUED transfer (§7).
 pub(super) async fn cancel(
     State(sandbox): State<Sandbox>,
@@ -499,7 +471,7 @@ pub(super) async fn cancel(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let mut state = sandbox.state();
-    if let Some(refused) = refusal(&state, &headers, "/payout/payment/cancel") {
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/payment/cancel") {
         return refused;
     }
     let reference = form
@@ -528,7 +500,7 @@ pub(super) async fn cancel(
 /// `GET /payout/merchant/getAccountDetail` (§3).
 pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Response {
     let state = sandbox.state();
-    if let Some(refused) = refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
         return refused;
     }
     let balance = state.india.balance(sandbox.config.settle);
@@ -556,7 +528,7 @@ pub(super) async fn validate_vpa(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let state = sandbox.state();
-    if let Some(refused) = refusal(&state, &headers, "/payout/merchant/validateVpa") {
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/validateVpa") {
         return refused;
     }
     let form = form.map(|Form(f)| f).unwrap_or_default();
@@ -594,7 +566,7 @@ pub(super) async fn ifsc_details(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let state = sandbox.state();
-    if let Some(refused) = refusal(&state, &headers, "/payout/merchant/getIfscDetails") {
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/getIfscDetails") {
         return refused;
     }
     let code = query
@@ -624,7 +596,7 @@ pub(super) async fn verify_account(
     form: Result<Form<HashMap<String, String>>, FormRejection>,
 ) -> Response {
     let state = sandbox.state();
-    if let Some(refused) = refusal(&state, &headers, "/payout/payment/verifyAccount") {
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/payment/verifyAccount") {
         return refused;
     }
     let form = form.map(|Form(f)| f).unwrap_or_default();

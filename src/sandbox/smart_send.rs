@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
-use super::answer::{coded, reply, unauthorized};
+use super::answer::{coded, reply, unauthorized, v1_refusal};
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
 use crate::payu::Envelope;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
@@ -558,19 +558,8 @@ pub(super) async fn cancel_by_reference(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if !sandbox.state().authorized(Api::India, &headers) {
-        return unauthorized("/payout/smartPay/cancel");
-    }
-    if headers
-        .get("payoutMerchantId")
-        .and_then(|v| v.to_str().ok())
-        != Some(INDIA_MERCHANT_ID)
-    {
-        return coded(
-            1,
-            "payoutMerchantId is not a payout merchant id of this account",
-            None,
-        );
+    if let Some(refused) = v1_refusal(&sandbox.state(), &headers, "/payout/smartPay/cancel") {
+        return refused;
     }
     let reference = query.get("merchantRefId").cloned().unwrap_or_default();
     cancel_link(&sandbox, |r, _| r == reference)
@@ -680,19 +669,8 @@ pub(super) async fn create_v1(
     body: Bytes,
 ) -> Response {
     let mut state = sandbox.state();
-    if !state.authorized(Api::India, &headers) {
-        return unauthorized("/payout/smartPay");
-    }
-    if headers
-        .get("payoutMerchantId")
-        .and_then(|v| v.to_str().ok())
-        != Some(INDIA_MERCHANT_ID)
-    {
-        return coded(
-            1,
-            "payoutMerchantId is not a payout merchant id of this account",
-            None,
-        );
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/smartPay") {
+        return refused;
     }
     let link: CreateLink = match serde_json::from_slice(&body) {
         Ok(l) => l,

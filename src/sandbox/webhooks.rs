@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::answer::coded;
+use super::answer::{coded, wrong_merchant};
 use super::{Api, INDIA_MERCHANT_ID, Sandbox};
 use crate::payu::webhook::{Event, Subscription, Target};
 
@@ -43,16 +43,8 @@ pub(super) async fn set(
     if !state.authorized(Api::India, &headers) {
         return coded(1, "Unauthorized", None);
     }
-    if headers
-        .get("payoutMerchantId")
-        .and_then(|v| v.to_str().ok())
-        != Some(INDIA_MERCHANT_ID)
-    {
-        return coded(
-            1,
-            "payoutMerchantId is not a payout merchant id of this account",
-            None,
-        );
+    if let Some(refused) = wrong_merchant(&headers) {
+        return refused;
     }
     let Ok(subscriptions) = serde_json::from_slice::<Vec<Subscription>>(&body) else {
         return coded(1, "Webhook url is invalid", Some(20407));
