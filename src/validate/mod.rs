@@ -136,18 +136,6 @@ fn reference_of<'r>(map: &HeaderMap, row: &'r RawRow) -> &'r str {
 }
 
 impl Duplicates {
-    /// Reads the reference of every row and finds those that repeat (a second pass over the
-    /// file only when some digest repeats). Returns them and the number of rows.
-    pub fn collect(sheet: &Sheet, map: &HeaderMap) -> Result<(Duplicates, u64), Error> {
-        let mut digests = Digests::default();
-        let mut count = 0u64;
-        sheet.scan(|row| {
-            count += 1;
-            digests.add(map, row);
-        })?;
-        Ok((Duplicates::resolve(sheet, map, &digests.repeated())?, count))
-    }
-
     /// The duplicates among rows whose reference digest is one of `suspects`: none without
     /// reading the file when there are no suspects, else found by a scan that compares the
     /// references' text.
