@@ -2,9 +2,6 @@
 //! documented defaults, payu-api.md §1, §12.3, §15, §16.1), the merchant ids, and where each
 //! secret is read from: an environment variable or a file, never the file itself. Plain
 //! `http` is refused for any host but loopback.
-//!
-//! State of the work: loading, defaults, secrets and the transport rule are built and
-//! tested; `submit`, `status` and `auth check` (issue 4), which will use them, are not.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -6,8 +6,6 @@
 //! `SENDING`, before its request leaves; a claim runs in an immediate transaction, so two runs
 //! on one journal cannot both claim a reference. No secret is ever written here.
 //!
-//! State of the work: the journal is built and tested; `submit`, which will use it, is not
-//! built yet.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -151,6 +149,14 @@ impl Journal {
         })
     }
 
+    /// Whether the next commits wait for the disk (`synchronous` FULL) or only for the
+    /// operating system (NORMAL, which in WAL mode survives a killed process).
+    fn durable(&self, yes: bool) -> Result<(), Error> {
+        self.conn
+            .pragma_update(None, "synchronous", if yes { "FULL" } else { "NORMAL" })
+            .map_err(|e| self.fail(e))
+    }
+
     fn fail(&self, e: rusqlite::Error) -> Error {
         Error::format(&self.path, format!("cannot use the journal: {e}"))
     }
@@ -160,6 +166,7 @@ impl Journal {
         let path = self.path.clone();
         let fail =
             |e: rusqlite::Error| Error::format(&path, format!("cannot use the journal: {e}"));
+        self.durable(true)?;
         // IMMEDIATE takes the write lock before reading, so no other run can claim the same
         // reference between this look and this write.
         let tx = self
@@ -186,7 +193,13 @@ impl Journal {
     }
 
     /// Records what became of a claimed row.
+    ///
+    /// Only `SENDING` must reach the disk before anything else happens (a request is about
+    /// to leave); any other state is written without waiting for the disk: should a power
+    /// cut lose it, the entry is `SENDING` again, and PayU is asked before anything is
+    /// resent. (A process that is killed loses nothing either way.)
     pub fn record(&self, key: &Key, state: State, payu_id: Option<&str>) -> Result<(), Error> {
+        self.durable(state == State::Sending)?;
         let changed = self
             .conn
             .execute(
@@ -212,6 +225,18 @@ impl Journal {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Gives up a claim whose request PayU certainly did not process (it refused the
+    /// run's credentials): the row may be sent by a later run. Only a `SENDING` entry goes.
+    pub fn release(&self, key: &Key) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "DELETE FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4 AND state = 'SENDING'",
+                params![key.env, key.merchant, key.kind, key.reference],
+            )
+            .map_err(|e| self.fail(e))?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! [`cmd`] wire those steps together; the binary only parses flags and maps errors to exit
 //! codes.
 
+pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod report;
 pub mod rows;
 pub mod sandbox;
 pub mod sheet;
+pub mod submit;
 pub mod validate;
 
 pub use error::Error;

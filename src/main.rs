@@ -22,9 +22,15 @@ struct Cli {
 enum Command {
     /// Check every row of a sheet offline and write a results file.
     Validate(cmd::validate::Args),
+    /// Validate a sheet, then pay its valid rows through PayU exactly once.
+    Submit(Box<cmd::submit::Args>),
+    /// Refresh the PENDING and UNKNOWN rows of a results file from PayU.
+    Status(cmd::status::Args),
+    /// Check the credentials of every configured API.
+    Auth(cmd::auth::Args),
     /// Write an empty sheet with the right headers for a kind.
     Template(cmd::template::Args),
-    /// Run a local PayU on loopback (so far: PayU Europe payouts and the ledger).
+    /// Run a local PayU on loopback: every API the tool uses, with test accounts and knobs.
     Sandbox(cmd::sandbox::Args),
 }
 
@@ -32,6 +38,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Submit(args) => cmd::submit::run(args),
+        Command::Status(args) => cmd::status::run(args),
+        Command::Auth(args) => cmd::auth::run(args),
         Command::Template(args) => cmd::template::run(args),
         Command::Sandbox(args) => cmd::sandbox::run(args),
     };

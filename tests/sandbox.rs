@@ -1,44 +1,15 @@
 //! `payu-bulk sandbox` as a client sees it: PayU Europe's OAuth and payouts, with PayU's
 //! codes and HTTP statuses, and the ledger that proves what was paid.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
 
-use reqwest::blocking::Client;
+use std::io::{BufRead, BufReader};
+
 use serde_json::{Value, json};
 
-/// A sandbox process on a port the OS chose; killed when dropped.
-struct Sandbox {
-    child: Child,
-    url: String,
-    http: Client,
-}
+use common::{Sandbox, client};
 
 impl Sandbox {
-    fn start(args: &[&str]) -> Sandbox {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
-            .args(["sandbox", "--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the sandbox");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("its stdout"))
-            .read_line(&mut first)
-            .expect("its first line");
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {first}"))
-            .to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Sandbox {
-            child,
-            url,
-            http: Client::new(),
-        }
-    }
-
     fn token_with(&self, id: &str, secret: &str) -> reqwest::blocking::Response {
         self.http
             .post(format!("{}/pl/standard/user/oauth/authorize", self.url))
@@ -78,24 +49,6 @@ impl Sandbox {
             .send()
             .expect("a retrieve answer");
         (r.status().as_u16(), r.json().expect("a JSON answer"))
-    }
-
-    fn ledger(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/__sandbox/ledger", self.url))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        v.as_array().expect("an array").clone()
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -1393,7 +1346,7 @@ fn the_sandbox_runs_in_process_too() {
     };
     let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
     assert!(running.addr().ip().is_loopback());
-    let http = Client::new();
+    let http = client();
     let token: Value = http
         .post(format!(
             "{}/pl/standard/user/oauth/authorize",

@@ -62,7 +62,7 @@ pub fn row(i: u64) -> [String; 9] {
     } else {
         100 + i % 90_000
     };
-    let amount = if i % 3 == 0 {
+    let amount = if i.is_multiple_of(3) {
         format!("{},{:03}.{:02}", rupees / 1000, rupees % 1000, i % 100)
     } else {
         format!("{rupees}.{:02}", i % 100)

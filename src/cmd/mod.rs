@@ -1,6 +1,10 @@
 //! One file per subcommand: its help text, its arguments, and `run`.
 
+pub mod auth;
 pub mod sandbox;
+pub mod session;
+pub mod status;
+pub mod submit;
 pub mod template;
 pub mod validate;
 

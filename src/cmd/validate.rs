@@ -27,6 +27,8 @@ use crate::validate::{Context, Digests, Duplicates, Rules, Verdict, validate_row
 const CHUNK_ROWS: usize = 8192;
 
 #[derive(Debug, Clone, clap::Args)]
+// No argument group: `submit` flattens these arguments into its own `Args`.
+#[group(skip)]
 pub struct Args {
     /// The sheet to check: a .csv or .xlsx file.
     pub sheet: PathBuf,

@@ -1,10 +1,6 @@
 //! PayU's requests and responses as types, spelled exactly as PayU spells them
 //! (`payu-api.md`). They are the one definition the PayU clients and the sandbox share, so the
-//! two cannot drift apart. This module holds data only: no HTTP.
-//!
-//! State of the work: the types of the endpoints `submit` and the sandbox will use first are
-//! here, each checked against the sample bodies PayU documents. No client and no sandbox
-//! uses them yet (see the README).
+//! two cannot drift apart. This module holds data only: no HTTP (that is [`crate::client`]).
 
 pub mod auth;
 pub mod europe;

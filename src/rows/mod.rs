@@ -329,10 +329,10 @@ fn detect(path: &Path, headers: &[String], normalized: &[String]) -> Result<Kind
         .copied()
         .filter(|a| !candidates.iter().any(|b| subset(a, b)))
         .collect();
-    if let [one] = left.as_slice() {
-        if one.exclusive || candidates.len() > 1 {
-            return Ok(one.kind);
-        }
+    if let [one] = left.as_slice()
+        && (one.exclusive || candidates.len() > 1)
+    {
+        return Ok(one.kind);
     }
     // The kind the user most likely meant: one with a column only it uses, then the most
     // recognised columns.

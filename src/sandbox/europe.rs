@@ -321,13 +321,12 @@ pub(super) async fn create(
     let ext = payout.ext_payout_id.clone().filter(|e| !e.is_empty());
     let mut state = sandbox.state();
     // A reference PayU already holds is refused whatever the rest says, and counted.
-    if let Some(ext) = &ext {
-        if state
+    if let Some(ext) = &ext
+        && state
             .ledger
             .received("europe-payout", &request.shop_id, ext)
-        {
-            return refusal("8356");
-        }
+    {
+        return refusal("8356");
     }
     let checked = match check(&request) {
         Ok(c) => c,

@@ -1,12 +1,6 @@
 //! The sandbox: a local PayU on loopback, so that the whole flow runs with no account and no
 //! network (design §8). It serves PayU's paths with the request and response types of
 //! [`crate::payu`], and `/__sandbox/ledger` to prove that nothing was paid twice.
-//!
-//! State of the work: built are PayU Europe's OAuth and payouts (create, retrieve, the test
-//! cards), PayU India's three token grants, Initiate Transfer v1 and v2 with per-item codes,
-//! listTransactions and the test accounts, and the ledger. Not built yet: cancel, account
-//! details, verification APIs, Smart Send, the chargeback token, webhooks, and the knobs
-//! (latency, rate limit, faults, seed).
 
 mod answer;
 mod chargeback;

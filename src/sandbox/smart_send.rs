@@ -102,10 +102,10 @@ fn check(link: &CreateLink) -> Vec<LinkError> {
     if link.description.trim().is_empty() || link.description.chars().count() > 100 {
         fail(1114, "description is invalid");
     }
-    if let Some(expiry) = &link.expiry_date {
-        if dates::expiry(expiry).is_none_or(|t| t <= chrono::Utc::now()) {
-            fail(1121, "expiryDate is invalid");
-        }
+    if let Some(expiry) = &link.expiry_date
+        && dates::expiry(expiry).is_none_or(|t| t <= chrono::Utc::now())
+    {
+        fail(1121, "expiryDate is invalid");
     }
     errors
 }

@@ -114,7 +114,14 @@ async fn deliver(client: reqwest::Client, target: Target, event: Event) {
 
 /// Looks for due events every 20 ms, for as long as the sandbox runs.
 pub(super) async fn tick(sandbox: Sandbox) {
-    let client = reqwest::Client::new();
+    crate::client::install_tls();
+    let client = match reqwest::Client::builder().build() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sandbox: webhooks cannot be delivered: {e}");
+            return;
+        }
+    };
     loop {
         tokio::time::sleep(Duration::from_millis(20)).await;
         for (target, event) in due(&sandbox) {

@@ -198,10 +198,10 @@ fn stream_rows(
     while let Some(c) = reader.next_cell().map_err(unreadable)? {
         let (row, col) = c.get_position();
         if current != Some(row) {
-            if let Some(done) = current {
-                if !f(u64::from(done) + 1, &mut cells) {
-                    return Ok(());
-                }
+            if let Some(done) = current
+                && !f(u64::from(done) + 1, &mut cells)
+            {
+                return Ok(());
             }
             cells.clear();
             current = Some(row);

@@ -122,12 +122,12 @@ pub fn parse_amount(text: &str, decimal_comma: bool, decimals: u32) -> Result<Am
         Some(i) => (&s[..i], Some(&s[i + point.len_utf8()..])),
         None => (s, None),
     };
-    if let Some(frac) = frac_part {
-        if frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AmountError::Format(format!(
-                "the digits after the decimal '{point}' are not plain digits"
-            )));
-        }
+    if let Some(frac) = frac_part
+        && (frac.is_empty() || !frac.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(AmountError::Format(format!(
+            "the digits after the decimal '{point}' are not plain digits"
+        )));
     }
     if int_part.contains(point) {
         return Err(AmountError::Format(format!(
@@ -137,24 +137,26 @@ pub fn parse_amount(text: &str, decimal_comma: bool, decimals: u32) -> Result<Am
     if !decimal_comma {
         if frac_part.is_none() && int_part.contains(',') && !int_part.contains(' ') {
             // `1,234` is grouping; `1,5` and `1,50` would be a decimal comma.
-            if let Some(last) = int_part.rsplit(',').next() {
-                if last.len() < 3 {
-                    return Err(AmountError::Format(
-                        "a comma followed by fewer than three digits could be a decimal comma; \
+            if let Some(last) = int_part.rsplit(',').next()
+                && last.len() < 3
+            {
+                return Err(AmountError::Format(
+                    "a comma followed by fewer than three digits could be a decimal comma; \
                          write the amount with a decimal point (1.50), or set decimal_comma in the \
                          config"
-                            .into(),
-                    ));
-                }
+                        .into(),
+                ));
             }
         }
-        if let Some(frac) = frac_part {
-            if frac.len() == 3 && !int_part.contains(',') && int_part.len() <= 3 {
-                return Err(AmountError::Format(format!(
-                    "the '.' could be a thousands separator or a decimal point; if the amount is \
+        if let Some(frac) = frac_part
+            && frac.len() == 3
+            && !int_part.contains(',')
+            && int_part.len() <= 3
+        {
+            return Err(AmountError::Format(format!(
+                "the '.' could be a thousands separator or a decimal point; if the amount is \
                      {int_part}{frac}, write it without the '.'"
-                )));
-            }
+            )));
         }
     }
     check_groups(int_part, group).map_err(AmountError::Format)?;

@@ -35,7 +35,7 @@ pub fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Shows the first 6 and last 4 digits only; shorter values keep only their last 4.

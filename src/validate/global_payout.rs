@@ -200,14 +200,14 @@ fn amount(c: &mut Check, currency: Currency, payout_all: bool, dest: Option<Dest
         },
         _ => None,
     };
-    if let (Some(x), Some(y)) = (from_major, from_minor) {
-        if x != y {
-            c.fail(
-                "8350",
-                format!("{a} and {m} disagree: {x} and {y} {}", minor_unit(currency)),
-            );
-            return;
-        }
+    if let (Some(x), Some(y)) = (from_major, from_minor)
+        && x != y
+    {
+        c.fail(
+            "8350",
+            format!("{a} and {m} disagree: {x} and {y} {}", minor_unit(currency)),
+        );
+        return;
     }
     if let Some(v) = from_major.or(from_minor) {
         let value = rust_decimal::Decimal::new(v, currency.decimals());
@@ -226,14 +226,14 @@ fn minor_unit(currency: Currency) -> &'static str {
 
 fn description(c: &mut Check) {
     c.max_len(DESCRIPTION, c.ctx.rules.eu_description_max, "8316");
-    if let Some(t) = c.text(DESCRIPTION) {
-        if t.chars().any(char::is_control) {
-            let n = c.name(DESCRIPTION);
-            c.fail(
-                "8334",
-                format!("{n} holds a line break or control character; write it on one line"),
-            );
-        }
+    if let Some(t) = c.text(DESCRIPTION)
+        && t.chars().any(char::is_control)
+    {
+        let n = c.name(DESCRIPTION);
+        c.fail(
+            "8334",
+            format!("{n} holds a line break or control character; write it on one line"),
+        );
     }
 }
 
@@ -489,11 +489,11 @@ fn postal_order(c: &mut Check, currency: Currency) {
 }
 
 fn card_number(c: &mut Check) {
-    if let Some(t) = c.text(CARD_NUMBER) {
-        if let Err(why) = card::card_number(t) {
-            let n = c.name(CARD_NUMBER);
-            c.fail("CARD_NUMBER", format!("{n} '{}' {why}", card::mask(t)));
-        }
+    if let Some(t) = c.text(CARD_NUMBER)
+        && let Err(why) = card::card_number(t)
+    {
+        let n = c.name(CARD_NUMBER);
+        c.fail("CARD_NUMBER", format!("{n} '{}' {why}", card::mask(t)));
     }
     let month = c.required(
         CARD_EXPIRATION_MONTH,

@@ -308,10 +308,10 @@ impl<'a> Check<'a> {
     ) -> Option<Decimal> {
         let text = self.required(field, code, "write the amount to pay, e.g. 1500.00")?;
         let parsed = amount::parse_amount(text, self.ctx.rules.decimal_comma, currency.decimals());
-        if let Ok(a) = &parsed {
-            if a.marked.is_none_or(|m| m == currency) {
-                return Some(a.value);
-            }
+        if let Ok(a) = &parsed
+            && a.marked.is_none_or(|m| m == currency)
+        {
+            return Some(a.value);
         }
         let name = self.name(field);
         match parsed {

@@ -32,17 +32,17 @@ pub fn check(c: &mut Check) {
         None => {}
     }
     name(c);
-    if let Some(t) = c.text(BENEFICIARY_EMAIL) {
-        if let Err(why) = contact::email(t) {
-            let n = c.name(BENEFICIARY_EMAIL);
-            c.fail("1009", format!("{n} '{t}' {why}"));
-        }
+    if let Some(t) = c.text(BENEFICIARY_EMAIL)
+        && let Err(why) = contact::email(t)
+    {
+        let n = c.name(BENEFICIARY_EMAIL);
+        c.fail("1009", format!("{n} '{t}' {why}"));
     }
-    if let Some(t) = c.text(BENEFICIARY_MOBILE) {
-        if let Err(why) = contact::india_mobile(t) {
-            let n = c.name(BENEFICIARY_MOBILE);
-            c.fail("1008", format!("{n} '{t}' {why}"));
-        }
+    if let Some(t) = c.text(BENEFICIARY_MOBILE)
+        && let Err(why) = contact::india_mobile(t)
+    {
+        let n = c.name(BENEFICIARY_MOBILE);
+        c.fail("1008", format!("{n} '{t}' {why}"));
     }
     amount(c, mode);
     purpose(c);
@@ -70,11 +70,10 @@ fn bank(c: &mut Check, mode: Mode) {
         BENEFICIARY_ACCOUNT_NUMBER,
         "1004",
         "IMPS, NEFT and RTGS transfers need the beneficiary's account number",
-    ) {
-        if let Err(why) = super::account::india_account(t) {
-            let n = c.name(BENEFICIARY_ACCOUNT_NUMBER);
-            c.fail("1004", format!("{n} '{t}' {why}"));
-        }
+    ) && let Err(why) = super::account::india_account(t)
+    {
+        let n = c.name(BENEFICIARY_ACCOUNT_NUMBER);
+        c.fail("1004", format!("{n} '{t}' {why}"));
     }
     if let Some(t) = c.required(
         BENEFICIARY_IFSC_CODE,
@@ -119,11 +118,10 @@ fn upi(c: &mut Check) {
         VPA,
         "1014",
         "UPI transfers need the beneficiary's UPI ID, e.g. name@okaxis",
-    ) {
-        if let Err(why) = contact::vpa(t) {
-            let n = c.name(VPA);
-            c.fail("1014", format!("{n} '{t}' {why}"));
-        }
+    ) && let Err(why) = contact::vpa(t)
+    {
+        let n = c.name(VPA);
+        c.fail("1014", format!("{n} '{t}' {why}"));
     }
     for f in [BENEFICIARY_ACCOUNT_NUMBER, BENEFICIARY_IFSC_CODE] {
         if c.text(f).is_some() {

@@ -18,17 +18,17 @@ pub fn check(c: &mut Check) {
         let (m, e) = (c.name(CUST_MOBILE), c.name(CUST_EMAIL));
         c.fail("1108", format!("{m} and {e} are both empty: the link goes to a mobile or an e-mail, so give at least one"));
     }
-    if let Some(t) = c.text(CUST_MOBILE) {
-        if let Err(why) = contact::india_mobile(t) {
-            let n = c.name(CUST_MOBILE);
-            c.fail("1105", format!("{n} '{t}' {why}"));
-        }
+    if let Some(t) = c.text(CUST_MOBILE)
+        && let Err(why) = contact::india_mobile(t)
+    {
+        let n = c.name(CUST_MOBILE);
+        c.fail("1105", format!("{n} '{t}' {why}"));
     }
-    if let Some(t) = c.text(CUST_EMAIL) {
-        if let Err(why) = contact::email(t) {
-            let n = c.name(CUST_EMAIL);
-            c.fail("1106", format!("{n} '{t}' {why}"));
-        }
+    if let Some(t) = c.text(CUST_EMAIL)
+        && let Err(why) = contact::email(t)
+    {
+        let n = c.name(CUST_EMAIL);
+        c.fail("1106", format!("{n} '{t}' {why}"));
     }
     c.required(DESCRIPTION, "1114", "say what the payment is for");
     c.max_len(DESCRIPTION, 100, "1114");

@@ -3,8 +3,11 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 
@@ -111,4 +114,61 @@ pub fn col(header: &[String], name: &str) -> usize {
         .iter()
         .position(|h| h == name)
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+/// An HTTP client for tests (with the TLS provider the tool uses installed).
+pub fn client() -> reqwest::blocking::Client {
+    payu_bulk::client::install_tls();
+    reqwest::blocking::Client::new()
+}
+
+/// A `payu-bulk sandbox` process on a port the OS chose; killed when dropped.
+pub struct Sandbox {
+    pub child: Child,
+    pub url: String,
+    pub http: reqwest::blocking::Client,
+}
+
+impl Sandbox {
+    pub fn start(args: &[&str]) -> Sandbox {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the sandbox");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().expect("its stdout"))
+            .read_line(&mut first)
+            .expect("its first line");
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first}"))
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        Sandbox {
+            child,
+            url,
+            http: client(),
+        }
+    }
+
+    pub fn ledger(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/__sandbox/ledger", self.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v.as_array().expect("an array").clone()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,347 @@
+//! The PayU clients: HTTP for the typed requests of [`crate::payu`]. They know nothing of
+//! sheets: they take PayU's requests and hand back PayU's answers, or say that no answer came.
+//!
+//! Every request of a run goes through one [`Transport`]: one GCRA limiter (`governor`) paces
+//! them all (payments, status queries and token calls alike), at most `concurrency` are in
+//! flight, and a `429` pauses every request until its `Retry-After` has passed. Whether a
+//! request that got no answer may be sent again is the caller's decision: queries and token
+//! calls are retried here with backoff; payments are not (the caller reconciles them).
+
+pub mod auth;
+pub mod europe;
+pub mod india;
+pub mod smart_send;
+
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::{RequestBuilder, StatusCode};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+/// Makes rustls' `ring` provider the process's (the first call does; later ones do
+/// nothing). Every HTTP client needs it: `ring` builds with a plain C compiler, where the
+/// default provider would need cmake.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// How a run paces its requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Requests per second, every request of the run counted.
+    pub rate: NonZeroU32,
+    /// How many may go at once after a quiet spell.
+    pub burst: NonZeroU32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// How long a request may take before it counts as unanswered.
+    pub timeout: Duration,
+}
+
+/// An answer PayU gave: its HTTP status and body. A `429` is never one (it is waited out).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body, decoded as `T`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            format!(
+                "PayU answered HTTP {} with a body the tool cannot read ({e}): {}",
+                self.status.as_u16(),
+                self.snippet()
+            )
+        })
+    }
+
+    /// The start of the body, for a message.
+    pub fn snippet(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let mut s: String = text.chars().take(200).collect();
+        if text.chars().count() > 200 {
+            s.push('…');
+        }
+        s
+    }
+}
+
+/// Why a call ended without a usable answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallError {
+    /// No definitive answer: a timeout, a dropped connection, a 5xx. The request may or may
+    /// not have been processed.
+    #[error("no answer from PayU: {0}")]
+    NoAnswer(String),
+    /// No token could be had, or PayU refused a fresh one: nothing was processed.
+    #[error("{0}")]
+    Auth(String),
+    /// PayU answered in a way the tool cannot read.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+/// What the transport counted: for the progress line and the summary.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    /// `429` answers waited out.
+    pub throttled: AtomicU64,
+    /// Requests that got no answer (and were retried or handed back).
+    pub unanswered: AtomicU64,
+    /// Milliseconds spent paused after 429s and in backoff.
+    pub waited_ms: AtomicU64,
+}
+
+/// The one way a run's requests leave.
+pub struct Transport {
+    http: reqwest::Client,
+    limiter: DefaultDirectRateLimiter,
+    slots: Semaphore,
+    /// Every request waits until then (set by a 429).
+    paused_until: Mutex<Option<Instant>>,
+    jitter: Mutex<u64>,
+    pub counters: Counters,
+}
+
+/// The longest a backoff waits.
+const BACKOFF_CAP: Duration = Duration::from_secs(8);
+const BACKOFF_BASE: Duration = Duration::from_millis(100);
+/// How many times a safe request (a query, a token) is tried before giving up.
+const SAFE_TRIES: u32 = 6;
+
+impl Transport {
+    pub fn new(pace: Pace) -> Result<Transport, String> {
+        install_tls();
+        let http = reqwest::Client::builder()
+            .timeout(pace.timeout)
+            .connect_timeout(pace.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("payu-bulk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+        let quota = Quota::per_second(pace.rate).allow_burst(pace.burst);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x2545_f491, |d| d.as_nanos() as u64);
+        Ok(Transport {
+            http,
+            limiter: RateLimiter::direct(quota),
+            slots: Semaphore::new(pace.concurrency.max(1)),
+            paused_until: Mutex::new(None),
+            jitter: Mutex::new(seed | 1),
+            counters: Counters::default(),
+        })
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// A random fraction in [0, 1) for jitter (xorshift: enough to spread retries apart).
+    fn random(&self) -> f64 {
+        let mut s = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
+        *s ^= *s << 13;
+        *s ^= *s >> 7;
+        *s ^= *s << 17;
+        (*s >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Exponential backoff with full jitter: a random wait up to `base · 2^attempt`, capped.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = BACKOFF_BASE
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(BACKOFF_CAP);
+        ceiling.mul_f64(0.5 + self.random() / 2.0)
+    }
+
+    /// Waits `d`, counted as a wait.
+    pub async fn wait(&self, d: Duration) {
+        self.counters
+            .waited_ms
+            .fetch_add(d.as_millis() as u64, Ordering::Relaxed);
+        tokio::time::sleep(d).await;
+    }
+
+    async fn wait_out_pause(&self) {
+        loop {
+            let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+            match until {
+                Some(t) if t > Instant::now() => self.wait(t - Instant::now()).await,
+                _ => return,
+            }
+        }
+    }
+
+    fn pause(&self, d: Duration) {
+        let mut until = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        let t = Instant::now() + d;
+        if until.is_none_or(|u| u < t) {
+            *until = Some(t);
+        }
+    }
+
+    /// Sends once (waiting out 429s, which PayU did not process): the answer, or why none
+    /// came. `make` builds the request afresh for each try.
+    pub async fn send(
+        &self,
+        make: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Answer, CallError> {
+        self.send_with(None, |c, _| make(c)).await.map(|(a, _)| a)
+    }
+
+    /// Sends a request that may safely be repeated (a query, a token), retrying with backoff
+    /// when no answer comes.
+    pub async fn send_safe(
+        &self,
+        make: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Answer, CallError> {
+        self.send_safe_with(None, |c, _| make(c))
+            .await
+            .map(|(a, _)| a)
+    }
+
+    pub(crate) async fn send_safe_with(
+        &self,
+        tokens: Option<&auth::Tokens>,
+        make: impl Fn(&reqwest::Client, &str) -> RequestBuilder,
+    ) -> Result<(Answer, String), CallError> {
+        let mut attempt = 0;
+        loop {
+            match self.send_with(tokens, &make).await {
+                Err(CallError::NoAnswer(_)) if attempt + 1 < SAFE_TRIES => {
+                    self.wait(self.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Sends once, with a token from `tokens` taken only after the limiter let the request
+    /// go (a token fetched before a long wait in line could expire on the way): the answer
+    /// and the token it carried.
+    pub(crate) async fn send_with(
+        &self,
+        tokens: Option<&auth::Tokens>,
+        make: impl Fn(&reqwest::Client, &str) -> RequestBuilder,
+    ) -> Result<(Answer, String), CallError> {
+        let mut throttled = 0u32;
+        loop {
+            self.wait_out_pause().await;
+            self.limiter.until_ready().await;
+            let token = match tokens {
+                // Boxed: fetching a token sends a request itself.
+                Some(t) => Box::pin(t.bearer(self)).await?,
+                None => String::new(),
+            };
+            let permit = self.slots.acquire().await;
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let sent = make(&self.http, &token).send().await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    drop(permit);
+                    self.counters.unanswered.fetch_add(1, Ordering::Relaxed);
+                    return Err(CallError::NoAnswer(describe(&e)));
+                }
+            };
+            let status = response.status();
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                drop(permit);
+                self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                let after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                // Retry-After when PayU gives one, else a backoff; a little jitter either way
+                // so that the workers do not all come back in the same millisecond.
+                let wait = after.unwrap_or_else(|| self.backoff(throttled))
+                    + Duration::from_millis(5).mul_f64(1.0 + 10.0 * self.random());
+                self.pause(wait);
+                throttled = throttled.saturating_add(1);
+                continue;
+            }
+            let body = response.bytes().await;
+            drop(permit);
+            let body = match body {
+                Ok(b) => b.to_vec(),
+                Err(e) => {
+                    self.counters.unanswered.fetch_add(1, Ordering::Relaxed);
+                    return Err(CallError::NoAnswer(describe(&e)));
+                }
+            };
+            if status.is_server_error() {
+                self.counters.unanswered.fetch_add(1, Ordering::Relaxed);
+                let answer = Answer { status, body };
+                return Err(CallError::NoAnswer(format!(
+                    "HTTP {} {}",
+                    status.as_u16(),
+                    answer.snippet()
+                )));
+            }
+            return Ok((Answer { status, body }, token));
+        }
+    }
+}
+
+/// A transport error in one line, without the URL's query (which never holds secrets, but
+/// need not be repeated).
+fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke off during the answer"
+    } else {
+        "the connection failed"
+    };
+    match e.url() {
+        Some(u) => format!("{what} ({}{})", u.host_str().unwrap_or(""), u.path()),
+        None => what.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transport() -> Transport {
+        Transport::new(Pace {
+            rate: NonZeroU32::new(10).unwrap(),
+            burst: NonZeroU32::new(1).unwrap(),
+            concurrency: 2,
+            timeout: Duration::from_secs(5),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let t = transport();
+        for attempt in 0..20 {
+            let d = t.backoff(attempt);
+            let ceiling = BACKOFF_BASE
+                .saturating_mul(1 << attempt.min(16))
+                .min(BACKOFF_CAP);
+            assert!(d <= ceiling && d >= ceiling / 2, "{attempt}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn a_pause_only_moves_later() {
+        let t = transport();
+        t.pause(Duration::from_secs(5));
+        let first = t.paused_until.lock().unwrap().unwrap();
+        t.pause(Duration::from_millis(1));
+        assert_eq!(t.paused_until.lock().unwrap().unwrap(), first);
+    }
+}

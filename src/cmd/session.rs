@@ -1,0 +1,319 @@
+//! What `submit`, `status` and `auth check` share: which environment, which URLs, which
+//! accounts with which secrets, and (for `--env sandbox` without `--base-url`) a sandbox
+//! started in-process on a free loopback port.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::Error;
+use crate::client::auth::{Grant, Tokens};
+use crate::client::{Pace, Transport};
+use crate::config::{Config, Endpoints, Env, Secret, transport_allowed};
+use crate::payu::auth::{INDIA_PUBLIC_CLIENT_ID_PRODUCTION, INDIA_PUBLIC_CLIENT_ID_TEST};
+use crate::sandbox;
+use crate::submit::{Apis, EuropeAccount, IndiaAccount};
+
+/// Where a run goes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Where {
+    /// The environment (default: the config's `env`, else sandbox).
+    #[arg(long, value_enum)]
+    pub env: Option<Env>,
+    /// A TOML file with environments, merchant ids, limits and where secrets are read from.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Every API at one host: a sandbox started by `payu-bulk sandbox`, or a PayU test host.
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
+}
+
+/// The chargeback portal login, for `auth check`.
+pub struct ChargebackLogin {
+    pub url: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// A connected run.
+pub struct Session {
+    pub apis: Apis,
+    pub chargeback: Option<ChargebackLogin>,
+    /// The requests per second the environment allows, when the config says.
+    pub rate: Option<u32>,
+    /// The in-process sandbox, served for as long as the session lives.
+    pub sandbox: Option<sandbox::Running>,
+}
+
+fn secret(path: &std::path::Path, what: &str, s: &Secret) -> Result<String, Error> {
+    s.resolve()
+        .map_err(|why| Error::format(path, format!("{what}: {why}")))
+}
+
+/// The environment a command runs against.
+pub fn env_of(w: &Where, config: Option<&Config>) -> Env {
+    w.env
+        .or_else(|| config.and_then(|c| c.env))
+        .unwrap_or(Env::Sandbox)
+}
+
+/// The config file, when one is named.
+pub fn load_config(w: &Where) -> Result<Option<Config>, Error> {
+    w.config.as_deref().map(Config::load).transpose()
+}
+
+/// The rate, burst and concurrency a run uses: the flags, else the config's rate, else the
+/// defaults (50 per second on the sandbox, 5 elsewhere: PayU does not publish its limits).
+pub fn pace(
+    env: Env,
+    config_rate: Option<u32>,
+    rate: Option<u32>,
+    burst: Option<u32>,
+    concurrency: Option<usize>,
+) -> Result<Pace, Error> {
+    let default = if env == Env::Sandbox { 50 } else { 5 };
+    let rate = rate.or(config_rate).unwrap_or(default);
+    let rate = NonZeroU32::new(rate)
+        .ok_or_else(|| Error::Usage("--rate must be at least 1 request per second".into()))?;
+    let burst = NonZeroU32::new(burst.unwrap_or(1))
+        .ok_or_else(|| Error::Usage("--burst must be at least 1".into()))?;
+    let concurrency = concurrency.unwrap_or(8);
+    if concurrency == 0 {
+        return Err(Error::Usage("--concurrency must be at least 1".into()));
+    }
+    Ok(Pace {
+        rate,
+        burst,
+        concurrency,
+        timeout: Duration::from_secs(30),
+    })
+}
+
+/// Connects to `env`: the sandbox's built-in accounts, or the config's.
+pub fn connect(
+    w: &Where,
+    config: Option<&Config>,
+    pace_of: impl FnOnce(Env, Option<u32>) -> Result<Pace, Error>,
+) -> Result<Session, Error> {
+    let env = env_of(w, config);
+    if let Some(base) = &w.base_url
+        && !transport_allowed(base)
+    {
+        return Err(Error::Usage(format!(
+            "--base-url {base}: PayU is reached over https; plain http only to a loopback host"
+        )));
+    }
+    if env == Env::Sandbox {
+        return sandbox_session(w, pace_of(env, None)?);
+    }
+    let path = w.config.as_deref().ok_or_else(|| {
+        Error::Usage(format!(
+            "--env {}: give --config with the accounts of that environment (see samples/payu-bulk.toml)",
+            env_name(env)
+        ))
+    })?;
+    let environment = config
+        .and_then(|c| c.environments.get(&env))
+        .ok_or_else(|| {
+            Error::format(
+                path,
+                format!("has no [environments.{}] section", env_name(env)),
+            )
+        })?;
+    let endpoints = match &w.base_url {
+        Some(base) => Endpoints::at_base(base),
+        None => environment
+            .endpoints(env)
+            .map_err(|why| Error::format(path, why))?,
+    };
+    let transport = Transport::new(pace_of(env, environment.rate)?).map_err(Error::Usage)?;
+    let india = match &environment.india {
+        None => None,
+        Some(i) => {
+            let grant = match (&i.username, &i.password, &i.client_id, &i.client_secret) {
+                (Some(u), Some(p), _, _) => Grant::IndiaPassword {
+                    client_id: i.public_client_id.clone().unwrap_or_else(|| {
+                        match env {
+                            Env::Production => INDIA_PUBLIC_CLIENT_ID_PRODUCTION,
+                            _ => INDIA_PUBLIC_CLIENT_ID_TEST,
+                        }
+                        .to_owned()
+                    }),
+                    username: secret(path, "india.username", u)?,
+                    password: secret(path, "india.password", p)?,
+                },
+                (_, _, Some(id), Some(s)) => Grant::IndiaPrivate {
+                    client_id: id.clone(),
+                    client_secret: secret(path, "india.client_secret", s)?,
+                },
+                _ => {
+                    return Err(Error::format(
+                        path,
+                        format!(
+                            "[environments.{}.india] needs username and password, or client_id and client_secret",
+                            env_name(env)
+                        ),
+                    ));
+                }
+            };
+            Some(IndiaAccount {
+                tokens: Tokens::new(grant, endpoints.india_token.clone()),
+                merchant_id: i.merchant_id.clone(),
+            })
+        }
+    };
+    let europe = match &environment.europe {
+        None => None,
+        Some(e) => Some(EuropeAccount {
+            tokens: Tokens::new(
+                Grant::Europe {
+                    pos_id: e.pos_id.clone(),
+                    client_secret: secret(path, "europe.client_secret", &e.client_secret)?,
+                },
+                format!("{}/pl/standard/user/oauth/authorize", endpoints.europe_host),
+            ),
+            shop_id: e.shop_id.clone(),
+        }),
+    };
+    let chargeback = match &environment.chargeback {
+        None => None,
+        Some(c) => Some(ChargebackLogin {
+            url: endpoints.chargeback_token.clone(),
+            email: secret(path, "chargeback.email", &c.email)?,
+            password: secret(path, "chargeback.password", &c.password)?,
+        }),
+    };
+    Ok(Session {
+        apis: Apis {
+            transport,
+            endpoints,
+            env,
+            india,
+            europe,
+        },
+        chargeback,
+        rate: environment.rate,
+        sandbox: None,
+    })
+}
+
+pub fn env_name(env: Env) -> &'static str {
+    match env {
+        Env::Sandbox => "sandbox",
+        Env::Uat => "uat",
+        Env::Production => "production",
+    }
+}
+
+/// The sandbox with its built-in accounts (design §8): at `--base-url`, or in-process.
+fn sandbox_session(w: &Where, pace: Pace) -> Result<Session, Error> {
+    let (base, running) = match &w.base_url {
+        Some(base) => (base.trim_end_matches('/').to_owned(), None),
+        None => {
+            let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let running = sandbox::spawn(sandbox::Config::default(), listen)
+                .map_err(|e| Error::Usage(format!("cannot start the in-process sandbox: {e}")))?;
+            (running.url(), Some(running))
+        }
+    };
+    let endpoints = Endpoints::at_base(&base);
+    let transport = Transport::new(pace).map_err(Error::Usage)?;
+    let india = IndiaAccount {
+        tokens: Tokens::new(
+            Grant::IndiaPassword {
+                client_id: INDIA_PUBLIC_CLIENT_ID_TEST.to_owned(),
+                username: sandbox::INDIA_USERNAME.to_owned(),
+                password: sandbox::INDIA_PASSWORD.to_owned(),
+            },
+            endpoints.india_token.clone(),
+        ),
+        merchant_id: sandbox::INDIA_MERCHANT_ID.to_owned(),
+    };
+    let europe = EuropeAccount {
+        tokens: Tokens::new(
+            Grant::Europe {
+                pos_id: sandbox::EUROPE_POS_ID.to_owned(),
+                client_secret: sandbox::EUROPE_POS_SECRET.to_owned(),
+            },
+            format!("{}/pl/standard/user/oauth/authorize", endpoints.europe_host),
+        ),
+        shop_id: sandbox::EUROPE_SHOP_ID.to_owned(),
+    };
+    let chargeback = ChargebackLogin {
+        url: endpoints.chargeback_token.clone(),
+        email: sandbox::CHARGEBACK_EMAIL.to_owned(),
+        password: sandbox::CHARGEBACK_PASSWORD.to_owned(),
+    };
+    Ok(Session {
+        apis: Apis {
+            transport,
+            endpoints,
+            env: Env::Sandbox,
+            india: Some(india),
+            europe: Some(europe),
+        },
+        chargeback: Some(chargeback),
+        rate: None,
+        sandbox: running,
+    })
+}
+
+/// Where the journal lives unless `--journal` says: the user's data folder.
+pub fn default_journal() -> Result<PathBuf, Error> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            if cfg!(windows) {
+                std::env::var_os("APPDATA").map(PathBuf::from)
+            } else if cfg!(target_os = "macos") {
+                std::env::var_os("HOME")
+                    .map(|h| PathBuf::from(h).join("Library").join("Application Support"))
+            } else {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
+            }
+        })
+        .ok_or_else(|| {
+            Error::Usage(
+                "cannot tell where the user's data folder is (no HOME); give --journal".into(),
+            )
+        })?;
+    let dir = base.join("payu-bulk");
+    std::fs::create_dir_all(&dir).map_err(|source| Error::Open {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir.join("journal.sqlite"))
+}
+
+/// Parses `30s`, `2m`, `500ms`, `1h` or a number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("'{s}' is not a duration like 30s, 2m or 500ms"))?;
+    Ok(match unit.trim() {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" | "min" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        _ => return Err(format!("'{s}' is not a duration like 30s, 2m or 500ms")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5 days").is_err());
+    }
+}

@@ -1,0 +1,383 @@
+//! Pay every valid row of a sheet exactly once, at a controlled rate, and account for every
+//! row in the results file.
+//!
+//! Every row is validated first; if any is invalid nothing is sent (unless `--skip-invalid`).
+//! The journal is asked about every reference before anything leaves: a reference it holds is
+//! not sent again, and one reused with another amount or destination is `REF_REUSED`. Rows
+//! are then sent (payout rows in batches, smart-send rows one link each or in a Bulk Smart
+//! Send file, global-payout rows one request each), through one limiter, and followed until
+//! they are final or `--wait` runs out.
+//!
+//! Exit codes: 0 every row SUCCESS or PENDING; 1 some rows INVALID, FAILED or NOT_SENT; 2
+//! nothing could be done; 3 some rows UNKNOWN, or the run was interrupted.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use super::Outcome as Exit;
+use super::session::{self, Where};
+use super::validate::{csv_style, results_path};
+use crate::Error;
+use crate::config::Env;
+use crate::journal::Journal;
+use crate::report::{ResultsWriter, RowResult, Status, Summary};
+use crate::rows::{HeaderMap, Kind};
+use crate::sheet::{RawRow, ReadOptions, Sheet};
+use crate::submit::{Engine, Item, Mode, Options, Outcome, Phase, Progress, Target, plan};
+use crate::validate::{Context, Currency, Digests, Duplicates, Rules, Verdict, validate_row};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// The sheet, how to read it, and where the results go (as for `validate`).
+    #[command(flatten)]
+    pub input: super::validate::Args,
+    #[command(flatten)]
+    pub at: Where,
+    /// Requests per second, every request of the run counted (default: the config's rate,
+    /// else 50 on the sandbox and 5 elsewhere).
+    #[arg(long, value_name = "N")]
+    pub rate: Option<u32>,
+    /// Requests that may go at once after a quiet spell (default 1).
+    #[arg(long, value_name = "N")]
+    pub burst: Option<u32>,
+    /// Requests in flight at once (default 8).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Transfers per Initiate Transfer request, for payout sheets.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub batch_size: usize,
+    /// Smart Send: one link per request (api), or a Bulk Smart Send file (bulk).
+    #[arg(long, value_enum, default_value = "api")]
+    pub mode: Mode,
+    /// The journal of every row ever sent (default: in the user's data folder; for the
+    /// in-process sandbox, a journal of this run only).
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// How long to keep asking about accepted rows after the last send (e.g. 30s, 2m, 0).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = session::parse_duration)]
+    pub wait: Duration,
+    /// Send the valid rows even if some rows are invalid.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Do everything but send.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation in production (for cron).
+    #[arg(long)]
+    pub yes: bool,
+    /// No progress bar or log lines; the summary only.
+    #[arg(long, hide = true)]
+    pub quiet: bool,
+}
+
+/// A sheet read whole, with every row's verdict.
+pub struct Loaded {
+    pub sheet: Sheet,
+    pub map: HeaderMap,
+    pub rows: Vec<RawRow>,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Reads every row and validates it (the duplicates within the file included).
+pub fn load(
+    path: &Path,
+    opts: &ReadOptions,
+    kind: Option<Kind>,
+    rules: Rules,
+) -> Result<Loaded, Error> {
+    let sheet = Sheet::open(path, opts)?;
+    let map = HeaderMap::build(path, sheet.headers(), kind)?;
+    let mut rows = Vec::new();
+    let mut digests = Digests::default();
+    sheet.scan(|row| {
+        digests.add(&map, row);
+        rows.push(row.clone());
+    })?;
+    let duplicates = Duplicates::resolve(&sheet, &map, &digests.repeated())?;
+    let ctx = Context {
+        rules,
+        now: Utc::now(),
+        duplicates,
+    };
+    let verdicts = rows.iter().map(|r| validate_row(&ctx, &map, r)).collect();
+    Ok(Loaded {
+        sheet,
+        map,
+        rows,
+        verdicts,
+    })
+}
+
+pub fn run(args: &Args) -> Result<Exit, Error> {
+    let started = Utc::now();
+    let config = session::load_config(&args.at)?;
+    let env = session::env_of(&args.at, config.as_ref());
+    let session = session::connect(&args.at, config.as_ref(), |env, config_rate| {
+        session::pace(env, config_rate, args.rate, args.burst, args.concurrency)
+    })?;
+    let apis = &session.apis;
+    let progress = Progress::new(args.quiet);
+    let rules = Rules {
+        default_shop_id: apis.europe.as_ref().map(|e| e.shop_id.clone()),
+        ..Rules::default()
+    };
+    let opts = ReadOptions {
+        sheet: args.input.sheet_name.clone(),
+        encoding: args.input.encoding.clone(),
+    };
+    let loaded = load(&args.input.sheet, &opts, args.input.kind, rules)?;
+    let (out, format) = results_path(
+        &args.input.sheet,
+        loaded.sheet.format(),
+        args.input.output.as_deref(),
+    )?;
+    let kind = loaded.map.kind;
+    progress.validated.store(
+        loaded.rows.len() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let mut notes = Vec::new();
+
+    // The journal: the in-process sandbox starts empty every run, so its journal is this
+    // run's only (a journal kept across runs would hold references that sandbox never saw).
+    let temp_journal;
+    let journal_path = match (&args.journal, &session.sandbox) {
+        (Some(p), _) => p.clone(),
+        (None, Some(_)) => {
+            temp_journal =
+                tempfile::tempdir().map_err(|e| Error::write(Path::new("journal"), e))?;
+            notes.push("the in-process sandbox starts empty every run, so this run's journal is temporary; give --journal to keep one".to_owned());
+            temp_journal.path().join("journal.sqlite")
+        }
+        (None, None) => session::default_journal()?,
+    };
+    let _lock = lock_journal(&journal_path, &progress)?;
+    let journal = Journal::open(&journal_path)?;
+
+    let target = Target {
+        india_merchant: apis.india.as_ref().map_or("", |i| i.merchant_id.as_str()),
+        default_shop: apis.europe.as_ref().map(|e| e.shop_id.as_str()),
+        batch_id: &format!("payu-bulk-{}", started.format("%Y%m%d%H%M%S")),
+    };
+    let mut items: Vec<Item> = Vec::new();
+    for (i, (raw, verdict)) in loaded.rows.iter().zip(&loaded.verdicts).enumerate() {
+        if verdict.is_valid() {
+            let payment = plan::payment(&loaded.map, raw, verdict.amount, &target);
+            items.push(Item::new(i, payment, apis.env_name(), kind));
+        }
+    }
+    let engine = Engine::new(
+        apis,
+        journal,
+        Options {
+            kind,
+            mode: args.mode,
+            batch_size: args.batch_size,
+            concurrency: args.concurrency.unwrap_or(8),
+            wait: args.wait,
+        },
+        &progress,
+    );
+    engine.look_up(&mut items)?;
+
+    let invalid = loaded.verdicts.iter().filter(|v| !v.is_valid()).count()
+        + items
+            .iter()
+            .filter(|i| i.outcome.status == Status::Invalid)
+            .count();
+    let blocked = invalid > 0 && !args.skip_invalid;
+    let mut interrupted = false;
+    if blocked {
+        let why = format!(
+            "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
+        );
+        for item in items.iter_mut().filter(|i| i.phase == Phase::Send) {
+            item.outcome.messages = vec![why.clone()];
+            item.phase = Phase::Done;
+        }
+        notes.push(why);
+    } else if args.dry_run {
+        for item in items.iter_mut().filter(|i| i.phase == Phase::Send) {
+            item.outcome.status = Status::Valid;
+            item.outcome.messages = vec!["dry run: would be sent".to_owned()];
+            item.phase = Phase::Done;
+        }
+        notes.push("dry run: nothing was sent".to_owned());
+    } else {
+        if env == Env::Production && !args.yes {
+            confirm(&items)?;
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start the run: {e}")))?;
+        let finished = runtime.block_on(async {
+            tokio::select! {
+                r = engine.run(&mut items) => Some(r),
+                _ = tokio::signal::ctrl_c() => None,
+            }
+        });
+        match finished {
+            Some(r) => r?,
+            None => {
+                interrupted = true;
+                notes.push("interrupted: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them".to_owned());
+            }
+        }
+        if let Some(why) = engine.stopped() {
+            notes.push(format!("stopped sending: {why}"));
+        }
+    }
+    progress.finish();
+    for item in items.iter_mut() {
+        // A request in flight when the run stopped: only PayU knows.
+        if item.maybe_sent && item.outcome.status == Status::NotSent {
+            item.outcome.status = Status::Unknown;
+            item.outcome.messages = vec!["the run stopped before PayU answered".to_owned()];
+        }
+    }
+
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; loaded.rows.len()];
+    for item in items {
+        let row = item.row;
+        outcomes[row] = Some(item.outcome);
+    }
+    let mut summary = Summary::new(kind, &args.input.sheet, &out, started);
+    summary.unknown_columns = loaded.map.unknown.clone();
+    summary.notes = notes;
+    let mut writer = ResultsWriter::create(&out, format, &loaded.map, csv_style(&loaded.sheet))?;
+    for ((raw, verdict), outcome) in loaded.rows.iter().zip(&loaded.verdicts).zip(outcomes) {
+        let result = row_result(verdict, outcome);
+        summary.add(result.status, verdict.amount);
+        writer.write_row(raw, &result)?;
+    }
+    writer.finish()?;
+    summary.finished_at = Utc::now();
+    if let Some(p) = &args.input.summary_json {
+        summary.write_json(p)?;
+    }
+    eprint!("{}", summary.render());
+    let t = &apis.transport.counters;
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    eprintln!(
+        "requests: {} ({} answered 429 and waited out, {} unanswered)",
+        load(&t.requests),
+        load(&t.throttled),
+        load(&t.unanswered)
+    );
+    Ok(exit_of(&summary, interrupted))
+}
+
+/// The results line of a row: its verdict, and what the run made of it.
+fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
+    let Some(o) = outcome else {
+        // Invalid: never sent.
+        return RowResult {
+            status: Status::Invalid,
+            codes: verdict.codes(),
+            message: verdict.message(),
+            reference: String::new(),
+            link: String::new(),
+        };
+    };
+    let warnings = verdict.warnings.iter().map(|w| format!("warning: {w}"));
+    let message: Vec<String> = o.all_messages().into_iter().chain(warnings).collect();
+    RowResult {
+        status: o.status,
+        codes: o.codes.join(";"),
+        message: message.join("; "),
+        reference: o.reference,
+        link: o.link,
+    }
+}
+
+/// The exit code of design §3.
+pub fn exit_of(summary: &Summary, interrupted: bool) -> Exit {
+    if interrupted || summary.count(Status::Unknown) > 0 {
+        Exit::Unsettled
+    } else if [Status::Invalid, Status::Failed, Status::NotSent]
+        .iter()
+        .any(|s| summary.count(*s) > 0)
+    {
+        Exit::SomeRowsBad
+    } else {
+        Exit::AllGood
+    }
+}
+
+/// Holds the journal's lock file for the run: a second run on the same journal waits for the
+/// first to finish, so two runs never send at once. The operating system lets go of it when
+/// the process ends, however it ends.
+fn lock_journal(journal: &Path, progress: &Progress) -> Result<std::fs::File, Error> {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Open {
+            path: path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            progress.phase(&format!(
+                "another run is using the journal {}; waiting for it to finish",
+                journal.display()
+            ));
+            file.lock().map_err(|source| Error::Open {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        Err(std::fs::TryLockError::Error(source)) => return Err(Error::Open { path, source }),
+    }
+    Ok(file)
+}
+
+/// Production: the count and total per currency, and a yes from a person.
+fn confirm(items: &[Item]) -> Result<(), Error> {
+    let to_send: Vec<&Item> = items.iter().filter(|i| i.phase != Phase::Done).collect();
+    let mut totals: std::collections::BTreeMap<Currency, Decimal> = Default::default();
+    for item in &to_send {
+        if let Some((v, c)) = item.payment.amount {
+            *totals.entry(c).or_default() += v;
+        }
+    }
+    let totals: Vec<String> = totals
+        .iter()
+        .map(|(c, v)| format!("{c} {}", crate::report::format_money(*v)))
+        .collect();
+    eprintln!(
+        "about to pay {} rows in PRODUCTION: {}",
+        to_send.len(),
+        if totals.is_empty() {
+            "no amounts".to_owned()
+        } else {
+            totals.join(" + ")
+        }
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "refusing to pay in production without a confirmation: run it on a terminal, or pass --yes".into(),
+        ));
+    }
+    eprint!("type yes to pay: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Usage(format!("no confirmation: {e}")))?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(Error::Usage("not confirmed: nothing was sent".into()))
+    }
+}

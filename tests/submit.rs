@@ -1,0 +1,640 @@
+//! `payu-bulk submit`, `status` and `auth check` through the binary, against a sandbox on a
+//! port the OS chose: each kind end to end, reruns, faults, kills, 429s, expiring tokens.
+//! The sandbox's ledger is the proof: every reference accepted at most once, none lost.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::process::{Command, Output, Stdio};
+
+use common::{Sandbox, Workdir, code, read_csv, stderr};
+use serde_json::Value;
+
+/// The results file as one map per row, by header.
+fn results(path: &std::path::Path, delimiter: u8) -> Vec<HashMap<String, String>> {
+    let rows = read_csv(path, delimiter);
+    let (header, data) = rows.split_first().expect("a header");
+    data.iter()
+        .map(|r| header.iter().cloned().zip(r.iter().cloned()).collect())
+        .collect()
+}
+
+/// `payu-bulk submit SHEET` against the sandbox with the work folder's journal, not started.
+fn submit_command(w: &Workdir, sb: &Sandbox, sheet: &str, extra: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_payu-bulk"));
+    c.args(["submit", sheet, "--base-url", &sb.url])
+        .args(["--journal", "journal.sqlite", "--quiet"])
+        .args(extra)
+        .current_dir(w.path(""));
+    c
+}
+
+fn submit(w: &Workdir, sb: &Sandbox, sheet: &str, extra: &[&str]) -> Output {
+    submit_command(w, sb, sheet, extra)
+        .output()
+        .expect("run payu-bulk submit")
+}
+
+/// No reference was accepted twice.
+fn assert_once(ledger: &[Value]) {
+    let mut seen = HashSet::new();
+    for e in ledger {
+        let key = (
+            e["api"].as_str().unwrap().to_owned(),
+            e["reference"].as_str().unwrap().to_owned(),
+        );
+        assert!(seen.insert(key.clone()), "accepted twice: {key:?}");
+    }
+}
+
+fn ledger_refs(ledger: &[Value]) -> HashMap<String, u64> {
+    ledger
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap().to_owned(),
+                e["times_received"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+const PAYOUT_HEADER: &str =
+    "Reference,Payment Mode,Account No,IFSC Code,Beneficiary Name,Amount,Purpose\n";
+
+/// `n` valid payout rows; every seventh goes to PayU's failing test account.
+fn payout_sheet(prefix: &str, n: usize) -> String {
+    let mut s = PAYOUT_HEADER.to_owned();
+    for i in 0..n {
+        let account = if i % 7 == 6 {
+            "41234567890"
+        } else {
+            "50100234567891"
+        };
+        s.push_str(&format!(
+            "{prefix}-{i:03},IMPS,{account},HDFC0000001,Asha Verma,{}.50,Salary November\n",
+            100 + i
+        ));
+    }
+    s
+}
+
+/// `n` valid PayU Europe rows to Polish accounts.
+fn europe_sheet(prefix: &str, n: usize) -> String {
+    let mut s =
+        "extPayoutId;amount;currency;description;account.accountNumber;customerAddress.name\n"
+            .to_owned();
+    for i in 0..n {
+        s.push_str(&format!(
+            "{prefix}-{i:03};{}.25;PLN;Wynagrodzenie;61109010140000071219812874;Jan Kowalski\n",
+            10 + i
+        ));
+    }
+    s
+}
+
+/// `n` valid Smart Send rows.
+fn link_sheet(prefix: &str, n: usize) -> String {
+    let mut s = "Reference,Customer Name,Mobile,Amount,Description\n".to_owned();
+    for i in 0..n {
+        s.push_str(&format!(
+            "{prefix}-{i:03},Ananya Rao,9845012345,{}.00,Refund order {i}\n",
+            200 + i
+        ));
+    }
+    s
+}
+
+/// Every row `validate` passes ends paid, failed by PayU or pending, with PayU's id, and its
+/// reference is in the ledger exactly once.
+fn assert_paid(
+    rows: &[HashMap<String, String>],
+    reference_col: &str,
+    ledger: &[Value],
+    links: bool,
+) {
+    assert_once(ledger);
+    let accepted = ledger_refs(ledger);
+    let mut sent = 0;
+    for r in rows {
+        let status = r["result_status"].as_str();
+        if status == "INVALID" {
+            continue;
+        }
+        sent += 1;
+        let reference = &r[reference_col];
+        assert!(
+            matches!(status, "SUCCESS" | "FAILED" | "PENDING"),
+            "row {}: {status} {}",
+            r["result_row"],
+            r["result_error_message"]
+        );
+        if accepted.contains_key(reference) {
+            assert!(
+                !r["result_reference"].is_empty(),
+                "row {} has no PayU id",
+                r["result_row"]
+            );
+            if links {
+                assert!(
+                    r["result_link"].starts_with("http"),
+                    "row {}: no link",
+                    r["result_row"]
+                );
+            }
+        } else {
+            assert_eq!(
+                status, "FAILED",
+                "row {} is not in the ledger",
+                r["result_row"]
+            );
+            assert!(!r["result_error_code"].is_empty());
+        }
+    }
+    assert!(sent > 0);
+}
+
+#[test]
+fn payout_sample_is_paid_end_to_end() {
+    let w = Workdir::new();
+    w.copy("samples/payout.csv", "payout.csv");
+    let sb = Sandbox::start(&["--settle-ms", "50"]);
+    let out = submit(&w, &sb, "payout.csv", &["--skip-invalid", "--wait", "5s"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w.path("payout.results.csv"), b',');
+    assert_paid(&rows, "Reference", &sb.ledger(), false);
+    let by_ref: HashMap<&str, &HashMap<String, String>> =
+        rows.iter().map(|r| (r["Reference"].as_str(), r)).collect();
+    // PayU's test accounts: 41234567890 fails, 61234567890 stays pending.
+    let status_of = |account: &str| {
+        rows.iter()
+            .find(|r| r["Account No"] == account && r["result_status"] != "INVALID")
+            .map(|r| r["result_status"].clone())
+    };
+    assert_eq!(status_of("41234567890").as_deref(), Some("FAILED"));
+    assert_eq!(status_of("61234567890").as_deref(), Some("PENDING"));
+    assert_eq!(by_ref["PAY-2611-001"]["result_status"], "SUCCESS");
+    assert!(by_ref["PAY-2611-001"]["result_reference"].starts_with("PAYOUT"));
+}
+
+#[test]
+fn smart_send_sample_is_paid_by_api_and_by_bulk_file() {
+    for mode in ["api", "bulk"] {
+        let w = Workdir::new();
+        w.copy("samples/smart-send.csv", "links.csv");
+        let sb = Sandbox::start(&["--settle-ms", "50"]);
+        let out = submit(
+            &w,
+            &sb,
+            "links.csv",
+            &["--skip-invalid", "--mode", mode, "--wait", "5s"],
+        );
+        assert_eq!(code(&out), 1, "{mode}: {}", stderr(&out));
+        let rows = results(&w.path("links.results.csv"), b',');
+        let ledger = sb.ledger();
+        assert!(ledger.iter().all(|e| e["api"] == "smart-send"));
+        assert_paid(&rows, "Reference", &ledger, true);
+        assert!(
+            rows.iter()
+                .filter(|r| r["result_status"] == "SUCCESS")
+                .count()
+                >= 5,
+            "{mode}"
+        );
+    }
+}
+
+#[test]
+fn global_payout_sample_is_paid_end_to_end_from_xlsx() {
+    let w = Workdir::new();
+    w.copy("samples/global-payout.xlsx", "eu.xlsx");
+    let sb = Sandbox::start(&["--settle-ms", "50"]);
+    let out = submit(
+        &w,
+        &sb,
+        "eu.xlsx",
+        &["--skip-invalid", "--wait", "5s", "-o", "eu.csv"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w.path("eu.csv"), b',');
+    let ledger = sb.ledger();
+    assert!(ledger.iter().all(|e| e["api"] == "europe-payout"));
+    assert_paid(&rows, "extPayoutId", &ledger, false);
+    assert!(
+        rows.iter()
+            .filter(|r| r["result_status"] == "SUCCESS")
+            .count()
+            >= 10
+    );
+}
+
+#[test]
+fn a_rerun_sends_nothing_and_reports_what_the_journal_holds() {
+    let w = Workdir::new();
+    w.write("pay.csv", payout_sheet("RR", 12));
+    let sb = Sandbox::start(&["--settle-ms", "20"]);
+    let first = submit(&w, &sb, "pay.csv", &["--batch-size", "5"]);
+    assert_eq!(code(&first), 1, "{}", stderr(&first)); // one row goes to the failing account
+    let before = results(&w.path("pay.results.csv"), b',');
+    let second = submit(&w, &sb, "pay.csv", &["--batch-size", "5"]);
+    assert_eq!(code(&second), 1, "{}", stderr(&second));
+    let after = results(&w.path("pay.results.csv"), b',');
+    let ledger = sb.ledger();
+    assert_eq!(ledger.len(), 12);
+    assert!(
+        ledger.iter().all(|e| e["times_received"] == 1),
+        "{ledger:?}"
+    );
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a["result_status"], b["result_status"]);
+        assert!(
+            b["result_error_message"].contains("not sent again"),
+            "{b:?}"
+        );
+    }
+    // An overlapping sheet: the old rows are not sent, the new ones are.
+    let mut overlap = payout_sheet("RR", 12);
+    overlap.push_str("RR-NEW,NEFT,50100234567891,HDFC0000001,Asha Verma,99.00,Salary November\n");
+    w.write("pay2.csv", overlap);
+    let third = submit(&w, &sb, "pay2.csv", &[]);
+    assert_eq!(code(&third), 1, "{}", stderr(&third));
+    let ledger = sb.ledger();
+    assert_eq!(ledger.len(), 13);
+    assert!(ledger.iter().all(|e| e["times_received"] == 1));
+}
+
+#[test]
+fn nothing_is_sent_while_a_row_is_invalid_and_a_dry_run_sends_nothing() {
+    let w = Workdir::new();
+    let mut sheet = europe_sheet("INV", 5);
+    sheet.push_str("INV-BAD;-5;PLN;x;61109010140000071219812874;Jan Kowalski\n");
+    w.write("eu.csv", sheet);
+    let sb = Sandbox::start(&[]);
+    let out = submit(&w, &sb, "eu.csv", &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["result_status"] == "NOT_SENT")
+            .count(),
+        5
+    );
+    assert!(rows[0]["result_error_message"].contains("--skip-invalid"));
+    assert_eq!(rows[5]["result_status"], "INVALID");
+    assert!(sb.ledger().is_empty());
+
+    let dry = submit(&w, &sb, "eu.csv", &["--skip-invalid", "--dry-run"]);
+    assert_eq!(code(&dry), 1, "{}", stderr(&dry));
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["result_status"] == "VALID")
+            .count(),
+        5
+    );
+    assert!(sb.ledger().is_empty());
+}
+
+#[test]
+fn a_reference_reused_with_another_amount_is_refused() {
+    let w = Workdir::new();
+    w.write("eu.csv", europe_sheet("REUSE", 3));
+    let sb = Sandbox::start(&["--settle-ms", "10"]);
+    let first = submit(&w, &sb, "eu.csv", &[]);
+    assert_eq!(code(&first), 0, "{}", stderr(&first));
+    w.write("eu.csv", europe_sheet("REUSE", 3).replace("11.25", "99.99"));
+    let second = submit(&w, &sb, "eu.csv", &["--skip-invalid"]);
+    assert_eq!(code(&second), 1, "{}", stderr(&second));
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert_eq!(rows[1]["result_status"], "INVALID");
+    assert_eq!(rows[1]["result_error_code"], "REF_REUSED");
+    assert!(rows[1]["result_error_message"].contains("REUSE-001"));
+    assert_eq!(sb.ledger().len(), 3);
+    assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
+}
+
+/// Reruns `submit` until no row is UNKNOWN (as cron would the next night), at most 6 times.
+fn submit_until_settled(w: &Workdir, sb: &Sandbox, sheet: &str, extra: &[&str]) -> Output {
+    for _ in 0..6 {
+        let out = submit(w, sb, sheet, extra);
+        assert!(matches!(code(&out), 0 | 1 | 3), "{}", stderr(&out));
+        if code(&out) != 3 {
+            return out;
+        }
+    }
+    panic!("rows still UNKNOWN after 6 runs");
+}
+
+#[test]
+fn with_a_third_of_requests_failing_every_row_is_accounted_for_and_paid_once() {
+    let sb = Sandbox::start(&["--settle-ms", "20", "--fault-rate", "0.3", "--seed", "11"]);
+    let cases = [
+        (
+            "pay.csv",
+            payout_sheet("F", 30),
+            "Reference",
+            b',',
+            vec!["--batch-size", "4"],
+        ),
+        ("eu.csv", europe_sheet("F", 30), "extPayoutId", b';', vec![]),
+        ("links.csv", link_sheet("F", 20), "Reference", b',', vec![]),
+        (
+            "bulk.csv",
+            link_sheet("FB", 20),
+            "Reference",
+            b',',
+            vec!["--mode", "bulk"],
+        ),
+    ];
+    for (name, sheet, reference, delimiter, extra) in cases {
+        let w = Workdir::new();
+        w.write(name, sheet);
+        let mut args = extra.clone();
+        args.extend(["--wait", "3s"]);
+        submit_until_settled(&w, &sb, name, &args);
+        let rows = results(&w.path(&name.replace(".csv", ".results.csv")), delimiter);
+        let ledger = sb.ledger();
+        assert_once(&ledger);
+        let accepted = ledger_refs(&ledger);
+        for r in &rows {
+            let status = r["result_status"].as_str();
+            assert!(
+                matches!(status, "SUCCESS" | "PENDING" | "FAILED"),
+                "{name}: {r:?}"
+            );
+            // Nothing lost: a row PayU did not refuse is in the ledger.
+            if status != "FAILED" {
+                assert!(accepted.contains_key(&r[reference]), "{name}: {r:?}");
+            }
+        }
+    }
+}
+
+/// A small deterministic generator for the kill moments.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % below
+    }
+}
+
+#[test]
+fn killed_at_random_moments_twenty_times_nothing_is_paid_twice_or_lost() {
+    let sb = Sandbox::start(&["--settle-ms", "10", "--latency-ms", "5"]);
+    let mut rng = Lcg(2026);
+    for (name, sheet, reference, delimiter, extra) in [
+        (
+            "eu.csv",
+            europe_sheet("K", 60),
+            "extPayoutId",
+            b';',
+            vec!["--rate", "40"],
+        ),
+        (
+            "pay.csv",
+            payout_sheet("K", 60),
+            "Reference",
+            b',',
+            vec!["--rate", "20", "--batch-size", "3"],
+        ),
+    ] {
+        let w = Workdir::new();
+        w.write(name, sheet);
+        for _ in 0..20 {
+            let mut args = extra.clone();
+            args.extend(["--wait", "1s"]);
+            let mut child = submit_command(&w, &sb, name, &args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start submit");
+            std::thread::sleep(std::time::Duration::from_millis(30 + rng.next(900)));
+            let _ = child.kill(); // SIGKILL on Unix
+            let _ = child.wait();
+        }
+        let out = submit_until_settled(&w, &sb, name, &extra);
+        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        let rows = results(&w.path(&name.replace(".csv", ".results.csv")), delimiter);
+        let ledger = sb.ledger();
+        assert_once(&ledger);
+        let accepted = ledger_refs(&ledger);
+        assert_eq!(rows.len(), 60);
+        for r in &rows {
+            let status = r["result_status"].as_str();
+            assert!(
+                matches!(status, "SUCCESS" | "PENDING" | "FAILED"),
+                "{name}: {r:?}"
+            );
+            if status != "FAILED" {
+                assert!(accepted.contains_key(&r[reference]), "{name}: lost {r:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_429_storm_fails_no_row() {
+    let w = Workdir::new();
+    w.write("eu.csv", europe_sheet("S", 25));
+    let sb = Sandbox::start(&["--settle-ms", "10", "--rate-limit", "8"]);
+    let out = submit(
+        &w,
+        &sb,
+        "eu.csv",
+        &["--rate", "200", "--burst", "10", "--wait", "5s"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    let throttled: u64 = err
+        .split("requests: ")
+        .nth(1)
+        .and_then(|s| s.split(" answered 429").next())
+        .and_then(|s| s.split('(').nth(1))
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(throttled > 0, "{err}");
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "SUCCESS"),
+        "{rows:?}"
+    );
+    assert_eq!(sb.ledger().len(), 25);
+}
+
+#[test]
+fn a_token_expiring_mid_run_is_renewed() {
+    let w = Workdir::new();
+    w.write(
+        "pay.csv",
+        payout_sheet("T", 6).replace("41234567890", "50100234567891"),
+    );
+    w.write("eu.csv", europe_sheet("T", 12));
+    // Tokens live one second; the runs take longer.
+    let sb = Sandbox::start(&["--settle-ms", "10", "--token-ttl", "1"]);
+    let out = submit(&w, &sb, "eu.csv", &["--rate", "5", "--wait", "5s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = submit(
+        &w,
+        &sb,
+        "pay.csv",
+        &["--rate", "3", "--batch-size", "1", "--wait", "5s"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.ledger().len(), 18);
+}
+
+#[test]
+fn status_refreshes_pending_rows_and_rewrites_the_results() {
+    let w = Workdir::new();
+    w.write("eu.csv", europe_sheet("ST", 4));
+    let sb = Sandbox::start(&["--settle-ms", "300"]);
+    let out = submit(&w, &sb, "eu.csv", &["--wait", "0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "PENDING"),
+        "{rows:?}"
+    );
+    let mut last = None;
+    for _ in 0..50 {
+        let out = w.run(&[
+            "status",
+            "eu.results.csv",
+            "--base-url",
+            &sb.url,
+            "--journal",
+            "journal.sqlite",
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let rows = results(&w.path("eu.results.csv"), b';');
+        if rows.iter().all(|r| r["result_status"] == "SUCCESS") {
+            last = Some(rows);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let rows = last.expect("every row SUCCESS after the sandbox settles");
+    assert_eq!(rows.len(), 4);
+    assert!(rows.iter().all(|r| !r["result_reference"].is_empty()));
+    // The journal learnt it too: a rerun reports SUCCESS without asking.
+    let again = submit(&w, &sb, "eu.csv", &["--wait", "0"]);
+    assert_eq!(code(&again), 0);
+    assert_eq!(sb.ledger().len(), 4);
+}
+
+#[test]
+fn two_runs_at_once_on_one_journal_send_each_row_once() {
+    let w = Workdir::new();
+    w.write("eu.csv", europe_sheet("TW", 30));
+    let sb = Sandbox::start(&["--settle-ms", "10", "--latency-ms", "5"]);
+    let spawn = || {
+        submit_command(&w, &sb, "eu.csv", &["--wait", "2s"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start submit")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_eq!(code(&a), 0, "{}", stderr(&a));
+    assert_eq!(code(&b), 0, "{}", stderr(&b));
+    let ledger = sb.ledger();
+    assert_eq!(ledger.len(), 30);
+    assert!(
+        ledger.iter().all(|e| e["times_received"] == 1),
+        "{ledger:?}"
+    );
+}
+
+#[test]
+fn auth_check_says_which_apis_work() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&[]);
+    let out = w.run(&["auth", "check", "--base-url", &sb.url]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("  ok ").count(), 3, "{text}");
+
+    // Production via a config: secrets from the environment, one of them wrong.
+    w.write(
+        "payu.toml",
+        r#"
+env = "production"
+[environments.production.india]
+merchant_id = "1111123"
+public_client_id = "6f8bb4951e030d4d7349e64a144a534778673585f86039617c167166e9154f7e"
+username = { env = "T_INDIA_USER" }
+password = { env = "T_INDIA_PASSWORD" }
+[environments.production.europe]
+pos_id = "300746"
+client_secret = { env = "T_EUROPE_SECRET" }
+shop_id = "n7Cd7y1U"
+"#,
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+        .args([
+            "auth",
+            "check",
+            "--config",
+            "payu.toml",
+            "--base-url",
+            &sb.url,
+        ])
+        .current_dir(w.path(""))
+        .env("T_INDIA_USER", "payouts@sandbox.test")
+        .env("T_INDIA_PASSWORD", "sandbox")
+        .env("T_EUROPE_SECRET", "not-the-secret")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code(&out), 1, "{text}{}", stderr(&out));
+    assert!(text.contains("ok      PayU India payouts"), "{text}");
+    assert!(text.contains("FAILED  PayU Europe"), "{text}");
+    assert!(!text.contains("not-the-secret") && !stderr(&out).contains("not-the-secret"));
+
+    // Production without --yes and no terminal to ask on: nothing is sent.
+    w.write("eu.csv", europe_sheet("PROD", 2));
+    let out = Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+        .args([
+            "submit",
+            "eu.csv",
+            "--config",
+            "payu.toml",
+            "--base-url",
+            &sb.url,
+            "--journal",
+            "j.sqlite",
+        ])
+        .current_dir(w.path(""))
+        .env("T_INDIA_USER", "payouts@sandbox.test")
+        .env("T_INDIA_PASSWORD", "sandbox")
+        .env("T_EUROPE_SECRET", "2ee86a66e5d97e3fadc400c9f19b065d")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("about to pay 2 rows in PRODUCTION: PLN 21.50"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sb.ledger().is_empty());
+}
+
+#[test]
+fn the_in_process_sandbox_needs_no_account_and_no_network() {
+    let w = Workdir::new();
+    w.write("eu.csv", europe_sheet("IP", 3));
+    let out = w.run(&["submit", "eu.csv", "--quiet", "--wait", "5s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "SUCCESS"),
+        "{rows:?}"
+    );
+    assert!(stderr(&out).contains("journal is temporary"));
+}
