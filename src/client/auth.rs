@@ -140,11 +140,7 @@ impl Tokens {
         if let Some(h) = held.as_ref().filter(|h| h.renew_at > Instant::now()) {
             return Ok(h.access.clone());
         }
-        let refresh = held.as_ref().and_then(|h| h.refresh.clone());
-        let fresh = self.fetch(t, refresh.as_deref()).await?;
-        let access = fresh.access.clone();
-        *held = Some(fresh);
-        Ok(access)
+        self.replace(t, &mut held).await
     }
 
     /// After PayU refused `stale` (401): a new token, unless another request already got one.
@@ -153,6 +149,11 @@ impl Tokens {
         if let Some(h) = held.as_ref().filter(|h| h.access != stale) {
             return Ok(h.access.clone());
         }
+        self.replace(t, &mut held).await
+    }
+
+    /// Fetches a new token in place of the one held (by its refresh token, if any).
+    async fn replace(&self, t: &Transport, held: &mut Option<Held>) -> Result<String, CallError> {
         let refresh = held.as_ref().and_then(|h| h.refresh.clone());
         let fresh = self.fetch(t, refresh.as_deref()).await?;
         let access = fresh.access.clone();

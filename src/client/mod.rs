@@ -139,10 +139,6 @@ impl Transport {
         })
     }
 
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
-    }
-
     /// A random fraction in [0, 1) for jitter (xorshift: enough to spread retries apart).
     fn random(&self) -> f64 {
         let mut s = self.jitter.lock().unwrap_or_else(|p| p.into_inner());
@@ -184,15 +180,6 @@ impl Transport {
         if until.is_none_or(|u| u < t) {
             *until = Some(t);
         }
-    }
-
-    /// Sends once (waiting out 429s, which PayU did not process): the answer, or why none
-    /// came. `make` builds the request afresh for each try.
-    pub async fn send(
-        &self,
-        make: impl Fn(&reqwest::Client) -> RequestBuilder,
-    ) -> Result<Answer, CallError> {
-        self.send_with(None, |c, _| make(c)).await.map(|(a, _)| a)
     }
 
     /// Sends a request that may safely be repeated (a query, a token), retrying with backoff

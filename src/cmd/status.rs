@@ -36,20 +36,6 @@ pub struct Args {
     pub kind: Option<Kind>,
 }
 
-fn parse_status(s: &str) -> Option<Status> {
-    [
-        Status::Valid,
-        Status::Invalid,
-        Status::NotSent,
-        Status::Pending,
-        Status::Success,
-        Status::Failed,
-        Status::Unknown,
-    ]
-    .into_iter()
-    .find(|st| st.as_str() == s.trim())
-}
-
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
     let path = &args.results;
@@ -125,7 +111,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         if let Ok(number) = cell(raw, 0).parse::<u64>() {
             raw.number = number;
         }
-        let status = parse_status(&cell(raw, 1)).ok_or_else(|| {
+        let status = Status::parse(&cell(raw, 1)).ok_or_else(|| {
             Error::format(
                 path,
                 format!(
@@ -220,13 +206,9 @@ fn record(
         reference: reference.to_owned(),
     };
     let journal = engine.journal.lock().unwrap_or_else(|p| p.into_inner());
-    if journal.get(&key)?.is_some() {
-        let state = match o.status {
-            Status::Success => crate::journal::State::Success,
-            Status::Failed => crate::journal::State::Failed,
-            Status::Pending => crate::journal::State::Pending,
-            _ => return Ok(()),
-        };
+    let settled = matches!(o.status, Status::Success | Status::Failed | Status::Pending);
+    if settled && journal.get(&key)?.is_some() {
+        let state = crate::submit::state_of(o.status);
         let id = (!o.reference.is_empty()).then_some(o.reference.as_str());
         journal.record(&key, state, id)?;
     }

@@ -28,7 +28,7 @@ use crate::report::{ResultsWriter, RowResult, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
 use crate::submit::{Engine, Item, Mode, Options, Outcome, Phase, Progress, Target, plan};
-use crate::validate::{Context, Currency, Digests, Duplicates, Rules, Verdict, validate_row};
+use crate::validate::{Context, Currency, Duplicates, Rules, Verdict, validate_row};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -92,16 +92,11 @@ pub fn load(
     let sheet = Sheet::open(path, opts)?;
     let map = HeaderMap::build(path, sheet.headers(), kind)?;
     let mut rows = Vec::new();
-    let mut digests = Digests::default();
-    sheet.scan(|row| {
-        digests.add(&map, row);
-        rows.push(row.clone());
-    })?;
-    let duplicates = Duplicates::resolve(&sheet, &map, &digests.repeated())?;
+    sheet.scan(|row| rows.push(row.clone()))?;
     let ctx = Context {
         rules,
         now: Utc::now(),
-        duplicates,
+        duplicates: Duplicates::among(&map, &rows),
     };
     let verdicts = rows.iter().map(|r| validate_row(&ctx, &map, r)).collect();
     Ok(Loaded {

@@ -21,6 +21,21 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 7] = [
+        Status::Valid,
+        Status::Invalid,
+        Status::NotSent,
+        Status::Pending,
+        Status::Success,
+        Status::Failed,
+        Status::Unknown,
+    ];
+
+    /// The status a results file spells `s` (as [`Status::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s.trim())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Valid => "VALID",

@@ -59,7 +59,7 @@ impl Engine<'_> {
             Ok(api) => api.create(&request).await,
             Err(e) => Err(e),
         };
-        self.progress.update(&self.apis.transport.counters);
+        self.tick();
         match answer {
             Ok(Created::Accepted(state)) => {
                 item.outcome = outcome(&state);

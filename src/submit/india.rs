@@ -62,9 +62,7 @@ pub fn outcome(t: &Transaction) -> Outcome {
 
 impl Engine<'_> {
     fn india(&self) -> Result<India<'_>, CallError> {
-        let account = self.apis.india.as_ref().ok_or_else(|| {
-            CallError::Auth("no PayU India account is configured for this environment".into())
-        })?;
+        let account = self.india_account()?;
         Ok(India {
             transport: &self.apis.transport,
             tokens: &account.tokens,
@@ -111,7 +109,7 @@ impl Engine<'_> {
             Ok(api) => api.initiate(&transfers).await,
             Err(e) => Err(e),
         };
-        self.progress.update(&self.apis.transport.counters);
+        self.tick();
         match answer {
             Ok(BatchAnswer::Accepted) => {
                 for item in claimed.iter_mut() {

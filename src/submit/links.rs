@@ -50,9 +50,7 @@ pub fn outcome(d: &LinkDetails) -> Outcome {
 
 impl Engine<'_> {
     fn smart_send(&self) -> Result<SmartSend<'_>, CallError> {
-        let account = self.apis.india.as_ref().ok_or_else(|| {
-            CallError::Auth("no PayU India account is configured for this environment".into())
-        })?;
+        let account = self.india_account()?;
         Ok(SmartSend {
             transport: &self.apis.transport,
             tokens: &account.tokens,
@@ -83,7 +81,7 @@ impl Engine<'_> {
             Ok(api) => api.create(&request).await,
             Err(e) => Err(e),
         };
-        self.progress.update(&self.apis.transport.counters);
+        self.tick();
         match answer {
             Ok(LinkAnswer::Made(link)) => {
                 self.settle(item, State::Pending, Some(&link.link_id))?;
@@ -184,9 +182,8 @@ impl Engine<'_> {
         self.progress.phase(&format!(
             "PayU is processing bulk file {file}; asking for each row's link"
         ));
-        for item in rows.iter_mut() {
-            self.settle(item, State::Unknown, None)?;
-        }
+        // Until each row's details come, the journal keeps them SENDING: a crash here is
+        // reconciled by reference like any unanswered request.
         let api = match self.smart_send() {
             Ok(api) => api,
             Err(e) => {
@@ -266,7 +263,7 @@ impl Engine<'_> {
             }
             self.apis.transport.wait(interval).await;
             interval = (interval * 2).min(Duration::from_secs(5));
-            self.progress.update(&self.apis.transport.counters);
+            self.tick();
         }
     }
 }

@@ -199,7 +199,8 @@ pub fn status_of(state: State) -> Status {
     }
 }
 
-fn state_of(status: Status) -> State {
+/// The journal state a results status stands for (anything unsettled is `UNKNOWN`).
+pub fn state_of(status: Status) -> State {
     match status {
         Status::Pending => State::Pending,
         Status::Success => State::Success,
@@ -221,6 +222,18 @@ impl<'a> Engine<'a> {
 
     fn journal(&self) -> std::sync::MutexGuard<'_, Journal> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The PayU India account, which payout and smart-send rows need.
+    fn india_account(&self) -> Result<&IndiaAccount, CallError> {
+        self.apis.india.as_ref().ok_or_else(|| {
+            CallError::Auth("no PayU India account is configured for this environment".into())
+        })
+    }
+
+    /// Refreshes the progress bar or log line with the transport's counts.
+    fn tick(&self) {
+        self.progress.update(&self.apis.transport.counters);
     }
 
     /// Why the run stopped sending, if it did.
@@ -333,7 +346,7 @@ impl<'a> Engine<'a> {
                 .filter(|i| i.phase == Phase::Poll)
                 .map(|item| self.ask(item, false));
             self.each(asking).await?;
-            self.progress.update(&self.apis.transport.counters);
+            self.tick();
         }
         for item in items.iter_mut().filter(|i| i.phase == Phase::Poll) {
             item.phase = Phase::Done;
@@ -407,7 +420,7 @@ impl<'a> Engine<'a> {
                 item.phase = Phase::Done;
             }
         }
-        self.progress.update(&self.apis.transport.counters);
+        self.tick();
         Ok(())
     }
 

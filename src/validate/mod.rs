@@ -144,20 +144,37 @@ impl Duplicates {
         map: &HeaderMap,
         suspects: &FxHashSet<u64>,
     ) -> Result<Duplicates, Error> {
-        let mut rows: HashMap<String, Vec<u64>> = HashMap::new();
+        let mut found = Duplicates::default();
         if suspects.is_empty() {
-            return Ok(Duplicates { rows });
+            return Ok(found);
         }
         sheet.scan(|row| {
             let reference = reference_of(map, row);
-            if !reference.is_empty() && suspects.contains(&digest(reference)) {
-                rows.entry(reference.to_owned())
-                    .or_default()
-                    .push(row.number);
+            if suspects.contains(&digest(reference)) {
+                found.note(reference, row.number);
             }
         })?;
-        rows.retain(|_, r| r.len() > 1);
-        Ok(Duplicates { rows })
+        Ok(found.repeated_only())
+    }
+
+    /// The duplicates among rows already in memory (`submit` holds every row).
+    pub fn among<'r>(map: &HeaderMap, rows: impl IntoIterator<Item = &'r RawRow>) -> Duplicates {
+        let mut found = Duplicates::default();
+        for row in rows {
+            found.note(reference_of(map, row), row.number);
+        }
+        found.repeated_only()
+    }
+
+    fn note(&mut self, reference: &str, row: u64) {
+        if !reference.is_empty() {
+            self.rows.entry(reference.to_owned()).or_default().push(row);
+        }
+    }
+
+    fn repeated_only(mut self) -> Duplicates {
+        self.rows.retain(|_, r| r.len() > 1);
+        self
     }
 
     pub fn is_empty(&self) -> bool {
