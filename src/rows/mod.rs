@@ -167,6 +167,10 @@ pub struct HeaderMap {
     pub headers: Vec<String>,
     /// For each field of the kind, the column that holds it.
     columns: Vec<Option<usize>>,
+    /// For each column, the field it holds.
+    fields: Vec<Option<usize>>,
+    /// For each field, its name in messages (see [`HeaderMap::name`]).
+    names: Vec<String>,
     /// Headers that mean nothing to this kind (echoed into the results, listed in the summary).
     pub unknown: Vec<String>,
 }
@@ -205,10 +209,24 @@ impl HeaderMap {
                 None => unknown.push(headers[col].trim().to_owned()),
             }
         }
+        let mut fields = vec![None; headers.len()];
+        for (f, col) in columns.iter().enumerate() {
+            if let Some(c) = col {
+                fields[*c] = Some(f);
+            }
+        }
+        let names = (0..kind.fields().len())
+            .map(|f| match columns[f] {
+                Some(c) => headers[c].trim().to_owned(),
+                None => kind.fields()[f].name.to_owned(),
+            })
+            .collect();
         let map = HeaderMap {
             kind,
             headers: headers.to_vec(),
             columns,
+            fields,
+            names,
             unknown,
         };
         let missing = kind.missing(&|f| map.columns[f].is_some());
@@ -238,15 +256,12 @@ impl HeaderMap {
     /// The column's name as the sheet spells it, or PayU's name when the sheet has no such
     /// column: messages name what the user sees.
     pub fn name(&self, field: usize) -> &str {
-        match self.columns[field] {
-            Some(c) => self.headers[c].trim(),
-            None => self.kind.fields()[field].name,
-        }
+        &self.names[field]
     }
 
     /// The field a column holds, if any.
     pub fn field_of_column(&self, col: usize) -> Option<usize> {
-        self.columns.iter().position(|c| *c == Some(col))
+        self.fields.get(col).copied().flatten()
     }
 }
 

@@ -178,7 +178,7 @@ impl CsvSheet {
                 return Ok(false);
             }
             *number += 1;
-            if *number > self.header_number && !record.iter().all(|c| c.trim().is_empty()) {
+            if *number > self.header_number && !is_blank(record) {
                 return Ok(true);
             }
         }
@@ -232,6 +232,13 @@ impl CsvSheet {
             f,
         )
     }
+}
+
+/// Whether every field is empty or white space. A visible ASCII byte anywhere settles it for
+/// the usual row without looking at each field.
+fn is_blank(record: &StringRecord) -> bool {
+    !record.as_slice().bytes().any(|b| b.is_ascii_graphic())
+        && record.iter().all(|c| c.trim().is_empty())
 }
 
 fn open_file(path: &Path) -> Result<File, Error> {

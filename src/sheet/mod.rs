@@ -136,6 +136,22 @@ impl RawRow {
         }
     }
 
+    /// Every cell, in order: a walk through the row, cheaper than looking each cell up.
+    pub fn cells(&self) -> impl Iterator<Item = CellRef<'_>> + '_ {
+        let (csv, xlsx) = match &self.cells {
+            Cells::Csv(r) => (Some(r.iter()), None),
+            Cells::Xlsx(c) => (None, Some((0..c.len()).filter_map(|i| c.get(i)))),
+        };
+        let text = |text| CellRef {
+            text,
+            kind: CellKind::Text,
+        };
+        csv.into_iter()
+            .flatten()
+            .map(text)
+            .chain(xlsx.into_iter().flatten())
+    }
+
     /// The texts of the first `width` cells, in order, with empty ones for cells the row
     /// lacks: a walk through the row, cheaper than looking each cell up.
     pub fn texts(&self, width: usize) -> impl Iterator<Item = &str> + '_ {
@@ -387,6 +403,10 @@ impl Filler {
     }
 }
 
+/// How many chunks one thread may hand on before it waits for the next thread to take them:
+/// a little slack for a thread that falls behind for a moment.
+pub const CHUNKS_AHEAD: usize = 4;
+
 /// Runs `read` on a thread of its own, handing the chunks it fills to `consume` in order on
 /// this one. An error of either side stops both; `consume`'s comes first.
 pub(crate) fn read_in_chunks(
@@ -394,7 +414,7 @@ pub(crate) fn read_in_chunks(
     read: impl FnOnce(&mut Filler) -> Result<(), Error> + Send,
     mut consume: impl FnMut(Chunk) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, Error>>(2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, Error>>(CHUNKS_AHEAD);
     let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Vec<RawRow>>();
     std::thread::scope(|scope| {
         scope.spawn(move || {

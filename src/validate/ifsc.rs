@@ -100,6 +100,12 @@ fn digits_base36(mut n: u32) -> u64 {
     value
 }
 
+/// Loads the dataset now (on a thread of its own, say) rather than at the first look-up: it
+/// takes a few tens of milliseconds.
+pub fn warm() {
+    directory();
+}
+
 /// Looks up a code that [`has_pattern`]. A known branch means a known bank, so the usual
 /// code costs one look-up.
 pub fn lookup(code: &str) -> Ifsc {

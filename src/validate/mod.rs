@@ -192,29 +192,50 @@ impl Duplicates {
 }
 
 /// The reference digest of every row seen: 8 bytes a row, all the memory a pass over a file
-/// keeps besides the chunks in flight.
-#[derive(Debug, Default)]
+/// keeps besides the chunks in flight. Kept in buckets by their top bits, so that finding the
+/// repeats sorts many small runs that fit in the cache instead of one long one.
+#[derive(Debug)]
 pub struct Digests {
-    seen: Vec<u64>,
+    buckets: Vec<Vec<u64>>,
+}
+
+/// Digests are grouped by their top `DIGEST_BUCKET_BITS` bits.
+const DIGEST_BUCKET_BITS: u32 = 8;
+
+impl Default for Digests {
+    fn default() -> Self {
+        Digests {
+            buckets: vec![Vec::new(); 1 << DIGEST_BUCKET_BITS],
+        }
+    }
 }
 
 impl Digests {
     pub fn add(&mut self, map: &HeaderMap, row: &RawRow) {
         let reference = reference_of(map, row);
         if !reference.is_empty() {
-            self.seen.push(digest(reference));
+            self.push(digest(reference));
         }
+    }
+
+    fn push(&mut self, d: u64) {
+        self.buckets[(d >> (64 - DIGEST_BUCKET_BITS)) as usize].push(d);
     }
 
     /// The digests seen more than once (sorting puts equal ones side by side: cheaper than a
     /// hash map of a million entries).
-    pub fn repeated(mut self) -> FxHashSet<u64> {
-        self.seen.sort_unstable();
-        self.seen
-            .windows(2)
-            .filter(|pair| pair[0] == pair[1])
-            .map(|pair| pair[0])
-            .collect()
+    pub fn repeated(self) -> FxHashSet<u64> {
+        let mut repeated = FxHashSet::default();
+        for mut bucket in self.buckets {
+            bucket.sort_unstable();
+            repeated.extend(
+                bucket
+                    .windows(2)
+                    .filter(|pair| pair[0] == pair[1])
+                    .map(|pair| pair[0]),
+            );
+        }
+        repeated
     }
 }
 
@@ -446,8 +467,16 @@ pub fn validate_row(ctx: &Context, map: &HeaderMap, raw: &RawRow) -> Verdict {
 /// Reads each field's cell once: its trimmed text, or `Bad` for error cells and identifiers
 /// that Excel turned into numbers or dates (each reported here).
 fn read_cells(c: &mut Check) {
+    // One walk through the row finds each field's cell; they are then looked at in the
+    // kind's field order, the order their problems are reported in.
+    let mut cells = [None; MAX_FIELDS];
+    for (col, cell) in c.raw.cells().enumerate() {
+        if let Some(field) = c.map.field_of_column(col) {
+            cells[field] = Some(cell);
+        }
+    }
     for (field, spec) in c.map.kind.fields().iter().enumerate() {
-        let Some(cell) = c.map.column(field).and_then(|col| c.raw.get(col)) else {
+        let Some(cell) = cells[field] else {
             continue;
         };
         let text = trim(cell.text);
@@ -512,7 +541,7 @@ fn trim(s: &str) -> &str {
 
 /// `5.12346E+10`, `1E5`, `4.6554131077136E+15`: Excel's way of writing a long number.
 fn is_scientific(s: &str) -> bool {
-    let Some(e) = s.bytes().position(|b| b | 0x20 == b'e') else {
+    let Some(e) = memchr::memchr2(b'e', b'E', s.as_bytes()) else {
         return false;
     };
     let (mantissa, exp) = (&s[..e], &s[e + 1..]);
@@ -565,6 +594,19 @@ mod tests {
         assert!(!is_scientific("HDFC0E12345"));
         assert!(!is_scientific("12345"));
         assert!(!is_scientific("1.5E"));
+    }
+
+    #[test]
+    fn repeated_digests_are_found_in_any_bucket() {
+        let mut d = Digests::default();
+        // Digests in the first, a middle and the last bucket, each seen twice, and some once.
+        let twice = [1u64, 0x8000_0000_0000_0001, u64::MAX];
+        for x in twice.iter().chain(&twice).chain(&[2, 3, u64::MAX - 1]) {
+            d.push(*x);
+        }
+        let mut found: Vec<u64> = d.repeated().into_iter().collect();
+        found.sort_unstable();
+        assert_eq!(found, twice);
     }
 
     #[test]

@@ -139,11 +139,11 @@ fn name(c: &mut Check) {
     ) else {
         return;
     };
-    let n = c.name(BENEFICIARY_NAME);
-    if let Some(bad) = t
-        .chars()
-        .find(|ch| !(ch.is_alphabetic() || matches!(ch, ' ' | '.' | '\'' | '-')))
-    {
+    let allowed = |ch: char| ch.is_alphabetic() || matches!(ch, ' ' | '.' | '\'' | '-');
+    // The usual name is plain ASCII: a walk over its bytes settles it.
+    let ascii_ok = t.bytes().all(|b| allowed(char::from(b)) && b.is_ascii());
+    if let Some(bad) = t.chars().find(|&ch| !ascii_ok && !allowed(ch)) {
+        let n = c.name(BENEFICIARY_NAME);
         c.fail(
             "1007",
             format!("{n} '{t}' may hold only letters, spaces and . ' - (not '{bad}')"),
@@ -188,7 +188,7 @@ fn purpose(c: &mut Check) {
     ) else {
         return;
     };
-    if !t.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == ' ') {
+    if !t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
         let n = c.name(PURPOSE);
         c.fail(
             "1010",
