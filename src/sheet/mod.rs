@@ -153,25 +153,17 @@ impl RawRow {
     }
 
     /// The texts of the first `width` cells, in order, with empty ones for cells the row
-    /// lacks: a walk through the row, cheaper than looking each cell up.
+    /// lacks.
     pub fn texts(&self, width: usize) -> impl Iterator<Item = &str> + '_ {
-        let (csv, xlsx) = match &self.cells {
-            Cells::Csv(r) => (Some(r.iter()), None),
-            Cells::Xlsx(c) => (
-                None,
-                Some((0..c.len()).filter_map(|i| c.get(i)).map(|c| c.text)),
-            ),
-        };
-        csv.into_iter()
-            .flatten()
-            .chain(xlsx.into_iter().flatten())
+        self.cells()
+            .map(|c| c.text)
             .chain(std::iter::repeat(""))
             .take(width)
     }
 
     /// True when every cell is empty or white space.
     pub fn is_blank(&self) -> bool {
-        (0..self.len()).all(|i| self.get(i).is_none_or(|c| c.text.trim().is_empty()))
+        self.cells().all(|c| c.text.trim().is_empty())
     }
 }
 

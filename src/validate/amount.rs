@@ -207,7 +207,7 @@ fn plain(text: &str, decimal_comma: bool, decimals: u32) -> Option<Amount> {
         || !digits(frac)
         || frac.len() > decimals as usize
         || !(if grouped {
-            int.iter().all(|&c| c.is_ascii_digit() || c == b',') && groups_ok(int, b',').is_ok()
+            int.iter().all(|&c| c.is_ascii_digit() || c == b',') && groups_ok(int, b',')
         } else {
             digits(int)
         })
@@ -238,17 +238,22 @@ fn check_groups(int_part: &str, group: char) -> Result<(), String> {
         return Err("its thousands separators are mixed or misplaced".into());
     }
     let mut bytes = [0u8; 4];
-    groups_ok(int_part.as_bytes(), sep.encode_utf8(&mut bytes).as_bytes()[0]).map_err(|()| {
-        format!(
+    if groups_ok(
+        int_part.as_bytes(),
+        sep.encode_utf8(&mut bytes).as_bytes()[0],
+    ) {
+        Ok(())
+    } else {
+        Err(format!(
             "the digit groups between '{sep}' are not thousands (1,234,567) or Indian lakhs (12,34,567)"
-        )
-    })
+        ))
+    }
 }
 
 /// Whether the digit groups between `sep` bytes (the last byte of the separator, for a
 /// no-break space) are Western thousands or Indian lakhs. Allocates nothing: it runs for every
 /// grouped amount.
-fn groups_ok(int: &[u8], sep: u8) -> Result<(), ()> {
+fn groups_ok(int: &[u8], sep: u8) -> bool {
     // A multi-byte separator's other bytes are not digits: strip them from the lengths.
     let len = |g: &[u8]| g.iter().filter(|b| b.is_ascii_digit()).count();
     let mut groups = int.split(|&b| b == sep);
@@ -265,10 +270,7 @@ fn groups_ok(int: &[u8], sep: u8) -> Result<(), ()> {
         rest += 1;
     }
     let indian = first <= 2 && rest > 0 && last == 3 && twos_then_three;
-    if !(1..=3).contains(&first) || !(all_three || indian) {
-        return Err(());
-    }
-    Ok(())
+    (1..=3).contains(&first) && (all_three || indian)
 }
 
 /// `value` in minor units (grosz, cents), exactly; `None` when it has more decimals than the
