@@ -228,7 +228,7 @@ fn push_cell(cells: &mut XlsxCells, c: &DataRef) {
         DataRef::Int(i) => cells.push_with(CellKind::Number, |t| {
             let _ = write!(t, "{i}");
         }),
-        DataRef::Float(f) => cells.push_with(CellKind::Number, |t| t.push_str(&number_text(*f))),
+        DataRef::Float(f) => cells.push_with(CellKind::Number, |t| push_number_text(t, *f)),
         DataRef::Bool(b) => cells.push_with(CellKind::Bool, |t| {
             t.push_str(if *b { "TRUE" } else { "FALSE" })
         }),
@@ -241,7 +241,7 @@ fn push_cell(cells: &mut XlsxCells, c: &DataRef) {
                 };
                 let _ = write!(t, "{}", at.format(shape));
             }),
-            None => cells.push_with(CellKind::Number, |t| t.push_str(&number_text(dt.as_f64()))),
+            None => cells.push_with(CellKind::Number, |t| push_number_text(t, dt.as_f64())),
         },
         DataRef::DateTimeIso(s) => {
             cells.push_with(CellKind::Date, |t| t.push_str(&s.replacen('T', " ", 1)))
@@ -256,10 +256,31 @@ fn push_cell(cells: &mut XlsxCells, c: &DataRef) {
 /// The decimal text of an XLSX number as Excel shows it: Excel keeps 15 significant digits,
 /// so the binary float `1234.12` (really 1234.1199999999998…) reads as exactly `1234.12`.
 pub fn number_text(f: f64) -> String {
-    let shortest = format!("{f}");
+    let mut text = String::new();
+    push_number_text(&mut text, f);
+    text
+}
+
+/// [`number_text`], appended to `out` without a string of its own.
+fn push_number_text(out: &mut String, f: f64) {
+    use std::fmt::Write as _;
+    let start = out.len();
+    let _ = write!(out, "{f}");
+    // The shortest text that reads back as `f` is already what Excel shows when it has at
+    // most 15 digits, as amounts do (zero aside: `-0` shows as `0`).
+    let digits = out.as_bytes()[start..]
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .count();
+    if digits <= 15 && f != 0.0 {
+        return;
+    }
+    let shortest = out.split_off(start);
     match Decimal::from_str(&shortest) {
-        Ok(d) => d.round_sf(15).unwrap_or(d).normalize().to_string(),
-        Err(_) => shortest,
+        Ok(d) => {
+            let _ = write!(out, "{}", d.round_sf(15).unwrap_or(d).normalize());
+        }
+        Err(_) => out.push_str(&shortest),
     }
 }
 
@@ -276,5 +297,35 @@ mod tests {
         assert_eq!(number_text(-5.5), "-5.5");
         // 16 digits cannot survive: Excel shows the first 15.
         assert_eq!(number_text(4655413107713609.0), "4655413107713610");
+        assert_eq!(number_text(-0.0), "0");
+        assert_eq!(number_text(1e20), "100000000000000000000");
+    }
+
+    /// The definition: the shortest text that reads back as `f`, rounded to 15 significant
+    /// digits as a decimal.
+    fn number_text_by_decimal(f: f64) -> String {
+        let shortest = format!("{f}");
+        match Decimal::from_str(&shortest) {
+            Ok(d) => d.round_sf(15).unwrap_or(d).normalize().to_string(),
+            Err(_) => shortest,
+        }
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #[test]
+        fn the_quick_way_agrees_with_the_definition(
+            f in proptest::prop_oneof![
+                proptest::num::f64::ANY,
+                (-1_000_000_000i64..1_000_000_000, 0u32..6)
+                    .prop_map(|(m, s)| m as f64 / 10f64.powi(s as i32)),
+            ],
+            prefix in "[a-z]{0,3}",
+        ) {
+            let mut out = prefix.clone();
+            push_number_text(&mut out, f);
+            proptest::prop_assert_eq!(out, prefix + &number_text_by_decimal(f));
+        }
     }
 }

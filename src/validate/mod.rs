@@ -539,21 +539,30 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// `5.12346E+10`, `1E5`, `4.6554131077136E+15`: Excel's way of writing a long number.
+/// `5.12346E+10`, `1E5`, `4.6554131077136E+15`: Excel's way of writing a long number, i.e.
+/// digits, optionally `.` and more digits, `E` or `e`, an optional sign and digits. One pass
+/// over the bytes: most identifiers fail on their first byte or hold nothing but digits.
 fn is_scientific(s: &str) -> bool {
-    let Some(e) = memchr::memchr2(b'e', b'E', s.as_bytes()) else {
+    fn digits(b: &[u8]) -> usize {
+        b.iter().take_while(|c| c.is_ascii_digit()).count()
+    }
+    let b = s.as_bytes();
+    let whole = digits(b);
+    if whole == 0 {
+        return false;
+    }
+    let mut rest = &b[whole..];
+    if let Some(frac) = rest.strip_prefix(b".") {
+        rest = &frac[digits(frac)..];
+    }
+    let Some((&e, exp)) = rest.split_first() else {
         return false;
     };
-    let (mantissa, exp) = (&s[..e], &s[e + 1..]);
-    let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-    let mut parts = mantissa.splitn(2, '.');
-    let whole = parts.next().unwrap_or("");
-    let frac = parts.next().unwrap_or("0");
-    !whole.is_empty()
-        && whole.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && !exp.is_empty()
-        && exp.bytes().all(|b| b.is_ascii_digit())
+    let exp = exp
+        .strip_prefix(b"+")
+        .or(exp.strip_prefix(b"-"))
+        .unwrap_or(exp);
+    (e == b'e' || e == b'E') && !exp.is_empty() && digits(exp) == exp.len()
 }
 
 fn duplicate_reference(c: &mut Check) {
@@ -594,6 +603,27 @@ mod tests {
         assert!(!is_scientific("HDFC0E12345"));
         assert!(!is_scientific("12345"));
         assert!(!is_scientific("1.5E"));
+        assert!(!is_scientific("1.5.2E5"));
+        assert!(is_scientific("5.E-3"));
+    }
+
+    /// The definition, written plainly: split at the first `e`, then check each part.
+    fn scientific_by_parts(s: &str) -> bool {
+        let Some(e) = s.find(['e', 'E']) else {
+            return false;
+        };
+        let (mantissa, exp) = (&s[..e], &s[e + 1..]);
+        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+        let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+        !whole.is_empty() && digits(whole) && digits(frac) && !exp.is_empty() && digits(exp)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scientific_agrees_with_its_definition(s in "[0-9.eE+-]{0,8}|[0-9A-Z.eE+-]{0,12}|.{0,6}") {
+            proptest::prop_assert_eq!(is_scientific(&s), scientific_by_parts(&s), "{:?}", s);
+        }
     }
 
     #[test]
