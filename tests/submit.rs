@@ -19,6 +19,11 @@ fn results(path: &std::path::Path, delimiter: u8) -> Vec<HashMap<String, String>
         .collect()
 }
 
+/// How many result rows have `status`.
+fn count_status(rows: &[HashMap<String, String>], status: &str) -> usize {
+    rows.iter().filter(|r| r["result_status"] == status).count()
+}
+
 /// `payu-bulk submit SHEET` against the sandbox with the work folder's journal, not started.
 fn submit_command(w: &Workdir, sb: &Sandbox, sheet: &str, extra: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_payu-bulk"));
@@ -194,13 +199,7 @@ fn smart_send_sample_is_paid_by_api_and_by_bulk_file() {
         let ledger = sb.ledger();
         assert!(ledger.iter().all(|e| e["api"] == "smart-send"));
         assert_paid(&rows, "Reference", &ledger, true);
-        assert!(
-            rows.iter()
-                .filter(|r| r["result_status"] == "SUCCESS")
-                .count()
-                >= 5,
-            "{mode}"
-        );
+        assert!(count_status(&rows, "SUCCESS") >= 5, "{mode}");
     }
 }
 
@@ -220,12 +219,7 @@ fn global_payout_sample_is_paid_end_to_end_from_xlsx() {
     let ledger = sb.ledger();
     assert!(ledger.iter().all(|e| e["api"] == "europe-payout"));
     assert_paid(&rows, "extPayoutId", &ledger, false);
-    assert!(
-        rows.iter()
-            .filter(|r| r["result_status"] == "SUCCESS")
-            .count()
-            >= 10
-    );
+    assert!(count_status(&rows, "SUCCESS") >= 10);
 }
 
 #[test]
@@ -273,12 +267,7 @@ fn nothing_is_sent_while_a_row_is_invalid_and_a_dry_run_sends_nothing() {
     let out = submit(&w, &sb, "eu.csv", &[]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let rows = results(&w.path("eu.results.csv"), b';');
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r["result_status"] == "NOT_SENT")
-            .count(),
-        5
-    );
+    assert_eq!(count_status(&rows, "NOT_SENT"), 5);
     assert!(rows[0]["result_error_message"].contains("--skip-invalid"));
     assert_eq!(rows[5]["result_status"], "INVALID");
     assert!(sb.ledger().is_empty());
@@ -286,12 +275,7 @@ fn nothing_is_sent_while_a_row_is_invalid_and_a_dry_run_sends_nothing() {
     let dry = submit(&w, &sb, "eu.csv", &["--skip-invalid", "--dry-run"]);
     assert_eq!(code(&dry), 1, "{}", stderr(&dry));
     let rows = results(&w.path("eu.results.csv"), b';');
-    assert_eq!(
-        rows.iter()
-            .filter(|r| r["result_status"] == "VALID")
-            .count(),
-        5
-    );
+    assert_eq!(count_status(&rows, "VALID"), 5);
     assert!(sb.ledger().is_empty());
 }
 

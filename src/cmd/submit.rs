@@ -190,13 +190,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         let why = format!(
             "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
         );
-        for item in items.iter_mut().filter(|i| i.phase == Phase::Send) {
+        for item in crate::submit::to_send(&mut items) {
             item.outcome.messages = vec![why.clone()];
             item.phase = Phase::Done;
         }
         notes.push(why);
     } else if args.dry_run {
-        for item in items.iter_mut().filter(|i| i.phase == Phase::Send) {
+        for item in crate::submit::to_send(&mut items) {
             item.outcome.status = Status::Valid;
             item.outcome.messages = vec!["dry run: would be sent".to_owned()];
             item.phase = Phase::Done;

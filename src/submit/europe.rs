@@ -2,7 +2,7 @@
 //! by `extPayoutId`, so a row sent without an answer is resent with the same reference, and
 //! PayU's `8356` (the payout exists) settles it (design §5).
 
-use super::{Engine, Item, Outcome, Phase, Request};
+use super::{Engine, Item, Outcome, Phase, Request, to_send};
 use crate::Error;
 use crate::client::CallError;
 use crate::client::europe::{Created, Europe};
@@ -38,10 +38,7 @@ impl Engine<'_> {
     }
 
     pub(super) async fn send_payouts(&self, items: &mut [Item]) -> Result<(), Error> {
-        let sending = items
-            .iter_mut()
-            .filter(|i| i.phase == Phase::Send)
-            .map(|item| self.send_payout(item));
+        let sending = to_send(items).map(|item| self.send_payout(item));
         self.each(sending).await
     }
 
@@ -53,8 +50,7 @@ impl Engine<'_> {
             return Ok(());
         };
         let request = request.clone();
-        let resend = item.maybe_sent;
-        self.sending(item);
+        let resend = self.sending(item);
         let answer = match self.europe() {
             Ok(api) => api.create(&request).await,
             Err(e) => Err(e),

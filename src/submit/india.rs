@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{Engine, Item, Outcome, Phase, Request};
+use super::{Engine, Item, Outcome, Phase, Request, to_send};
 use crate::Error;
 use crate::client::CallError;
 use crate::client::india::{BatchAnswer, India};
@@ -72,25 +72,14 @@ impl Engine<'_> {
     }
 
     pub(super) async fn send_transfers(&self, items: &mut [Item]) -> Result<(), Error> {
-        let mut pending: Vec<&mut Item> = items
-            .iter_mut()
-            .filter(|i| i.phase == Phase::Send)
-            .collect();
+        let mut pending: Vec<&mut Item> = to_send(items).collect();
         let size = self.options.batch_size.max(1);
         let batches = pending.chunks_mut(size).map(|batch| self.send_batch(batch));
         self.each(batches).await
     }
 
     async fn send_batch(&self, batch: &mut [&mut Item]) -> Result<(), Error> {
-        if self.stopped().is_some() {
-            return Ok(());
-        }
-        let mut claimed: Vec<&mut Item> = Vec::with_capacity(batch.len());
-        for item in batch.iter_mut() {
-            if self.claim(item)? {
-                claimed.push(item);
-            }
-        }
+        let mut claimed = self.claim_all(batch.iter_mut().map(|item| &mut **item))?;
         if claimed.is_empty() {
             return Ok(());
         }
@@ -101,10 +90,7 @@ impl Engine<'_> {
                 _ => None,
             })
             .collect();
-        let resent: Vec<bool> = claimed.iter().map(|i| i.maybe_sent).collect();
-        for item in claimed.iter_mut() {
-            self.sending(item);
-        }
+        let resent: Vec<bool> = claimed.iter_mut().map(|item| self.sending(item)).collect();
         let answer = match self.india() {
             Ok(api) => api.initiate(&transfers).await,
             Err(e) => Err(e),

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Engine, Item, Outcome, Phase, Request};
+use super::{Engine, Item, Outcome, Phase, Request, to_send};
 use crate::Error;
 use crate::client::CallError;
 use crate::client::smart_send::{FileAnswer, LinkAnswer, SmartSend};
@@ -60,10 +60,7 @@ impl Engine<'_> {
     }
 
     pub(super) async fn send_links(&self, items: &mut [Item]) -> Result<(), Error> {
-        let sending = items
-            .iter_mut()
-            .filter(|i| i.phase == Phase::Send)
-            .map(|item| self.send_link(item));
+        let sending = to_send(items).map(|item| self.send_link(item));
         self.each(sending).await
     }
 
@@ -75,8 +72,7 @@ impl Engine<'_> {
             return Ok(());
         };
         let request = request.clone();
-        let resend = item.maybe_sent;
-        self.sending(item);
+        let resend = self.sending(item);
         let answer = match self.smart_send() {
             Ok(api) => api.create(&request).await,
             Err(e) => Err(e),
@@ -138,23 +134,12 @@ impl Engine<'_> {
     /// Bulk Smart Send: one file with every row to send, uploaded, processed, and followed
     /// until PayU has gone through it; then each row's link by its reference.
     pub(super) async fn send_bulk(&self, items: &mut [Item]) -> Result<(), Error> {
-        if self.stopped().is_some() {
-            return Ok(());
-        }
-        let mut rows: Vec<&mut Item> = Vec::new();
-        for item in items.iter_mut().filter(|i| i.phase == Phase::Send) {
-            if self.claim(item)? {
-                rows.push(item);
-            }
-        }
+        let mut rows = self.claim_all(to_send(items))?;
         if rows.is_empty() {
             return Ok(());
         }
-        let resent: Vec<bool> = rows.iter().map(|i| i.maybe_sent).collect();
         let (name, bytes) = upload_file(&rows)?;
-        for item in rows.iter_mut() {
-            self.sending(item);
-        }
+        let resent: Vec<bool> = rows.iter_mut().map(|item| self.sending(item)).collect();
         self.progress.phase(&format!(
             "uploading a Bulk Smart Send file of {} rows",
             rows.len()

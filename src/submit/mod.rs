@@ -271,7 +271,7 @@ impl<'a> Engine<'a> {
             if self.stopped().is_some() || !items.iter().any(|i| i.phase == Phase::Send) {
                 break;
             }
-            let to_send = items.iter().filter(|i| i.phase == Phase::Send).count() as u64;
+            let to_send = to_send(items).count() as u64;
             self.progress
                 .to_send
                 .fetch_add(to_send, std::sync::atomic::Ordering::Relaxed);
@@ -477,13 +477,34 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Marks an item sent: from here on only PayU can say whether it arrived.
-    fn sending(&self, item: &mut Item) {
+    /// Claims each of `items` in the journal before their request leaves: those this run may
+    /// send (none once the run has stopped).
+    fn claim_all<'i>(
+        &self,
+        items: impl IntoIterator<Item = &'i mut Item>,
+    ) -> Result<Vec<&'i mut Item>, Error> {
+        let mut claimed = Vec::new();
+        if self.stopped().is_some() {
+            return Ok(claimed);
+        }
+        for item in items {
+            if self.claim(item)? {
+                claimed.push(item);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Marks an item sent: from here on only PayU can say whether it arrived. Whether an
+    /// earlier request for it may have arrived already (a duplicate answer then settles it).
+    fn sending(&self, item: &mut Item) -> bool {
+        let resend = item.maybe_sent;
         item.sends += 1;
         item.maybe_sent = true;
         self.progress
             .sent
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        resend
     }
 
     /// What a call that ended without an answer leaves the item as.
@@ -512,6 +533,11 @@ impl<'a> Engine<'a> {
         }
         Ok(())
     }
+}
+
+/// The items still to send.
+pub fn to_send(items: &mut [Item]) -> impl Iterator<Item = &mut Item> {
+    items.iter_mut().filter(|i| i.phase == Phase::Send)
 }
 
 /// The item as the journal has it: not to be sent again.
