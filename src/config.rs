@@ -350,6 +350,24 @@ pub struct Config {
     pub env: Option<Env>,
     #[serde(default, rename = "environments")]
     pub environments: BTreeMap<Env, Environment>,
+    /// How long PayU may take to show a payout it has (e.g. `"15m"`): a row sent without an
+    /// answer is resent only when PayU still does not show it this long after its last send
+    /// (design §5; `--visibility-window` overrides).
+    #[serde(default)]
+    pub visibility_window: Option<String>,
+    /// `dashboard` (the default): transfers and links go through the approval flow set in
+    /// PayU's dashboard; `skip`: they are sent with `disableApprovalFlow: true`.
+    #[serde(default)]
+    pub approval_flow: Option<ApprovalFlow>,
+}
+
+/// Whether PayU's maker/checker approval flow holds the run's payouts (§4.1, §14).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalFlow {
+    #[default]
+    Dashboard,
+    Skip,
 }
 
 impl Config {
