@@ -128,7 +128,7 @@ pub struct BulkFile {
 }
 
 /// The columns of a Bulk Smart Send upload file: PayU does not publish its template, so
-/// these follow the create-link fields (design §8).
+/// these follow the create-link fields (architecture.md §4.3).
 pub const BULK_COLUMNS: [&str; 7] = [
     "merchantRefId",
     "amount",
