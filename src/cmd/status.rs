@@ -96,6 +96,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             .map(|m| reversal::key(&session.apis, map.kind, &m, &reference));
         let again = recheck.asks(status, &engine.journal, key.as_ref())?;
         if (matches!(status, Status::Pending | Status::Unknown) || again) && !reference.is_empty() {
+            let before = result.clone();
             let found = runtime.block_on(engine.lookup(&reference, &result.reference));
             match found {
                 Ok(Some(o)) => {
@@ -113,7 +114,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                     if let Some(merchant) = merchant {
                         record(&engine, &session.apis, map.kind, &merchant, &reference, &o)?;
                     }
-                    recheck.settle(status, &mut result, &engine.journal, key.as_ref())?;
+                    recheck.settle(&before, &mut result, &engine.journal, key.as_ref())?;
                 }
                 Ok(None) => {}
                 Err(e) => {

@@ -90,21 +90,26 @@ impl Recheck {
         Ok(asks)
     }
 
-    /// After PayU answered about a row that was `was`: a SUCCESS row PayU now reports as
+    /// After PayU answered about a row that was `before`: a SUCCESS row PayU now reports as
     /// reversed is rewritten as FAILED `REVERSED` with today's date, and so recorded in the
-    /// journal.
+    /// journal; one still paid keeps its line as it was.
     pub fn settle(
         &mut self,
-        was: Status,
+        before: &RowResult,
         result: &mut RowResult,
         journal: &Mutex<Journal>,
         key: Option<&Key>,
     ) -> Result<(), Error> {
-        let reversed = result.codes.split(';').any(|c| c.trim() == CODE);
-        if self.since.is_none() || was != Status::Success || result.status != Status::Failed {
+        if self.since.is_none() || before.status != Status::Success {
             return Ok(());
         }
-        if !reversed {
+        if result.status == Status::Success {
+            result.codes.clone_from(&before.codes);
+            result.message.clone_from(&before.message);
+            return Ok(());
+        }
+        let reversed = result.codes.split(';').any(|c| c.trim() == CODE);
+        if result.status != Status::Failed || !reversed {
             return Ok(());
         }
         self.reversed += 1;
@@ -155,20 +160,33 @@ mod tests {
         let journal = Mutex::new(Journal::open(&dir.path().join("j.sqlite")).unwrap());
         let now = Utc::now();
         let mut r = Recheck::new(true, Duration::from_secs(14 * 86_400), now);
+        let paid = RowResult {
+            message: "warning: check the name".into(),
+            ..result(Status::Success, "")
+        };
         let mut failed = result(Status::Failed, "1004");
-        r.settle(Status::Success, &mut failed, &journal, None)
-            .unwrap();
+        r.settle(&paid, &mut failed, &journal, None).unwrap();
         assert_eq!(
             failed.codes, "1004",
             "a failure that is no reversal keeps PayU's code"
         );
         let mut was_pending = result(Status::Failed, "REVERSED");
-        r.settle(Status::Pending, &mut was_pending, &journal, None)
-            .unwrap();
+        r.settle(
+            &result(Status::Pending, ""),
+            &mut was_pending,
+            &journal,
+            None,
+        )
+        .unwrap();
         assert_eq!(r.reversed, 0);
+        let mut still_paid = result(Status::Success, "");
+        r.settle(&paid, &mut still_paid, &journal, None).unwrap();
+        assert_eq!(
+            still_paid.message, "warning: check the name",
+            "kept as it was"
+        );
         let mut reversed = result(Status::Failed, "REVERSED");
-        r.settle(Status::Success, &mut reversed, &journal, None)
-            .unwrap();
+        r.settle(&paid, &mut reversed, &journal, None).unwrap();
         assert_eq!((r.reversed, reversed.codes.as_str()), (1, "REVERSED"));
         assert!(
             reversed
