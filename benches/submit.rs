@@ -87,6 +87,8 @@ fn main() {
         skip_invalid: false,
         dry_run: false,
         yes: false,
+        allow_queue: false,
+        allow_repeats: false,
         quiet: true,
     };
     let cpu = cpu_seconds();

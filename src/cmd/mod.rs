@@ -1,6 +1,7 @@
 //! One file per subcommand: its help text, its arguments, and `run`.
 
 pub mod auth;
+pub mod cancel;
 pub mod sandbox;
 pub mod session;
 pub mod status;
@@ -8,7 +9,7 @@ pub mod submit;
 pub mod template;
 pub mod validate;
 
-/// How a command ended, for the exit code (design §3).
+/// How a command ended, for the exit code (architecture.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Every row VALID (validate) or SUCCESS/PENDING (submit).

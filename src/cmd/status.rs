@@ -15,12 +15,12 @@ use super::submit::exit_of;
 use super::validate::csv_style;
 use crate::Error;
 use crate::config::Env;
+use crate::controls::reversal::{self, Recheck};
 use crate::journal::{Details, Journal, Key, State};
-use crate::report::{RESULT_COLUMNS, ResultsWriter, RowResult, Status, Summary};
+use crate::report::{ResultsFile, ResultsWriter, RowResult, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
-use crate::sheet::{RawRow, ReadOptions, Sheet};
+use crate::sheet::RawRow;
 use crate::submit::{Engine, Lookup, Mode, Options, Progress, Report, Said, SendState};
-use crate::validate::{Rules, Verdict, validate_row};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -34,6 +34,14 @@ pub struct Args {
     /// The sheet's kind, when the headers do not make it clear.
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
+    /// Ask PayU again about SUCCESS rows too: a transfer reversed since becomes FAILED with
+    /// code REVERSED (exit 1).
+    #[arg(long)]
+    pub recheck_success: bool,
+    /// With --recheck-success: only rows first sent this long ago or less (e.g. 14d, 36h).
+    #[arg(long, value_name = "DURATION", default_value = crate::controls::reversal::DEFAULT_SINCE,
+          value_parser = crate::controls::parse_window, requires = "recheck_success")]
+    pub since: std::time::Duration,
     /// How long PayU may take to show a payout it has, as for `submit` (default: the
     /// config's `visibility_window`, else 15m): what an UNKNOWN row's message says it waits
     /// for before `submit` may resend it.
@@ -50,27 +58,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             "status asks the PayU the rows were sent to; an in-process sandbox would know none of them: give --base-url of the running sandbox".into(),
         ));
     }
-    let sheet = Sheet::open(path, &ReadOptions::default())?;
-    let headers = sheet.headers().to_vec();
-    let n = headers.len();
-    if n < RESULT_COLUMNS.len()
-        || headers[n - RESULT_COLUMNS.len()..]
-            .iter()
-            .map(|h| h.trim())
-            .ne(RESULT_COLUMNS)
-    {
-        return Err(Error::format(
-            path,
-            format!(
-                "is not a results file: its last columns must be {}",
-                RESULT_COLUMNS.join(", ")
-            ),
-        ));
-    }
-    let width = n - RESULT_COLUMNS.len();
-    let map = HeaderMap::build(path, &headers[..width], args.kind)?;
-    let mut rows: Vec<RawRow> = Vec::new();
-    sheet.scan(|r| rows.push(r.clone()))?;
+    let file = ResultsFile::open(path, args.kind)?;
+    let map = &file.map;
     let session = session::connect(&args.at, config.as_ref(), |env, rate| {
         session::pace(env, rate, None, None, None)
     })?;
@@ -85,6 +74,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         config.as_ref(),
         args.at.config.as_deref(),
     )?;
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     let engine = Engine::new(
         &session.apis,
         journal,
@@ -98,9 +88,6 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         },
         &progress,
     );
-    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    let cell = |row: &RawRow, i: usize| row.get(width + i).map_or("", |c| c.text.trim()).to_owned();
-    let reference_col = map.column(map.kind.reference_field());
     let merchant = match map.kind {
         Kind::GlobalPayout => None,
         _ => session.apis.india.as_ref().map(|i| i.merchant_id.clone()),
@@ -109,49 +96,19 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
-    let (out_path, format) = (path.clone(), sheet.format());
-    let mut writer = ResultsWriter::create(&out_path, format, &map, csv_style(&sheet))?;
+    let mut writer = ResultsWriter::create(path, file.sheet.format(), map, csv_style(&file.sheet))?;
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
-    // Amounts for the summary come from the row itself, read as `validate` reads it.
-    let ctx = crate::validate::Context {
-        rules: Rules::default(),
-        now: started,
-        duplicates: Default::default(),
-    };
-    for raw in &mut rows {
-        if let Ok(number) = cell(raw, 0).parse::<u64>() {
-            raw.number = number;
-        }
-        let status = Status::parse(&cell(raw, 1)).ok_or_else(|| {
-            Error::format(
-                path,
-                format!(
-                    "row {}: result_status '{}' is not a status",
-                    raw.number,
-                    cell(raw, 1)
-                ),
-            )
-        })?;
-        let mut result = RowResult {
-            status,
-            codes: cell(raw, 2),
-            message: cell(raw, 3),
-            reference: cell(raw, 4),
-            link: cell(raw, 5),
-        };
-        let reference = reference_col
-            .and_then(|c| raw.get(c))
-            .map_or("", |c| c.text.trim())
-            .to_owned();
-        if matches!(status, Status::Pending | Status::Unknown) && !reference.is_empty() {
-            let merchant = merchant.clone().or_else(|| shop_of(&map, raw, &session));
-            let key = merchant.map(|merchant| Key {
-                env: session.apis.env_name().to_owned(),
-                merchant,
-                kind: map.kind.name().to_owned(),
-                reference: reference.clone(),
-            });
+    let mut recheck = Recheck::new(args.recheck_success, args.since, started);
+    for raw in &file.rows {
+        let mut result = file.result(raw)?;
+        let status = result.status;
+        let reference = file.reference(raw);
+        let key = (merchant.clone().or_else(|| shop_of(map, raw, &session)))
+            .map(|m| reversal::key(&session.apis, map.kind, &m, &reference));
+        let again = recheck.asks(status, &engine.journal, key.as_ref())?;
+        if (matches!(status, Status::Pending | Status::Unknown) || again) && !reference.is_empty() {
+            let before = result.clone();
             let entry = match &key {
                 Some(k) => engine
                     .journal
@@ -163,17 +120,20 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             let by_reference = map.kind != Kind::GlobalPayout;
             match &entry {
                 // Another run settled it: the journal has PayU's word, code, reason and UTR.
-                Some(e) if e.state.is_final() => {
+                Some(e) if e.state.is_final() && !again => {
                     let o = SendState::from_journal(e, by_reference).outcome(window_ms);
                     refreshed += 1;
                     apply(&mut result, &o);
                 }
                 _ => {
-                    let payu_id = entry
-                        .as_ref()
-                        .and_then(|e| e.payu_id.clone())
-                        .filter(|_| result.reference.is_empty())
-                        .unwrap_or_else(|| result.reference.clone());
+                    let payu_id = if result.reference.is_empty() {
+                        entry
+                            .as_ref()
+                            .and_then(|e| e.payu_id.clone())
+                            .unwrap_or_default()
+                    } else {
+                        result.reference.clone()
+                    };
                     let asked_at = crate::submit::state::now();
                     match runtime.block_on(engine.lookup(&reference, &payu_id)) {
                         Ok(Lookup::Found(r)) => {
@@ -182,6 +142,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                             if let (Some(k), Some(_)) = (&key, &entry) {
                                 record(&engine, k, &r)?;
                             }
+                            recheck.settle(&before, &mut result, &engine.journal, key.as_ref())?;
                         }
                         Ok(Lookup::Empty) => {
                             // Undetermined: it stays as it was; an UNKNOWN row says what a
@@ -202,8 +163,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                 }
             }
         }
-        let verdict: Verdict = validate_row(&ctx, &map, &truncated(raw, width));
-        summary.add(result.status, verdict.amount);
+        // Amounts for the summary come from the row itself, read as `validate` reads it.
+        summary.add(result.status, file.amount(raw));
         writer.write_row(raw, &result)?;
     }
     writer.finish()?;
@@ -211,19 +172,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     summary
         .notes
         .push(format!("{refreshed} row(s) refreshed from PayU"));
+    summary.notes.extend(recheck.note());
     eprint!("{}", summary.render());
     Ok(exit_of(&summary, false))
-}
-
-/// The row without its result cells, for reading its amount.
-fn truncated(raw: &RawRow, width: usize) -> RawRow {
-    let mut r = raw.clone();
-    if let crate::sheet::Cells::Csv(record) = &raw.cells {
-        r.cells = crate::sheet::Cells::Csv(record.iter().take(width).collect());
-    } else if let crate::sheet::Cells::Xlsx(cells) = &mut r.cells {
-        cells.set_len(width.min(cells.len()));
-    }
-    r
 }
 
 /// The shop a PayU Europe row pays from: its own cell, else the configured shop.

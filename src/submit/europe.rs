@@ -1,7 +1,7 @@
 //! `global-payout` rows: one PayU Europe payout request per row. PayU Europe cannot be asked
 //! by `extPayoutId`, only by the payoutId of its answer, so a row sent without an answer is
 //! resent with the same reference once the visibility window has passed, and PayU's `8356`
-//! (the payout exists) settles that it is there (design §5).
+//! (the payout exists) settles that it is there (architecture.md §3.1).
 
 use super::state::{Answer, Lookup, Report, Said, Waiting};
 use super::{Engine, Payment, Request, Surface, unanswered};

@@ -1,4 +1,4 @@
-//! Paying the valid rows: plan → journal → send → reconcile → poll (design §2, §5, §6).
+//! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4).
 //!
 //! Every row that may be paid is an [`Item`]: its request, its journal key and its
 //! [`SendState`], which alone says whether it may be sent. The journal is asked first: a
@@ -167,6 +167,11 @@ impl Item {
         let _ = self.state.dry_run();
     }
 
+    /// Refused before sending, with the tool's `code` (e.g. `POSSIBLE_REPEAT`): INVALID.
+    pub fn refuse(&mut self, code: &str, message: String) {
+        self.state.invalid(code, message);
+    }
+
     /// The item as the journal has it: not sent again as new.
     fn take_journal(&mut self, entry: &Entry) {
         if entry.fingerprint != self.payment.fingerprint {
@@ -224,7 +229,7 @@ pub struct Options {
     pub visibility_window: Duration,
 }
 
-/// The default `visibility_window` (design §5).
+/// The default `visibility_window` (architecture.md §3.1).
 pub const VISIBILITY_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The least time a bulk file is given to be processed, whatever `--wait` says.

@@ -2,7 +2,7 @@
 //! as a type"). Whether a row may be sent, or sent again, is answered here and nowhere else.
 //!
 //! PayU answers asynchronously and is slow to show what it has: a lookup that finds nothing
-//! means *undetermined*, never absent (`payu-api.md` §5, §12.2). So a row sent without a
+//! means *undetermined*, never absent (`payu.md` §5, §12.2). So a row sent without a
 //! definitive answer is sent again, with the same reference, only when a lookup made at
 //! least `visibility_window` after its last send still finds nothing; and a duplicate answer
 //! at any level (1002, 1103, 1115, 1125, 8356) means PayU has it, so it is never sent again.
@@ -522,10 +522,20 @@ impl SendState {
 
     /// Its reference was sent before with another amount or destination.
     pub fn reused(&mut self, message: String) {
-        self.inner = Inner::Invalid {
-            code: "REF_REUSED".into(),
-            message,
-        };
+        self.invalid("REF_REUSED", message);
+    }
+
+    /// Refused before sending with the tool's `code`; nothing if it may have been sent.
+    pub fn invalid(&mut self, code: &str, message: String) {
+        if matches!(
+            self.inner,
+            Inner::ToSend | Inner::NotSent(_) | Inner::DryRun
+        ) {
+            self.inner = Inner::Invalid {
+                code: code.into(),
+                message,
+            };
+        }
     }
 
     /// Whether it is still to be sent by this run (never sent).
