@@ -632,3 +632,112 @@ fn the_in_process_sandbox_needs_no_account_and_no_network() {
     );
     assert!(stderr(&out).contains("journal is temporary"));
 }
+
+/// `payu-bulk status RESULTS` against the sandbox with the work folder's journal.
+fn status(w: &Workdir, sb: &Sandbox, results: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "status",
+        results,
+        "--base-url",
+        &sb.url,
+        "--journal",
+        "journal.sqlite",
+    ];
+    args.extend(extra);
+    w.run(&args)
+}
+
+#[test]
+fn a_rerun_with_a_new_journal_reports_paid_rows_as_paid_never_failed_by_the_duplicate() {
+    let sb = Sandbox::start(&["--settle-ms", "10"]);
+    for (name, sheet, delimiter, extra) in [
+        (
+            "pay.csv",
+            payout_sheet("NJ", 8),
+            b',',
+            vec!["--batch-size", "3"],
+        ),
+        ("links.csv", link_sheet("NJ", 4), b',', vec![]),
+        ("eu.csv", europe_sheet("NJ", 4), b';', vec![]),
+    ] {
+        let w = Workdir::new();
+        w.write(name, &sheet);
+        let mut args = extra.clone();
+        args.extend(["--wait", "3s"]);
+        let first = submit(&w, &sb, name, &args);
+        assert!(matches!(code(&first), 0 | 1), "{}", stderr(&first));
+        let results_name = name.replace(".csv", ".results.csv");
+        let paid = results(&w.path(&results_name), delimiter);
+        // The journal is lost (a new machine, a deleted file): PayU's duplicate answers say
+        // it has every row.
+        std::fs::remove_file(w.path("journal.sqlite")).unwrap();
+        let again = submit(&w, &sb, name, &args);
+        let rows = results(&w.path(&results_name), delimiter);
+        for (before, after) in paid.iter().zip(&rows) {
+            let was = before["result_status"].as_str();
+            let is = after["result_status"].as_str();
+            if name == "eu.csv" {
+                // PayU Europe cannot be asked by extPayoutId: it holds them, and says so.
+                assert_eq!(is, "UNKNOWN", "{after:?}");
+                assert!(after["result_error_message"].contains("8356"), "{after:?}");
+            } else if was == "FAILED" {
+                // The failing test account's row: PayU's own FAILED, found by lookup.
+                assert_eq!(is, "FAILED", "{after:?}");
+            } else {
+                assert_eq!(is, was, "{name}: {after:?} {}", stderr(&again));
+            }
+            assert!(!after["result_error_code"].contains("1002"), "{after:?}");
+            assert!(!after["result_error_code"].contains("1103"), "{after:?}");
+        }
+        assert_once(&sb.ledger());
+    }
+}
+
+#[test]
+fn a_row_payu_does_not_show_yet_is_never_resent_inside_the_visibility_window() {
+    // PayU shows a payout 1.5 s after it took it, and a third of requests fail (some after
+    // the payout was recorded): an empty lookup before the window is no reason to resend.
+    let sb = Sandbox::start(&[
+        "--settle-ms",
+        "50",
+        "--visibility-ms",
+        "1500",
+        "--fault-rate",
+        "0.3",
+        "--seed",
+        "5",
+    ]);
+    for (name, sheet, reference, delimiter, extra) in [
+        (
+            "pay.csv",
+            payout_sheet("VW", 20),
+            "Reference",
+            b',',
+            vec!["--batch-size", "2"],
+        ),
+        ("links.csv", link_sheet("VW", 12), "Reference", b',', vec![]),
+    ] {
+        let w = Workdir::new();
+        w.write(name, sheet);
+        let mut args = extra.clone();
+        args.extend(["--wait", "6s", "--visibility-window", "3s"]);
+        submit_until_settled(&w, &sb, name, &args);
+        let rows = results(&w.path(&name.replace(".csv", ".results.csv")), delimiter);
+        let ledger = sb.ledger();
+        assert_once(&ledger);
+        let accepted = ledger_refs(&ledger);
+        for r in &rows {
+            let status = r["result_status"].as_str();
+            assert!(
+                matches!(status, "SUCCESS" | "PENDING" | "FAILED"),
+                "{name}: {r:?}"
+            );
+            if let Some(times) = accepted.get(&r[reference]) {
+                // Sent again only if PayU had never received it: one request each.
+                assert_eq!(*times, 1, "{name}: resent inside the window: {r:?}");
+            } else {
+                assert_eq!(status, "FAILED", "{name}: lost {r:?}");
+            }
+        }
+    }
+}
