@@ -741,3 +741,72 @@ fn a_row_payu_does_not_show_yet_is_never_resent_inside_the_visibility_window() {
         }
     }
 }
+
+/// The code, reason and UTR the journal keeps for `reference`.
+fn journal_details(
+    w: &Workdir,
+    reference: &str,
+) -> (String, Option<String>, Option<String>, Option<String>) {
+    let conn = rusqlite::Connection::open(w.path("journal.sqlite")).unwrap();
+    conn.query_row(
+        "SELECT state, code, reason, utr FROM sent WHERE reference = ?1",
+        [reference],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_failed_transfer_carries_payus_code_and_reason_into_the_results_the_journal_and_status() {
+    let w = Workdir::new();
+    // Row 7 goes to PayU's failing test account.
+    w.write("pay.csv", payout_sheet("FR", 7));
+    let sb = Sandbox::start(&["--settle-ms", "300"]);
+    let out = submit(&w, &sb, "pay.csv", &["--wait", "0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let mut rows = Vec::new();
+    for _ in 0..50 {
+        let out = status(&w, &sb, "pay.results.csv", &[]);
+        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        rows = results(&w.path("pay.results.csv"), b',');
+        if rows.iter().all(|r| r["result_status"] != "PENDING") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let failed = &rows[6];
+    assert_eq!(failed["result_status"], "FAILED", "{failed:?}");
+    assert!(!failed["result_error_code"].is_empty(), "{failed:?}");
+    assert!(
+        failed["result_error_message"].starts_with("PayU: the transfer is FAILED"),
+        "{failed:?}"
+    );
+    let (state, code_kept, reason, _) = journal_details(&w, "FR-006");
+    assert_eq!(state, "FAILED");
+    assert_eq!(
+        code_kept.as_deref(),
+        Some(failed["result_error_code"].as_str())
+    );
+    assert_eq!(
+        reason.as_deref(),
+        Some(failed["result_error_message"].as_str())
+    );
+    // The results file rewritten from an earlier copy: status prints them again from the
+    // journal, without asking PayU.
+    let before = sb.ledger();
+    let text = std::fs::read_to_string(w.path("pay.results.csv")).unwrap();
+    let stale = text.replacen(",FAILED,", ",UNKNOWN,", 1);
+    assert_ne!(stale, text);
+    w.write("pay.results.csv", stale);
+    let out = status(&w, &sb, "pay.results.csv", &[]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let again = results(&w.path("pay.results.csv"), b',');
+    assert_eq!(again[6]["result_status"], "FAILED");
+    assert_eq!(again[6]["result_error_code"], failed["result_error_code"]);
+    assert!(
+        again[6]["result_error_message"].contains(failed["result_error_message"].as_str()),
+        "{:?}",
+        again[6]
+    );
+    assert_eq!(sb.ledger(), before);
+}
