@@ -1629,6 +1629,17 @@ impl InProcess {
             .json()
             .unwrap()
     }
+
+    fn ledger(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/__sandbox/ledger", self.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v.as_array().unwrap().clone()
+    }
 }
 
 #[test]
@@ -1656,4 +1667,101 @@ fn visibility_counts_real_milliseconds_too_and_works_in_process() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     assert!(shown, "visible after the window");
+}
+
+#[test]
+fn inside_the_dedupe_lag_a_repeat_is_paid_twice_and_the_ledger_shows_it() {
+    let s = Sandbox::start(&["--settle-ms", "1000", "--dedupe-lag-ms", "60000"]);
+    let token = s.india_login();
+    let europe = s.token();
+    for _ in 0..2 {
+        assert_eq!(
+            s.transfer(&token, true, &json!([imps("D-1", "51234567890")]))
+                .1["status"],
+            0
+        );
+        assert_eq!(s.create_link(&token, &link("D-LINK"))["status"], 0);
+        assert_eq!(s.payout(&europe, &bank_payout("D-EU")).0, 201);
+    }
+    let ledger = s.ledger();
+    let entries = |reference: &str| -> Vec<&Value> {
+        ledger
+            .iter()
+            .filter(|e| e["reference"] == reference)
+            .collect()
+    };
+    for (reference, queued) in [
+        ("D-1", "QUEUED"),
+        ("D-LINK", "PENDING"),
+        ("D-EU", "PENDING"),
+    ] {
+        let twice = entries(reference);
+        assert_eq!(twice.len(), 2, "paid twice: {reference}");
+        assert!(twice.iter().all(|e| e["times_received"] == 1));
+        assert!(twice.iter().all(|e| e["state"] == queued), "{twice:?}");
+    }
+    let both = s.transactions(&token, "D-1");
+    assert_eq!(both["data"]["totalElements"], 2, "{both}");
+    s.advance_ms(60_000);
+    // Past the lag the duplicate check sees the reference, at every API.
+    let (_, refused) = s.transfer(&token, true, &json!([imps("D-1", "51234567890")]));
+    assert_eq!(refused["data"][0]["code"], json!([1002]), "{refused}");
+    assert_eq!(
+        s.create_link(&token, &link("D-LINK"))["data"][0]["code"],
+        1103
+    );
+    let (status, again) = s.payout(&europe, &bank_payout("D-EU"));
+    assert_eq!((status, code(&again)), (403, "8356"));
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 6, "nothing paid a third time");
+    let states: Vec<(&str, &str, u64)> = ledger
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap(),
+                e["state"].as_str().unwrap(),
+                e["times_received"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("D-1", "SUCCESS", 1),
+            ("D-LINK", "SUCCESS", 1),
+            ("D-EU", "REALIZED", 1),
+            ("D-1", "SUCCESS", 2),
+            ("D-LINK", "SUCCESS", 2),
+            ("D-EU", "REALIZED", 2),
+        ],
+        "the refused repeat is counted on the latest entry"
+    );
+}
+
+#[test]
+fn without_a_lag_a_repeat_is_refused_at_once() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        dedupe_lag: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = InProcess::new(&running);
+    assert_eq!(
+        s.transfer(&json!([imps("D-2", "51234567890")]))["status"],
+        0
+    );
+    assert_eq!(
+        s.transfer(&json!([imps("D-2", "51234567890")]))["status"],
+        1
+    );
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (
+            ledger[0]["times_received"].as_u64(),
+            ledger[0]["state"].as_str()
+        ),
+        (Some(2), Some("SUCCESS"))
+    );
 }

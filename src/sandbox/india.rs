@@ -304,9 +304,14 @@ fn initiate(
         if !reference.is_empty() {
             // Counted whether or not the batch goes through: the ledger says how many
             // requests carried an accepted reference.
-            let known = state
-                .ledger
-                .received("india-payout", INDIA_MERCHANT_ID, reference);
+            let now = state.now();
+            let known = state.ledger.received(
+                "india-payout",
+                INDIA_MERCHANT_ID,
+                reference,
+                now,
+                sandbox.config.dedupe_lag,
+            );
             if known || !in_batch.insert(reference.to_owned()) {
                 problems.push((1002, "duplicate merchant ref id. ".to_owned()));
             }
@@ -330,6 +335,7 @@ fn initiate(
         .into_response();
     }
     for t in transfers {
+        let now = state.now();
         let payu_ref = format!("PAYOUT{}", &state.next_id("india-payout")[..20]);
         let upi = t.payment_type.eq_ignore_ascii_case("UPI");
         let (destination, outcome) = if upi {
@@ -352,18 +358,20 @@ fn initiate(
                 .to_ascii_uppercase();
             (format!("account:{number}/{ifsc}"), outcome)
         };
-        let ledger = state.ledger.accept(LedgerEntry {
-            api: "india-payout".to_owned(),
-            merchant: INDIA_MERCHANT_ID.to_owned(),
-            reference: t.merchant_ref_id.clone(),
-            amount: t.amount.to_string(),
-            destination,
-            accepted_at: timestamp(),
-            times_received: 1,
-            state: String::new(),
-        });
+        let ledger = state.ledger.accept(
+            LedgerEntry {
+                api: "india-payout".to_owned(),
+                merchant: INDIA_MERCHANT_ID.to_owned(),
+                reference: t.merchant_ref_id.clone(),
+                amount: t.amount.to_string(),
+                destination,
+                accepted_at: timestamp(),
+                times_received: 1,
+                state: String::new(),
+            },
+            now,
+        );
         state.india.next_txn += 1;
-        let now = state.now();
         let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle, now);
         let sent = Sent {
             reference: t.merchant_ref_id,

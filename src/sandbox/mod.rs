@@ -56,6 +56,9 @@ pub struct Config {
     /// (PayU: "kindly fetch details after some time"); until then lookups answer as for a
     /// reference never seen.
     pub visibility: Duration,
+    /// How long after a reference is recorded PayU's duplicate check still misses it: a
+    /// repeat inside this lag is recorded (and paid) as a second payout.
+    pub dedupe_lag: Duration,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             fault_rate: 0.0,
             seed: 0,
             visibility: Duration::ZERO,
+            dedupe_lag: Duration::ZERO,
         }
     }
 }
