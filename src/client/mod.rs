@@ -42,6 +42,11 @@ pub struct Pace {
     pub timeout: Duration,
 }
 
+/// Called the moment a payment's request leaves (after the limiter, the token and any 429
+/// pause; again for each send of it): the caller records when, for the visibility window
+/// counts from there.
+pub type OnLeave<'a> = &'a dyn Fn();
+
 /// An answer PayU gave: its HTTP status and body. A `429` is never one (it is waited out).
 #[derive(Debug, Clone)]
 pub struct Answer {

@@ -121,7 +121,7 @@ impl Surface for Transfers<'_> {
         50
     }
 
-    async fn send(&self, payments: &[&Payment]) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
         let transfers: Vec<_> = payments
             .iter()
             .filter_map(|p| match &p.request {
@@ -129,7 +129,8 @@ impl Surface for Transfers<'_> {
                 _ => None,
             })
             .collect();
-        match self.api.initiate(&transfers).await {
+        let leave = || (0..payments.len()).for_each(left);
+        match self.api.initiate(&transfers, &leave).await {
             Ok(answer) => read(answer, payments),
             Err(e) => payments.iter().map(|_| unanswered(&e)).collect(),
         }

@@ -362,6 +362,16 @@ impl SendState {
         Ok(())
     }
 
+    /// Its request actually left at `at` (later than the send was marked: the limiter, a
+    /// token or a 429 held it): the window counts from then.
+    pub fn left(&mut self, at: Stamp) -> Result<(), Refused> {
+        let Inner::Unanswered { sent, .. } = &mut self.inner else {
+            return Err(self.refuse("a request leaving"));
+        };
+        sent.last = sent.last.max(at);
+        Ok(())
+    }
+
     /// A claim given up before its request left (the run stopped first).
     pub fn release(&mut self, why: &str) -> Result<(), Refused> {
         match &self.inner {
