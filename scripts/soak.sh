@@ -9,7 +9,7 @@
 set -eu
 cycles="${1:-250}"
 start=$(date +%s)
-CHAOS_CYCLES="$cycles" cargo test --release --test chaos -- --nocapture 2>&1 |
+CHAOS_CYCLES="$cycles" cargo test --test chaos -- --nocapture 2>&1 |
     grep -E '^test |kills|panicked|test result'
 end=$(date +%s)
 echo "soak: $cycles kills per kind, $((cycles * 4)) in all, $((end - start)) s"
