@@ -78,8 +78,14 @@ impl India<'_> {
     pub async fn initiate(
         &self,
         batch: &[Transfer],
+        skip_approval: bool,
         on_leave: OnLeave<'_>,
     ) -> Result<BatchAnswer, CallError> {
+        let body = if skip_approval {
+            super::without_approval(&batch)
+        } else {
+            serde_json::to_value(batch).map_err(|e| CallError::Unreadable(e.to_string()))?
+        };
         let header = match self.endpoints.india_payment_api {
             PaymentApi::V1 => "payoutMerchantId",
             PaymentApi::V2 => "pid",
@@ -89,7 +95,7 @@ impl India<'_> {
             c.post(&self.endpoints.india_payment)
                 .bearer_auth(token)
                 .header(header, self.merchant_id)
-                .json(batch)
+                .json(&body)
         })
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;

@@ -193,6 +193,10 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             concurrency: args.concurrency.unwrap_or(8),
             wait: args.wait,
             visibility_window: window,
+            approval_flow: config
+                .as_ref()
+                .and_then(|c| c.approval_flow)
+                .unwrap_or_default(),
         },
         &progress,
     );

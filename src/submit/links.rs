@@ -15,6 +15,7 @@ use super::{Engine, Item, Payment, Request, Surface, unanswered};
 use crate::Error;
 use crate::client::CallError;
 use crate::client::smart_send::{Details, FileAnswer, LinkAnswer, SmartSend};
+use crate::config::ApprovalFlow;
 use crate::journal::Key;
 use crate::payu::smart_send::BULK_COLUMNS;
 
@@ -144,6 +145,7 @@ fn read(answer: LinkAnswer) -> Answer {
 /// PayU India's Smart Send links.
 pub(super) struct Links<'a> {
     api: SmartSend<'a>,
+    skip_approval: bool,
 }
 
 impl Engine<'_> {
@@ -160,6 +162,7 @@ impl Engine<'_> {
     pub(super) fn links(&self) -> Result<Links<'_>, CallError> {
         Ok(Links {
             api: self.smart_send()?,
+            skip_approval: self.options.approval_flow == ApprovalFlow::Skip,
         })
     }
 
@@ -316,10 +319,12 @@ impl Surface for Links<'_> {
                 continue;
             };
             let leave = || left(i);
-            answers.push(match self.api.create(request, &leave).await {
-                Ok(a) => read(a),
-                Err(e) => unanswered(&e),
-            });
+            answers.push(
+                match self.api.create(request, self.skip_approval, &leave).await {
+                    Ok(a) => read(a),
+                    Err(e) => unanswered(&e),
+                },
+            );
         }
         answers
     }

@@ -227,6 +227,8 @@ pub struct Options {
     /// How long PayU may take to show a row it has: a row sent without an answer is resent
     /// only when PayU still does not show it this long after its last send.
     pub visibility_window: Duration,
+    /// Whether transfers and links skip PayU's approval flow (`disableApprovalFlow`).
+    pub approval_flow: crate::config::ApprovalFlow,
 }
 
 /// The default `visibility_window` (architecture.md §3.1).
