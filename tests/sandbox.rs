@@ -1743,3 +1743,58 @@ fn without_a_lag_a_repeat_is_refused_at_once() {
         (Some(2), Some("SUCCESS"))
     );
 }
+
+impl Sandbox {
+    fn requests(&self) -> Value {
+        self.http
+            .get(format!("{}/__sandbox/requests", self.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn the_sandbox_counts_every_payu_request_it_received_until_reset() {
+    let s = Sandbox::start(&["--rate-limit", "3", "--settle-ms", "0"]);
+    assert_eq!(s.requests(), json!({}));
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("Q-1", "51234567890")]));
+    // The query is not part of the counted path.
+    s.link_details(&token, "Q-1");
+    // Over the rate: answered 429, and counted all the same.
+    let mut sent = 0;
+    let mut throttled = false;
+    while !throttled && sent < 50 {
+        let r = s
+            .http
+            .post(format!("{}/payout/payment/listTransactions", s.url))
+            .bearer_auth(&token)
+            .header("payoutMerchantId", "1111123")
+            .form(&[("merchantRefId", "Q-1")])
+            .send()
+            .unwrap();
+        sent += 1;
+        throttled = r.status().as_u16() == 429;
+    }
+    assert!(throttled, "the rate limit answered 429");
+    s.ledger();
+    assert_eq!(
+        s.requests(),
+        json!({
+            "POST /oauth/token": 1,
+            "POST /payout/v2/payment": 1,
+            "GET /payout/merchant/smartSend/details": 1,
+            "POST /payout/payment/listTransactions": sent,
+        }),
+        "the inspection endpoints are not counted"
+    );
+    let reset = s
+        .http
+        .post(format!("{}/__sandbox/reset", s.url))
+        .send()
+        .unwrap();
+    assert_eq!(reset.status().as_u16(), 204);
+    assert_eq!(s.requests(), json!({}));
+}

@@ -105,6 +105,8 @@ struct State {
     clock_ahead: Duration,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
+    /// PayU requests received since start or reset, by `"<METHOD> <path>"`.
+    requests: std::collections::BTreeMap<String, u64>,
 }
 
 impl State {
@@ -217,6 +219,7 @@ impl Sandbox {
                 post(india::list_transactions),
             )
             .route("/__sandbox/ledger", get(ledger::show))
+            .route("/__sandbox/requests", get(ledger::requests))
             .route("/payout/smartPay", post(smart_send::create_v1))
             .route("/payout/smartPay/status", get(smart_send::status_v1))
             .route("/payout/v2/webhook", post(webhooks::set))
