@@ -132,6 +132,12 @@ impl State {
         Instant::now() + self.clock_ahead
     }
 
+    /// The date and time by the sandbox's clock, for the dates PayU writes and filters on.
+    fn wall_now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            + chrono::Duration::from_std(self.clock_ahead).unwrap_or(chrono::Duration::zero())
+    }
+
     fn next_id(&mut self, salt: &str) -> String {
         self.issued += 1;
         let seed = format!("{salt}:{}", self.issued);
