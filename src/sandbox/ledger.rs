@@ -101,7 +101,15 @@ pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry
     Json(entries)
 }
 
-/// Forgets every payout, link and token.
+/// `GET /__sandbox/requests`: `{"<METHOD> <path>": n, …}`, the PayU requests received since
+/// start or the last reset (design §8). `/__sandbox/*` itself is not counted.
+pub(super) async fn requests(
+    State(sandbox): State<Sandbox>,
+) -> Json<std::collections::BTreeMap<String, u64>> {
+    Json(sandbox.state().requests.clone())
+}
+
+/// Forgets every payout, link, token and counted request.
 pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     let mut state = sandbox.state();
     let issued = state.issued;
