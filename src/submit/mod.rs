@@ -181,7 +181,10 @@ impl Item {
         let by_ref = self.key.kind != Kind::GlobalPayout.name();
         self.state = SendState::from_journal(entry, by_ref);
         let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
-        self.note = if self.state.is_final() || self.state.waiting().is_some() {
+        self.note = if self.state.is_final()
+            || self.state.waiting().is_some()
+            || self.state.is_held()
+        {
             format!("sent by an earlier run on {first} (journal); not sent again")
         } else {
             format!(

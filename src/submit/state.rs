@@ -557,6 +557,11 @@ impl SendState {
         matches!(self.inner, Inner::Final(_))
     }
 
+    /// Whether PayU said it has it (a duplicate answer) and it is not settled yet.
+    pub fn is_held(&self) -> bool {
+        matches!(self.inner, Inner::Held { .. })
+    }
+
     /// Whether PayU may have it: sent by this run or an earlier one.
     pub fn status(&self) -> Status {
         match &self.inner {
