@@ -1952,3 +1952,122 @@ fn list_transactions_honours_every_documented_filter_and_pages_latest_first() {
     assert_eq!(t["purpose"], "Salary November");
     assert!(t["txnDate"].as_str().unwrap().ends_with("+0000"), "{t}");
 }
+
+impl Sandbox {
+    /// `POST /__sandbox/{what}` with a JSON body, or none.
+    fn inspect(&self, what: &str, body: Option<Value>) -> (u16, Value) {
+        let request = self.http.post(format!("{}/__sandbox/{what}", self.url));
+        let request = match body {
+            Some(b) => request.json(&b),
+            None => request,
+        };
+        let r = request.send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    fn txn(&self, token: &str, reference: &str) -> Value {
+        self.transactions(token, reference)["data"]["transactionDetails"][0].clone()
+    }
+}
+
+#[test]
+fn with_the_approval_flow_on_transfers_and_links_wait_for_the_checker() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--approval-flow", "on"]);
+    let token = s.india_login();
+    let mut skip = imps("A-SKIP", "51234567890");
+    skip["disableApprovalFlow"] = json!(true);
+    let batch = json!([
+        imps("A-1", "51234567890"),
+        imps("A-2", "51234567890"),
+        imps("A-3", "51234567890"),
+        skip
+    ]);
+    assert_eq!(s.transfer(&token, true, &batch).1["status"], 0);
+    let mut link_skip = link("A-LINK-SKIP");
+    link_skip["disableApprovalFlow"] = json!(true);
+    assert_eq!(s.create_link(&token, &link("A-LINK"))["status"], 0);
+    assert_eq!(s.create_link(&token, &link_skip)["status"], 0);
+    for r in ["A-1", "A-2", "A-3"] {
+        assert_eq!(s.txn(&token, r)["txnStatus"], "PENDING_FOR_APPROVAL");
+    }
+    assert_eq!(s.txn(&token, "A-SKIP")["txnStatus"], "SUCCESS");
+    assert_eq!(
+        s.link_details(&token, "A-LINK")["data"]["smartSendStatus"],
+        "APPROVAL_PENDING"
+    );
+    assert_eq!(
+        s.link_details(&token, "A-LINK-SKIP")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    let (status, approved) = s.inspect("approve", Some(json!({"references": ["A-1", "A-LINK"]})));
+    assert_eq!(status, 200);
+    assert_eq!(approved["references"], json!(["A-1", "A-LINK"]));
+    assert_eq!(s.txn(&token, "A-1")["txnStatus"], "SUCCESS");
+    assert_eq!(
+        s.link_details(&token, "A-LINK")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    let (_, rejected) = s.inspect("reject", Some(json!({"references": ["A-2"]})));
+    assert_eq!(rejected["references"], json!(["A-2"]));
+    assert_eq!(s.txn(&token, "A-2")["txnStatus"], "REJECTED");
+    // Rejected is final: approving everything waiting leaves it so.
+    let (_, all) = s.inspect("approve", None);
+    assert_eq!(all["references"], json!(["A-3"]));
+    assert_eq!(s.txn(&token, "A-2")["txnStatus"], "REJECTED");
+    assert_eq!(s.txn(&token, "A-3")["txnStatus"], "SUCCESS");
+    let (_, none) = s.inspect("approve", Some(json!({"references": []})));
+    assert_eq!(none["references"], json!([]));
+    // A link rejected, through the reject-all form.
+    s.create_link(&token, &link("A-LINK-2"));
+    let (_, gone) = s.inspect("reject", Some(json!({})));
+    assert_eq!(gone["references"], json!(["A-LINK-2"]));
+    assert_eq!(
+        s.link_details(&token, "A-LINK-2")["data"]["smartSendStatus"],
+        "REJECTED"
+    );
+    let states: Vec<(String, String)> = s
+        .ledger()
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap().to_owned(),
+                e["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("A-2".to_owned(), "REJECTED".to_owned())),
+        "{states:?}"
+    );
+    let (status, _) = s.inspect("approve", Some(json!("not an object")));
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn the_approval_flow_is_off_by_default_and_a_config_field_in_process() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        approval_flow: true,
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = InProcess::new(&running);
+    s.transfer(&json!([imps("A-9", "51234567890")]));
+    let state = || {
+        s.transactions(&[("merchantRefId", "A-9")])["data"]["transactionDetails"][0]["txnStatus"]
+            .clone()
+    };
+    assert_eq!(state(), "PENDING_FOR_APPROVAL");
+    let r = s
+        .http
+        .post(format!("{}/__sandbox/approve", s.url))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(state(), "SUCCESS");
+    let off = Sandbox::start(&["--settle-ms", "0"]);
+    let token = off.india_login();
+    off.transfer(&token, true, &json!([imps("A-10", "51234567890")]));
+    assert_eq!(off.txn(&token, "A-10")["txnStatus"], "SUCCESS");
+}

@@ -44,6 +44,18 @@ pub struct Args {
     /// (and paid) as a second payout instead of refused as a duplicate.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub dedupe_lag_ms: u64,
+    /// The dashboard's approval flow: with `on`, transfers and links sent without
+    /// `disableApprovalFlow: true` wait for `POST /__sandbox/approve` or `/__sandbox/reject`.
+    #[arg(long, value_name = "on|off", default_value = "off", value_parser = on_off, action = clap::ArgAction::Set)]
+    pub approval_flow: bool,
+}
+
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("'{text}' is not on or off")),
+    }
 }
 
 fn share(text: &str) -> Result<f64, String> {
@@ -63,6 +75,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         seed: args.seed,
         visibility: Duration::from_millis(args.visibility_ms),
         dedupe_lag: Duration::from_millis(args.dedupe_lag_ms),
+        approval_flow: args.approval_flow,
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;

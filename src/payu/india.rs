@@ -38,6 +38,14 @@ pub struct Transfer {
     pub custom1: Option<String>,
     pub custom2: Option<String>,
     pub custom3: Option<String>,
+    /// `true` skips the dashboard's maker/checker approval for this transfer (OAS v16); absent,
+    /// the account's setting decides.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
+    pub disable_approval_flow: Option<bool>,
 }
 
 /// An item of a rejected batch (§4.2): which transfer, what is wrong, PayU's codes.

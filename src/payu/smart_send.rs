@@ -13,7 +13,7 @@ pub struct CreateLink {
     /// read too (PayU documents either), exactly.
     #[serde(
         serialize_with = "rust_decimal::serde::str::serialize",
-        deserialize_with = "string_or_number"
+        deserialize_with = "super::string_or_number"
     )]
     pub amount: Decimal,
     #[serde(default)]
@@ -26,23 +26,13 @@ pub struct CreateLink {
     pub description: String,
     /// `yyyy-MM-dd'T'HH:mm:ss.000Z`; PayU's default is 7 days.
     pub expiry_date: Option<String>,
-}
-
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Text(String),
-        Number(serde_json::Number),
-    }
-    let text = match Either::deserialize(d)? {
-        Either::Text(t) => t,
-        // serde_json keeps a number's own digits (arbitrary_precision): no float between.
-        Either::Number(n) => n.to_string(),
-    };
-    text.trim()
-        .parse::<Decimal>()
-        .map_err(serde::de::Error::custom)
+    /// `true` skips the approval flow when the account makes it optional (§12.2).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
+    pub disable_approval_flow: Option<bool>,
 }
 
 /// A refused request's item (the Smart Send page's failure body): PayU's code and message.

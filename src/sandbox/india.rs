@@ -14,6 +14,7 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
+use super::approval::{Approval, Chosen};
 use super::{
     Api, INDIA_MERCHANT_ID, INDIA_PASSWORD, INDIA_PRIVATE_CLIENT_ID, INDIA_PRIVATE_CLIENT_SECRET,
     INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
@@ -57,7 +58,10 @@ impl Transfers {
                 !s.waiting_for_balance
                     && !matches!(
                         s.status(settle, now),
-                        TxnStatus::Failed | TxnStatus::Cancelled
+                        TxnStatus::Failed
+                            | TxnStatus::Cancelled
+                            | TxnStatus::Rejected
+                            | TxnStatus::PendingForApproval
                     )
             })
             .map(|s| s.amount)
@@ -71,6 +75,24 @@ impl Transfers {
             .iter()
             .map(|s| (s.ledger, word(s.status(settle, now))))
             .collect()
+    }
+
+    /// The checker's decision on the waiting transfers `chosen` names: approved ones start
+    /// for the bank now, rejected ones end REJECTED. The references moved.
+    pub(super) fn decide(&mut self, chosen: &Chosen, approve: bool, now: Instant) -> Vec<String> {
+        let mut moved = Vec::new();
+        for s in &mut self.sent {
+            if s.approval == Approval::Waiting && chosen.has(&s.reference) {
+                s.approval = if approve {
+                    Approval::Approved
+                } else {
+                    Approval::Rejected
+                };
+                s.started = now;
+                moved.push(s.reference.clone());
+            }
+        }
+        moved
     }
 
     /// The latest transfer with `reference`.
@@ -104,6 +126,11 @@ struct Sent {
     waiting_for_balance: bool,
     /// Reversed by the beneficiary's bank after it succeeded (`POST /__sandbox/reverse`).
     reversed: bool,
+    /// Where it stands with the dashboard's checker (`--approval-flow`).
+    approval: Approval,
+    /// When its way to the bank began (recorded, approved, or paid from the queue), by the
+    /// sandbox's clock: `--settle-ms` counts from here.
+    started: Instant,
 }
 
 impl Sent {
@@ -116,10 +143,15 @@ impl Sent {
         if self.reversed {
             return TxnStatus::Failed;
         }
+        match self.approval {
+            Approval::Waiting => return TxnStatus::PendingForApproval,
+            Approval::Rejected => return TxnStatus::Rejected,
+            Approval::NotNeeded | Approval::Approved => {}
+        }
         if self.waiting_for_balance {
             return TxnStatus::Queued;
         }
-        let elapsed = now.saturating_duration_since(self.at);
+        let elapsed = now.saturating_duration_since(self.started);
         if elapsed >= settle {
             self.outcome
         } else if elapsed >= settle / 2 {
@@ -371,7 +403,10 @@ fn initiate(
             now,
         );
         state.india.next_txn += 1;
-        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle, now);
+        let approval = Approval::at_start(sandbox.config.approval_flow, t.disable_approval_flow);
+        // A transfer waiting for its checker meets the balance only once approved.
+        let waiting_for_balance = approval != Approval::Waiting
+            && t.amount > state.india.balance(sandbox.config.settle, now);
         let sent = Sent {
             reference: t.merchant_ref_id,
             ledger,
@@ -388,6 +423,8 @@ fn initiate(
             cancelled: false,
             waiting_for_balance,
             reversed: false,
+            approval,
+            started: now,
         };
         state.india.sent.push(sent);
     }

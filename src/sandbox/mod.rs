@@ -3,6 +3,7 @@
 //! [`crate::payu`], and `/__sandbox/ledger` to prove that nothing was paid twice.
 
 mod answer;
+mod approval;
 mod chargeback;
 mod europe;
 mod india;
@@ -59,6 +60,10 @@ pub struct Config {
     /// How long after a reference is recorded PayU's duplicate check still misses it: a
     /// repeat inside this lag is recorded (and paid) as a second payout.
     pub dedupe_lag: Duration,
+    /// The dashboard's approval flow (on by default at PayU; off by default here): India
+    /// transfers and links sent without `disableApprovalFlow: true` wait for
+    /// `POST /__sandbox/approve` or `/__sandbox/reject`.
+    pub approval_flow: bool,
 }
 
 impl Default for Config {
@@ -72,6 +77,7 @@ impl Default for Config {
             seed: 0,
             visibility: Duration::ZERO,
             dedupe_lag: Duration::ZERO,
+            approval_flow: false,
         }
     }
 }
@@ -233,6 +239,8 @@ impl Sandbox {
             .route("/__sandbox/reset", post(ledger::reset))
             .route("/__sandbox/clock", post(ledger::advance_clock))
             .route("/__sandbox/reverse", post(india::reverse))
+            .route("/__sandbox/approve", post(approval::approve))
+            .route("/__sandbox/reject", post(approval::reject))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 knobs::apply,

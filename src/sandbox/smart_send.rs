@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
 use super::answer::{coded, reply, unauthorized, v1_refusal};
+use super::approval::{Approval, Chosen};
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
 use crate::payu::Envelope;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
@@ -40,11 +41,18 @@ struct Made {
     /// When it was made, by the sandbox's clock.
     at: Instant,
     cancelled: bool,
+    /// Where it stands with the dashboard's checker (`--approval-flow`).
+    approval: Approval,
+    /// When it went to the payee (made, or approved), by the sandbox's clock: the payee
+    /// fills in their details `--settle-ms` later.
+    started: Instant,
 }
 
 impl Made {
     fn paid(&self, settle: Duration, now: Instant) -> bool {
-        !self.cancelled && now.saturating_duration_since(self.at) >= settle
+        !self.cancelled
+            && matches!(self.approval, Approval::NotNeeded | Approval::Approved)
+            && now.saturating_duration_since(self.started) >= settle
     }
 
     /// Whether status lookups show it yet (`--visibility-ms`).
@@ -54,10 +62,12 @@ impl Made {
 
     fn details(&self, reference: &str, settle: Duration, now: Instant) -> LinkDetails {
         let paid = self.paid(settle, now);
-        let status = match (self.cancelled, paid) {
-            (true, _) => "CANCELLED",
-            (false, true) => "SUCCESS",
-            (false, false) => "PENDING",
+        let status = match (self.cancelled, self.approval, paid) {
+            (true, _, _) => "CANCELLED",
+            (false, Approval::Waiting, _) => "APPROVAL_PENDING",
+            (false, Approval::Rejected, _) => "REJECTED",
+            (false, _, true) => "SUCCESS",
+            (false, _, false) => "PENDING",
         };
         LinkDetails {
             merchant_ref_id: Some(reference.to_owned()),
@@ -146,7 +156,7 @@ pub(super) async fn create(
         &mut state,
         &link,
         host(&headers),
-        sandbox.config.dedupe_lag,
+        &sandbox.config,
     ))
 }
 
@@ -180,8 +190,9 @@ fn make_link(
     state: &mut super::State,
     link: &CreateLink,
     host: &str,
-    lag: Duration,
+    config: &super::Config,
 ) -> Result<Link, Vec<LinkError>> {
+    let (lag, approval_flow) = (config.dedupe_lag, config.approval_flow);
     let reference = link.merchant_ref_id.clone();
     let mut errors = check(link);
     let now = state.now();
@@ -214,6 +225,8 @@ fn make_link(
         payu_ref: format!("PAYOUT{}", &id[12..32]),
         at: now,
         cancelled: false,
+        approval: Approval::at_start(approval_flow, link.disable_approval_flow),
+        started: now,
         request: link.clone(),
     };
     let contacts: Vec<String> = [("mobile", &link.cust_mobile), ("email", &link.cust_email)]
@@ -426,6 +439,8 @@ fn read_upload(name: &str, bytes: &[u8]) -> Result<Vec<Result<CreateLink, String
                     cust_email: text(col::CUST_EMAIL),
                     description: text(col::DESCRIPTION).unwrap_or_default(),
                     expiry_date: text(col::EXPIRY_DATE),
+                    // A file has no such column: its links follow the account's setting.
+                    disable_approval_flow: None,
                 }),
             });
         })
@@ -538,7 +553,7 @@ pub(super) async fn process(
         for row in &upload.rows {
             match row
                 .as_ref()
-                .map(|link| make_link(state, link, host(&headers), sandbox.config.dedupe_lag))
+                .map(|link| make_link(state, link, host(&headers), &sandbox.config))
             {
                 Ok(Ok(_)) => good += 1,
                 _ => bad += 1,
@@ -670,6 +685,23 @@ pub(super) async fn extend_expiry(
 }
 
 impl Links {
+    /// The checker's decision on the waiting links `chosen` names. The references moved.
+    pub(super) fn decide(&mut self, chosen: &Chosen, approve: bool, now: Instant) -> Vec<String> {
+        let mut moved = Vec::new();
+        for m in &mut self.made {
+            if m.approval == Approval::Waiting && !m.cancelled && chosen.has(&m.reference) {
+                m.approval = if approve {
+                    Approval::Approved
+                } else {
+                    Approval::Rejected
+                };
+                m.started = now;
+                moved.push(m.reference.clone());
+            }
+        }
+        moved
+    }
+
     /// Each link's ledger entry and its current `smartSendStatus`.
     pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
         self.made
@@ -749,7 +781,7 @@ pub(super) async fn create_v1(
         &mut state,
         &link,
         host(&headers),
-        sandbox.config.dedupe_lag,
+        &sandbox.config,
     ))
 }
 
