@@ -810,3 +810,112 @@ fn a_failed_transfer_carries_payus_code_and_reason_into_the_results_the_journal_
     );
     assert_eq!(sb.ledger(), before);
 }
+
+/// POSTs `{"references": refs}` to a sandbox inspection endpoint.
+fn sandbox_post(sb: &Sandbox, path: &str, body: Value) {
+    let r = sb
+        .http
+        .post(format!("{}{path}", sb.url))
+        .json(&body)
+        .send()
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+}
+
+/// Runs `status` until no row of `rows` (by index) is PENDING; the last results.
+fn status_until_settled(
+    w: &Workdir,
+    sb: &Sandbox,
+    results_name: &str,
+    delimiter: u8,
+    rows: &[usize],
+) -> Vec<HashMap<String, String>> {
+    for _ in 0..60 {
+        let out = status(w, sb, results_name, &[]);
+        assert!(matches!(code(&out), 0 | 1 | 3), "{}", stderr(&out));
+        let all = results(&w.path(results_name), delimiter);
+        if rows.iter().all(|&i| all[i]["result_status"] != "PENDING") {
+            return all;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("rows {rows:?} still PENDING");
+}
+
+#[test]
+fn rows_held_for_approval_say_so_and_settle_when_approved_or_rejected() {
+    let sb = Sandbox::start(&["--settle-ms", "50", "--approval-flow", "on"]);
+    let w = Workdir::new();
+    w.write(
+        "pay.csv",
+        payout_sheet("AP", 4).replace("41234567890", "50100234567891"),
+    );
+    w.write("links.csv", link_sheet("AL", 2));
+    let out = submit(&w, &sb, "pay.csv", &["--wait", "1s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("4 PENDING row(s) are waiting for approval in the PayU dashboard"),
+        "{}",
+        stderr(&out)
+    );
+    let out = submit(&w, &sb, "links.csv", &["--wait", "1s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for (name, n) in [("pay.results.csv", 4), ("links.results.csv", 2)] {
+        let rows = results(&w.path(name), b',');
+        assert_eq!(rows.len(), n);
+        for r in &rows {
+            assert_eq!(r["result_status"], "PENDING", "{r:?}");
+            assert!(
+                r["result_error_message"].contains("waiting for approval in the PayU dashboard"),
+                "{r:?}"
+            );
+        }
+    }
+    sandbox_post(
+        &sb,
+        "/__sandbox/approve",
+        serde_json::json!({"references": ["AP-000", "AP-001", "AL-000"]}),
+    );
+    sandbox_post(
+        &sb,
+        "/__sandbox/reject",
+        serde_json::json!({"references": ["AP-002", "AL-001"]}),
+    );
+    let pay = status_until_settled(&w, &sb, "pay.results.csv", b',', &[0, 1, 2]);
+    assert_eq!(pay[0]["result_status"], "SUCCESS", "{:?}", pay[0]);
+    assert_eq!(pay[1]["result_status"], "SUCCESS", "{:?}", pay[1]);
+    assert_eq!(pay[2]["result_status"], "FAILED", "{:?}", pay[2]);
+    assert_eq!(pay[2]["result_error_code"], "REJECTED");
+    // Not decided yet: still waiting, and said so.
+    assert_eq!(pay[3]["result_status"], "PENDING");
+    assert!(pay[3]["result_error_message"].contains("waiting for approval"));
+    let links = status_until_settled(&w, &sb, "links.results.csv", b',', &[1]);
+    assert_eq!(links[1]["result_status"], "FAILED", "{:?}", links[1]);
+    assert_eq!(links[1]["result_error_code"], "REJECTED");
+    assert_ne!(links[0]["result_status"], "FAILED", "{:?}", links[0]);
+    assert!(
+        !links[0]["result_error_message"].contains("waiting for approval"),
+        "{:?}",
+        links[0]
+    );
+
+    // approval_flow = "skip": sent with disableApprovalFlow, nothing waits.
+    let w = Workdir::new();
+    w.write(
+        "pay.csv",
+        payout_sheet("SK", 3).replace("41234567890", "50100234567891"),
+    );
+    w.write("skip.toml", "approval_flow = \"skip\"\n");
+    let out = submit(
+        &w,
+        &sb,
+        "pay.csv",
+        &["--config", "skip.toml", "--wait", "5s"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rows = results(&w.path("pay.results.csv"), b',');
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "SUCCESS"),
+        "{rows:?}"
+    );
+}
