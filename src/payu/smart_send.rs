@@ -142,6 +142,7 @@ mod tests {
             cust_email: None,
             description: "Refund".into(),
             expiry_date: None,
+            disable_approval_flow: None,
         };
         let v = serde_json::to_value(&req).unwrap();
         assert_eq!(v["amount"], "100.00");

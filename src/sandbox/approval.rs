@@ -46,16 +46,18 @@ pub(super) struct Chosen {
 
 impl Chosen {
     /// Reads an optional JSON body: none, or an empty one, chooses everything.
-    pub(super) fn read(body: &[u8]) -> Result<Chosen, Response> {
+    pub(super) fn read(body: &[u8]) -> Result<Chosen, Box<Response>> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Chosen::default());
         }
         let mut chosen: Chosen = serde_json::from_slice(body).map_err(|e| {
-            (
-                StatusCode::BAD_REQUEST,
-                format!("the body must be {{\"references\": [...]}}: {e}"),
+            Box::new(
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("the body must be {{\"references\": [...]}}: {e}"),
+                )
+                    .into_response(),
             )
-                .into_response()
         })?;
         if let Some(r) = chosen.merchant_ref_id.take() {
             chosen.references.push(r);
@@ -72,7 +74,7 @@ impl Chosen {
 fn decide(sandbox: &Sandbox, body: &[u8], approve: bool) -> Response {
     let chosen = match Chosen::read(body) {
         Ok(c) => c,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut guard = sandbox.state();
     let state = &mut *guard;
