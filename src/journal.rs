@@ -378,13 +378,13 @@ impl Journal {
     }
 
     /// The entries of one environment, merchant and kind that only PayU can settle: `SENDING`
-    /// (a run stopped after claiming them) and `UNKNOWN`.
+    /// (a run stopped after claiming them), `UNKNOWN` and `EXISTS`.
     pub fn unsettled(&self, env: &str, merchant: &str, kind: &str) -> Result<Vec<Entry>, Error> {
         let mut stmt = self
             .conn
             .prepare(
                 &format!("SELECT {COLUMNS}
-                 FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND state IN ('SENDING', 'UNKNOWN')
+                 FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND state IN ('SENDING', 'UNKNOWN', 'EXISTS')
                  ORDER BY created_at, reference"),
             )
             .map_err(|e| self.fail(e))?;
