@@ -140,7 +140,10 @@ impl Surface for Transfers<'_> {
             .initiate(&transfers, self.skip_approval, &leave)
             .await
         {
-            Ok(answer) => read(answer, payments),
+            Ok(answer) => {
+                let references: Vec<&str> = payments.iter().map(|p| p.reference.as_str()).collect();
+                read(answer, &references)
+            }
             Err(e) => payments.iter().map(|_| unanswered(&e)).collect(),
         }
     }
@@ -154,7 +157,7 @@ impl Surface for Transfers<'_> {
 }
 
 /// A batch's answer, for each of its rows.
-fn read(answer: BatchAnswer, payments: &[&Payment]) -> Vec<Answer> {
+fn read(answer: BatchAnswer, payments: &[&str]) -> Vec<Answer> {
     let accepted = || {
         Answer::Accepted(Report::new(Said::Waiting(Waiting::InProgress(
             "accepted by PayU".into(),
@@ -169,7 +172,7 @@ fn read(answer: BatchAnswer, payments: &[&Payment]) -> Vec<Answer> {
                 .collect();
             payments
                 .iter()
-                .map(|p| match named.get(p.reference.as_str()) {
+                .map(|p| match named.get(p) {
                     // PayU has it: a first send (a journal emptied or new) or a resend.
                     Some(e) if e.code.contains(&DUPLICATE) => Answer::Duplicate {
                         code: DUPLICATE.to_string(),
@@ -276,6 +279,43 @@ mod tests {
             };
             assert_eq!(got, said, "{w}");
         }
+    }
+
+    #[test]
+    fn a_duplicate_at_either_level_means_payu_has_it() {
+        use crate::payu::Codes;
+        use crate::payu::india::TransferError;
+        let named = BatchAnswer::Refused {
+            items: vec![TransferError {
+                batch_id: None,
+                merchant_ref_id: Some("R1".into()),
+                error: Some("DUPLICATE MERCHANT REF ID".into()),
+                code: vec![1002],
+            }],
+            msg: None,
+            code: None,
+        };
+        let answers = read(named, &["R1", "R2"]);
+        assert!(matches!(answers[0], Answer::Duplicate { .. }));
+        assert!(
+            matches!(answers[1], Answer::NoAnswer(_)),
+            "not named: undetermined"
+        );
+        let envelope = || BatchAnswer::Refused {
+            items: vec![],
+            msg: Some("Duplicate merchantRefId".into()),
+            code: Some(Codes::One(1002)),
+        };
+        assert!(matches!(
+            read(envelope(), &["R1"])[0],
+            Answer::Duplicate { .. }
+        ));
+        assert!(
+            read(envelope(), &["R1", "R2"])
+                .iter()
+                .all(|a| matches!(a, Answer::NoAnswer(_))),
+            "which of them PayU has it does not say: each is looked up, never FAILED"
+        );
     }
 
     #[test]
