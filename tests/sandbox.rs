@@ -770,7 +770,7 @@ impl Sandbox {
 
 #[test]
 fn only_queued_transfers_cancel_and_the_balance_follows() {
-    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let s = Sandbox::start(&["--settle-ms", "600000", "--balance", "10000000"]);
     let token = s.india_login();
     let opening = s.india_get(&token, "/payout/merchant/getAccountDetail", &[]);
     assert_eq!(opening["data"]["balance"], json!(10000000));
@@ -2048,4 +2048,138 @@ fn the_approval_flow_is_off_by_default_and_a_config_field_in_process() {
     let token = off.india_login();
     off.transfer(&token, true, &json!([imps("A-10", "51234567890")]));
     assert_eq!(off.txn(&token, "A-10")["txnStatus"], "SUCCESS");
+}
+
+fn paid(reference: &str, amount: &str) -> Value {
+    let mut t = imps(reference, "51234567890");
+    t["amount"] = serde_json::from_str(amount).unwrap();
+    t
+}
+
+#[test]
+fn beyond_the_balance_transfers_queue_until_a_deposit_pays_them_in_arrival_order() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--balance", "3000"]);
+    let token = s.india_login();
+    let account = || s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"].clone();
+    let start = account();
+    assert_eq!(
+        (
+            &start["balance"],
+            &start["transferableAmount"],
+            &start["lowBalance"]
+        ),
+        (&json!(3000), &json!(3000), &json!(true))
+    );
+    for (r, amount) in [("B-1", "2000"), ("B-2", "2000"), ("B-3", "500")] {
+        assert_eq!(
+            s.transfer(&token, true, &json!([paid(r, amount)])).1["status"],
+            0
+        );
+    }
+    assert_eq!(s.txn(&token, "B-1")["txnStatus"], "SUCCESS");
+    let queued = s.txn(&token, "B-2");
+    assert_eq!(queued["txnStatus"], "QUEUED");
+    assert!(
+        queued["txnStatusDescription"]
+            .as_str()
+            .unwrap()
+            .contains("Insufficient balance"),
+        "{queued}"
+    );
+    // B-3 would fit, but it arrived behind B-2.
+    assert_eq!(s.txn(&token, "B-3")["txnStatus"], "QUEUED");
+    assert_eq!(account()["balance"], json!(1000));
+    let (status, first) = s.inspect("deposit", Some(json!({"amount": "1000.00"})));
+    assert_eq!(status, 200);
+    assert_eq!(first["paid"], json!(["B-2"]), "{first}");
+    assert_eq!(s.txn(&token, "B-2")["txnStatus"], "SUCCESS");
+    assert_eq!(s.txn(&token, "B-2")["txnStatusDescription"], Value::Null);
+    assert_eq!(s.txn(&token, "B-3")["txnStatus"], "QUEUED");
+    let (_, second) = s.inspect("deposit", Some(json!({"amount": 5000})));
+    assert_eq!(second["paid"], json!(["B-3"]));
+    assert_eq!(second["balance"], "4500.00");
+    assert_eq!(account()["lowBalance"], json!(true));
+    assert_eq!(s.inspect("deposit", Some(json!({"amount": "-1"}))).0, 400);
+    // Queueing off (PayU's "Disable Queued Payouts", queueTxn=true): beyond the balance fails.
+    let flag = |value: &str| {
+        s.india_form(
+            &token,
+            "/payout/setQueueTxnFlag",
+            &[("queueTxn", value), ("configMerchantId", "1111123")],
+        )
+    };
+    let off = flag("true");
+    assert_eq!(
+        (off["status"].as_i64(), off["data"]["configValue"].as_str()),
+        (Some(0), Some("0")),
+        "{off}"
+    );
+    assert_eq!(
+        off["data"]["configKey"],
+        "queue_transaction_insufficient_balance"
+    );
+    s.transfer(&token, true, &json!([paid("B-4", "100000")]));
+    let failed = s.txn(&token, "B-4");
+    assert_eq!(failed["txnStatus"], "FAILED");
+    assert!(
+        failed["txnStatusDescription"]
+            .as_str()
+            .unwrap()
+            .contains("queueing of payouts is disabled")
+    );
+    assert_eq!(
+        account()["balance"],
+        json!(4500),
+        "a failed transfer holds nothing"
+    );
+    assert_eq!(flag("false")["data"]["configValue"], "1");
+    s.transfer(&token, true, &json!([paid("B-5", "100000")]));
+    assert_eq!(s.txn(&token, "B-5")["txnStatus"], "QUEUED");
+    assert_eq!(flag("maybe")["msg"], "Invalid value");
+    let ledger = s.ledger();
+    let state_of = |r: &str| ledger.iter().find(|e| e["reference"] == r).unwrap()["state"].clone();
+    assert_eq!(
+        (state_of("B-4"), state_of("B-5")),
+        (json!("FAILED"), json!("QUEUED"))
+    );
+}
+
+#[test]
+fn without_a_balance_the_account_is_topped_up_and_an_approved_transfer_meets_the_balance() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([paid("U-1", "20000000")]));
+    assert_eq!(
+        s.txn(&token, "U-1")["txnStatus"],
+        "SUCCESS",
+        "nothing queues"
+    );
+    let balance = &s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"]["balance"];
+    assert_eq!(balance, &json!(0));
+    // In process, with approval: the balance is met when the checker approves.
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        approval_flow: true,
+        balance: Some(rust_decimal::Decimal::new(1000, 0)),
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let p = InProcess::new(&running);
+    p.transfer(&json!([paid("U-2", "1500")]));
+    let state = || {
+        p.transactions(&[("merchantRefId", "U-2")])["data"]["transactionDetails"][0]["txnStatus"]
+            .clone()
+    };
+    assert_eq!(state(), "PENDING_FOR_APPROVAL");
+    p.http
+        .post(format!("{}/__sandbox/approve", p.url))
+        .send()
+        .unwrap();
+    assert_eq!(state(), "QUEUED");
+    p.http
+        .post(format!("{}/__sandbox/deposit", p.url))
+        .json(&json!({"amount": "500"}))
+        .send()
+        .unwrap();
+    assert_eq!(state(), "SUCCESS");
 }

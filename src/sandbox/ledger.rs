@@ -121,6 +121,7 @@ pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     // sequence goes on where it was.
     state.issued = issued;
     state.knobs = knobs;
+    state.india.funded = sandbox.config.balance;
     StatusCode::NO_CONTENT
 }
 

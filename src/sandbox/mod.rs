@@ -64,6 +64,9 @@ pub struct Config {
     /// transfers and links sent without `disableApprovalFlow: true` wait for
     /// `POST /__sandbox/approve` or `/__sandbox/reject`.
     pub approval_flow: bool,
+    /// The India account's balance at start (`--balance`); `None` for an account topped up
+    /// as needed. Transfers beyond it stay QUEUED until `POST /__sandbox/deposit`.
+    pub balance: Option<rust_decimal::Decimal>,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             visibility: Duration::ZERO,
             dedupe_lag: Duration::ZERO,
             approval_flow: false,
+            balance: None,
         }
     }
 }
@@ -160,10 +164,11 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(config: Config) -> Sandbox {
-        let state = State {
+        let mut state = State {
             knobs: knobs::Knobs::new(config.seed),
             ..State::default()
         };
+        state.india.funded = config.balance;
         Sandbox {
             state: Arc::new(Mutex::new(state)),
             config: Arc::new(config),
@@ -240,6 +245,8 @@ impl Sandbox {
             .route("/__sandbox/clock", post(ledger::advance_clock))
             .route("/__sandbox/reverse", post(india::reverse))
             .route("/__sandbox/approve", post(approval::approve))
+            .route("/__sandbox/deposit", post(india::deposit))
+            .route("/payout/setQueueTxnFlag", post(india::set_queue_flag))
             .route("/__sandbox/reject", post(approval::reject))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
