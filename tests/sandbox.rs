@@ -2183,3 +2183,104 @@ fn without_a_balance_the_account_is_topped_up_and_an_approved_transfer_meets_the
         .unwrap();
     assert_eq!(state(), "SUCCESS");
 }
+
+/// Each transfer's `txnStatus` word, by reference, latest first.
+fn words(page: &Value) -> Vec<(String, String)> {
+    page["data"]["transactionDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["merchantRefId"].as_str().unwrap().to_owned(),
+                t["txnStatus"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn on_hold_with_seed(seed: &str) -> Vec<String> {
+    let s = Sandbox::start(&[
+        "--settle-ms",
+        "1000",
+        "--status-spelling",
+        "lifecycle",
+        "--seed",
+        seed,
+    ]);
+    let token = s.india_login();
+    let batch: Vec<Value> = (1..=10)
+        .map(|i| {
+            imps(
+                &format!("L-{i:02}"),
+                if i == 3 { "41234567890" } else { "51234567890" },
+            )
+        })
+        .collect();
+    assert_eq!(s.transfer(&token, true, &json!(batch)).1["status"], 0);
+    let all = |s: &Sandbox| words(&s.list(&token, &[("pageSize", "100")]));
+    assert!(all(&s).iter().all(|(_, w)| w == "QUEUED"));
+    s.advance_ms(600);
+    assert!(
+        all(&s).iter().all(|(_, w)| w == "IN PROGRESS"),
+        "{:?}",
+        all(&s)
+    );
+    s.advance_ms(200);
+    let held: Vec<String> = all(&s)
+        .into_iter()
+        .filter(|(_, w)| w == "ON_HOLD")
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(held.len(), 2, "one in five: {:?}", all(&s));
+    assert!(
+        all(&s)
+            .iter()
+            .all(|(_, w)| w == "IN PROGRESS" || w == "ON_HOLD")
+    );
+    s.advance_ms(200);
+    for (r, w) in all(&s) {
+        assert_eq!(w, if r == "L-03" { "FAILURE" } else { "SUCCESS" }, "{r}");
+    }
+    assert_eq!(
+        references(&s.list(&token, &[("transferStatus", "FAILED")])),
+        ["L-03"],
+        "the filter takes either spelling"
+    );
+    assert_eq!(
+        s.ledger()
+            .iter()
+            .find(|e| e["reference"] == "L-03")
+            .unwrap()["state"],
+        "FAILURE"
+    );
+    held
+}
+
+#[test]
+fn the_lifecycle_spelling_writes_payus_lifecycle_words_and_passes_one_in_five_through_on_hold() {
+    let with_0 = on_hold_with_seed("0");
+    assert_eq!(with_0, ["L-10", "L-05"]);
+    assert_eq!(
+        on_hold_with_seed("0"),
+        with_0,
+        "the same seed, the same transfers"
+    );
+    assert_eq!(on_hold_with_seed("1"), ["L-09", "L-04"]);
+    let s = Sandbox::start(&[
+        "--settle-ms",
+        "0",
+        "--status-spelling",
+        "lifecycle",
+        "--approval-flow",
+        "on",
+    ]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("L-A", "51234567890")]));
+    assert_eq!(s.txn(&token, "L-A")["txnStatus"], "PENDING FOR APPROVAL");
+    let doc = Sandbox::start(&["--settle-ms", "1000"]);
+    let token = doc.india_login();
+    doc.transfer(&token, true, &json!([imps("L-D", "51234567890")]));
+    doc.advance_ms(600);
+    assert_eq!(doc.txn(&token, "L-D")["txnStatus"], "IN_PROGRESS");
+}

@@ -52,6 +52,18 @@ pub struct Args {
     /// beyond it stay QUEUED until `POST /__sandbox/deposit`.
     #[arg(long, value_name = "AMOUNT", value_parser = rupees)]
     pub balance: Option<rust_decimal::Decimal>,
+    /// How transfer statuses are spelled: `doc` (IN_PROGRESS, FAILED…) or `lifecycle` (IN
+    /// PROGRESS, FAILURE…, and one transfer in five through an undocumented ON_HOLD).
+    #[arg(long, value_name = "doc|lifecycle", default_value = "doc", value_parser = spelling)]
+    pub status_spelling: crate::sandbox::Spelling,
+}
+
+fn spelling(text: &str) -> Result<crate::sandbox::Spelling, String> {
+    match text {
+        "doc" => Ok(crate::sandbox::Spelling::Doc),
+        "lifecycle" => Ok(crate::sandbox::Spelling::Lifecycle),
+        _ => Err(format!("'{text}' is not doc or lifecycle")),
+    }
 }
 
 fn rupees(text: &str) -> Result<rust_decimal::Decimal, String> {
@@ -90,6 +102,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         dedupe_lag: Duration::from_millis(args.dedupe_lag_ms),
         approval_flow: args.approval_flow,
         balance: args.balance,
+        status_spelling: args.status_spelling,
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
+use super::Spelling;
 use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
 use super::approval::{Approval, Chosen};
 use super::{
@@ -131,11 +132,16 @@ impl Transfers {
         paid
     }
 
-    /// Each transfer's ledger entry and its current status.
-    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+    /// Each transfer's ledger entry and its current status, as lookups spell it.
+    pub(super) fn states(
+        &self,
+        settle: Duration,
+        now: Instant,
+        spelling: Spelling,
+    ) -> Vec<(usize, String)> {
         self.sent
             .iter()
-            .map(|s| (s.ledger, word(s.status(settle, now))))
+            .map(|s| (s.ledger, s.word(settle, now, spelling)))
             .collect()
     }
 
@@ -201,6 +207,8 @@ struct Sent {
     failed_for_balance: bool,
     /// Reversed by the beneficiary's bank after it succeeded (`POST /__sandbox/reverse`).
     reversed: bool,
+    /// One of the one in five that pass through `ON_HOLD` (lifecycle spelling only).
+    on_hold: bool,
     /// Where it stands with the dashboard's checker (`--approval-flow`).
     approval: Approval,
     /// When its way to the bank began (recorded, approved, or paid from the queue), by the
@@ -242,6 +250,18 @@ impl Sent {
     /// Whether status lookups show it yet (`--visibility-ms`).
     fn visible(&self, visibility: Duration, now: Instant) -> bool {
         now.saturating_duration_since(self.at) >= visibility
+    }
+
+    /// Its status as lookups write it: `spelling`'s words, and `ON_HOLD` for the last
+    /// quarter of the way to its final state when it is one of the transfers that pass
+    /// through it (`--status-spelling lifecycle`).
+    fn word(&self, settle: Duration, now: Instant, spelling: Spelling) -> String {
+        let status = self.status(settle, now);
+        let elapsed = now.saturating_duration_since(self.started);
+        if self.on_hold && status == TxnStatus::InProgress && elapsed >= settle / 4 * 3 {
+            return "ON_HOLD".to_owned();
+        }
+        spelling.spell(&word(status))
     }
 
     /// Why it stands where it stands, when PayU says why.
@@ -517,6 +537,9 @@ fn initiate(
             waiting_for_balance: false,
             failed_for_balance: false,
             reversed: false,
+            // Exactly one transfer in five, which ones decided by the seed.
+            on_hold: sandbox.config.status_spelling == Spelling::Lifecycle
+                && (state.india.next_txn as u64).wrapping_add(sandbox.config.seed) % 5 == 0,
             approval,
             started: now,
         };
@@ -617,10 +640,10 @@ fn form_date(text: &str) -> Option<chrono::NaiveDate> {
 /// QUEUED.
 fn status_key(word: &str) -> String {
     let key = word.trim().to_ascii_uppercase().replace(' ', "_");
-    if key == "SCHEDULED" {
-        "QUEUED".to_owned()
-    } else {
-        key
+    match key.as_str() {
+        "SCHEDULED" => "QUEUED".to_owned(),
+        "FAILURE" => "FAILED".to_owned(),
+        _ => key,
     }
 }
 
@@ -669,6 +692,7 @@ pub(super) async fn list_transactions(
     let now = state.now();
     let visibility = sandbox.config.visibility;
     let status_wanted = given("transferStatus").map(status_key);
+    let spelling = sandbox.config.status_spelling;
     let ist = crate::validate::dates::ist();
     let mut matching: Vec<&Sent> = state
         .india
@@ -684,7 +708,7 @@ pub(super) async fn list_transactions(
                 && dates[1].is_none_or(|to| day <= to)
                 && status_wanted
                     .as_ref()
-                    .is_none_or(|w| *w == status_key(&word(sent.status(settle, now))))
+                    .is_none_or(|w| *w == status_key(&sent.word(settle, now, spelling)))
         })
         .collect();
     // Latest first, as PayU sorts them.
@@ -699,13 +723,13 @@ pub(super) async fn list_transactions(
         .filter(|s| !s.status(settle, now).is_final())
         .count();
     let total_amount: Decimal = matching.iter().map(|s| s.amount).sum();
-    let details: Vec<Transaction> = matching
+    let shown: Vec<&Sent> = matching
         .iter()
         .skip((page - 1).saturating_mul(size))
         .take(size)
-        .map(|sent| sent.transaction(settle, now))
+        .copied()
         .collect();
-    Json(Envelope {
+    let page = Envelope {
         status: 0,
         msg: None,
         code: None,
@@ -717,10 +741,17 @@ pub(super) async fn list_transactions(
             total_amount: Some(total_amount),
             succes_txn: Some(succeeded as i64),
             pending_txn: Some(pending as i64),
-            transaction_details: details,
+            transaction_details: shown.iter().map(|s| s.transaction(settle, now)).collect(),
         }),
-    })
-    .into_response()
+    };
+    // The typed page knows only documented words: each status is written as spelled.
+    let mut body = serde_json::to_value(&page).unwrap_or_default();
+    if let Some(items) = body["data"]["transactionDetails"].as_array_mut() {
+        for (item, sent) in items.iter_mut().zip(&shown) {
+            item["txnStatus"] = serde_json::Value::String(sent.word(settle, now, spelling));
+        }
+    }
+    Json(body).into_response()
 }
 
 /// A status as PayU writes it.

@@ -67,6 +67,34 @@ pub struct Config {
     /// The India account's balance at start (`--balance`); `None` for an account topped up
     /// as needed. Transfers beyond it stay QUEUED until `POST /__sandbox/deposit`.
     pub balance: Option<rust_decimal::Decimal>,
+    /// How transfer statuses are spelled (`--status-spelling`).
+    pub status_spelling: Spelling,
+}
+
+/// How the sandbox spells a transfer's `txnStatus`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Spelling {
+    /// As the status API's pages do: `IN_PROGRESS`, `FAILED`, `PENDING_FOR_APPROVAL`.
+    #[default]
+    Doc,
+    /// As PayU's lifecycle page does: `IN PROGRESS`, `WAITING FOR RETRY`, `FAILURE`,
+    /// `PENDING FOR APPROVAL`; and one transfer in five passes through `ON_HOLD`, a state no
+    /// document names, before its final state.
+    Lifecycle,
+}
+
+impl Spelling {
+    /// `word` (a documented status, underscores) as this spelling writes it.
+    fn spell(self, word: &str) -> String {
+        match (self, word) {
+            (Spelling::Doc, _) => word.to_owned(),
+            (Spelling::Lifecycle, "FAILED") => "FAILURE".to_owned(),
+            (Spelling::Lifecycle, "IN_PROGRESS" | "WAITING_FOR_RETRY" | "PENDING_FOR_APPROVAL") => {
+                word.replace('_', " ")
+            }
+            (Spelling::Lifecycle, _) => word.to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -82,6 +110,7 @@ impl Default for Config {
             dedupe_lag: Duration::ZERO,
             approval_flow: false,
             balance: None,
+            status_spelling: Spelling::Doc,
         }
     }
 }
