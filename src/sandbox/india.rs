@@ -539,7 +539,9 @@ fn initiate(
             reversed: false,
             // Exactly one transfer in five, which ones decided by the seed.
             on_hold: sandbox.config.status_spelling == Spelling::Lifecycle
-                && (state.india.next_txn as u64).wrapping_add(sandbox.config.seed) % 5 == 0,
+                && (state.india.next_txn as u64)
+                    .wrapping_add(sandbox.config.seed)
+                    .is_multiple_of(5),
             approval,
             started: now,
         };
