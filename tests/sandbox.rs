@@ -792,7 +792,7 @@ impl Sandbox {
 
 #[test]
 fn only_queued_transfers_cancel_and_the_balance_follows() {
-    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let s = Sandbox::start(&["--settle-ms", "600000", "--balance", "10000000"]);
     let token = s.india_login();
     let opening = s.india_get(&token, "/payout/merchant/getAccountDetail", &[]);
     assert_eq!(opening["data"]["balance"], json!(10000000));
@@ -2070,4 +2070,239 @@ fn the_approval_flow_is_off_by_default_and_a_config_field_in_process() {
     let token = off.india_login();
     off.transfer(&token, true, &json!([imps("A-10", "51234567890")]));
     assert_eq!(off.txn(&token, "A-10")["txnStatus"], "SUCCESS");
+}
+
+fn paid(reference: &str, amount: &str) -> Value {
+    let mut t = imps(reference, "51234567890");
+    t["amount"] = serde_json::from_str(amount).unwrap();
+    t
+}
+
+#[test]
+fn beyond_the_balance_transfers_queue_until_a_deposit_pays_them_in_arrival_order() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--balance", "3000"]);
+    let token = s.india_login();
+    let account = || s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"].clone();
+    let start = account();
+    assert_eq!(
+        (
+            &start["balance"],
+            &start["transferableAmount"],
+            &start["lowBalance"]
+        ),
+        (&json!(3000), &json!(3000), &json!(true))
+    );
+    for (r, amount) in [("B-1", "2000"), ("B-2", "2000"), ("B-3", "500")] {
+        assert_eq!(
+            s.transfer(&token, true, &json!([paid(r, amount)])).1["status"],
+            0
+        );
+    }
+    assert_eq!(s.txn(&token, "B-1")["txnStatus"], "SUCCESS");
+    let queued = s.txn(&token, "B-2");
+    assert_eq!(queued["txnStatus"], "QUEUED");
+    assert!(
+        queued["txnStatusDescription"]
+            .as_str()
+            .unwrap()
+            .contains("Insufficient balance"),
+        "{queued}"
+    );
+    // B-3 would fit, but it arrived behind B-2.
+    assert_eq!(s.txn(&token, "B-3")["txnStatus"], "QUEUED");
+    assert_eq!(account()["balance"], json!(1000));
+    let (status, first) = s.inspect("deposit", Some(json!({"amount": "1000.00"})));
+    assert_eq!(status, 200);
+    assert_eq!(first["paid"], json!(["B-2"]), "{first}");
+    assert_eq!(s.txn(&token, "B-2")["txnStatus"], "SUCCESS");
+    assert_eq!(s.txn(&token, "B-2")["txnStatusDescription"], Value::Null);
+    assert_eq!(s.txn(&token, "B-3")["txnStatus"], "QUEUED");
+    let (_, second) = s.inspect("deposit", Some(json!({"amount": 5000})));
+    assert_eq!(second["paid"], json!(["B-3"]));
+    assert_eq!(second["balance"], "4500.00");
+    assert_eq!(account()["lowBalance"], json!(true));
+    assert_eq!(s.inspect("deposit", Some(json!({"amount": "-1"}))).0, 400);
+    // Queueing off (PayU's "Disable Queued Payouts", queueTxn=true): beyond the balance fails.
+    let flag = |value: &str| {
+        s.india_form(
+            &token,
+            "/payout/setQueueTxnFlag",
+            &[("queueTxn", value), ("configMerchantId", "1111123")],
+        )
+    };
+    let off = flag("true");
+    assert_eq!(
+        (off["status"].as_i64(), off["data"]["configValue"].as_str()),
+        (Some(0), Some("0")),
+        "{off}"
+    );
+    assert_eq!(
+        off["data"]["configKey"],
+        "queue_transaction_insufficient_balance"
+    );
+    s.transfer(&token, true, &json!([paid("B-4", "100000")]));
+    let failed = s.txn(&token, "B-4");
+    assert_eq!(failed["txnStatus"], "FAILED");
+    assert!(
+        failed["txnStatusDescription"]
+            .as_str()
+            .unwrap()
+            .contains("queueing of payouts is disabled")
+    );
+    assert_eq!(
+        account()["balance"],
+        json!(4500),
+        "a failed transfer holds nothing"
+    );
+    assert_eq!(flag("false")["data"]["configValue"], "1");
+    s.transfer(&token, true, &json!([paid("B-5", "100000")]));
+    assert_eq!(s.txn(&token, "B-5")["txnStatus"], "QUEUED");
+    assert_eq!(flag("maybe")["msg"], "Invalid value");
+    let ledger = s.ledger();
+    let state_of = |r: &str| ledger.iter().find(|e| e["reference"] == r).unwrap()["state"].clone();
+    assert_eq!(
+        (state_of("B-4"), state_of("B-5")),
+        (json!("FAILED"), json!("QUEUED"))
+    );
+}
+
+#[test]
+fn without_a_balance_the_account_is_topped_up_and_an_approved_transfer_meets_the_balance() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([paid("U-1", "20000000")]));
+    assert_eq!(
+        s.txn(&token, "U-1")["txnStatus"],
+        "SUCCESS",
+        "nothing queues"
+    );
+    let balance = &s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"]["balance"];
+    assert_eq!(balance, &json!(0));
+    // In process, with approval: the balance is met when the checker approves.
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        approval_flow: true,
+        balance: Some(rust_decimal::Decimal::new(1000, 0)),
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let p = InProcess::new(&running);
+    p.transfer(&json!([paid("U-2", "1500")]));
+    let state = || {
+        p.transactions(&[("merchantRefId", "U-2")])["data"]["transactionDetails"][0]["txnStatus"]
+            .clone()
+    };
+    assert_eq!(state(), "PENDING_FOR_APPROVAL");
+    p.http
+        .post(format!("{}/__sandbox/approve", p.url))
+        .send()
+        .unwrap();
+    assert_eq!(state(), "QUEUED");
+    p.http
+        .post(format!("{}/__sandbox/deposit", p.url))
+        .json(&json!({"amount": "500"}))
+        .send()
+        .unwrap();
+    assert_eq!(state(), "SUCCESS");
+}
+
+/// Each transfer's `txnStatus` word, by reference, latest first.
+fn words(page: &Value) -> Vec<(String, String)> {
+    page["data"]["transactionDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["merchantRefId"].as_str().unwrap().to_owned(),
+                t["txnStatus"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn on_hold_with_seed(seed: &str) -> Vec<String> {
+    let s = Sandbox::start(&[
+        "--settle-ms",
+        "1000",
+        "--status-spelling",
+        "lifecycle",
+        "--seed",
+        seed,
+    ]);
+    let token = s.india_login();
+    let batch: Vec<Value> = (1..=10)
+        .map(|i| {
+            imps(
+                &format!("L-{i:02}"),
+                if i == 3 { "41234567890" } else { "51234567890" },
+            )
+        })
+        .collect();
+    assert_eq!(s.transfer(&token, true, &json!(batch)).1["status"], 0);
+    let all = |s: &Sandbox| words(&s.list(&token, &[("pageSize", "100")]));
+    assert!(all(&s).iter().all(|(_, w)| w == "QUEUED"));
+    s.advance_ms(600);
+    assert!(
+        all(&s).iter().all(|(_, w)| w == "IN PROGRESS"),
+        "{:?}",
+        all(&s)
+    );
+    s.advance_ms(200);
+    let held: Vec<String> = all(&s)
+        .into_iter()
+        .filter(|(_, w)| w == "ON_HOLD")
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(held.len(), 2, "one in five: {:?}", all(&s));
+    assert!(
+        all(&s)
+            .iter()
+            .all(|(_, w)| w == "IN PROGRESS" || w == "ON_HOLD")
+    );
+    s.advance_ms(200);
+    for (r, w) in all(&s) {
+        assert_eq!(w, if r == "L-03" { "FAILURE" } else { "SUCCESS" }, "{r}");
+    }
+    assert_eq!(
+        references(&s.list(&token, &[("transferStatus", "FAILED")])),
+        ["L-03"],
+        "the filter takes either spelling"
+    );
+    assert_eq!(
+        s.ledger()
+            .iter()
+            .find(|e| e["reference"] == "L-03")
+            .unwrap()["state"],
+        "FAILURE"
+    );
+    held
+}
+
+#[test]
+fn the_lifecycle_spelling_writes_payus_lifecycle_words_and_passes_one_in_five_through_on_hold() {
+    let with_0 = on_hold_with_seed("0");
+    assert_eq!(with_0, ["L-10", "L-05"]);
+    assert_eq!(
+        on_hold_with_seed("0"),
+        with_0,
+        "the same seed, the same transfers"
+    );
+    assert_eq!(on_hold_with_seed("1"), ["L-09", "L-04"]);
+    let s = Sandbox::start(&[
+        "--settle-ms",
+        "0",
+        "--status-spelling",
+        "lifecycle",
+        "--approval-flow",
+        "on",
+    ]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("L-A", "51234567890")]));
+    assert_eq!(s.txn(&token, "L-A")["txnStatus"], "PENDING FOR APPROVAL");
+    let doc = Sandbox::start(&["--settle-ms", "1000"]);
+    let token = doc.india_login();
+    doc.transfer(&token, true, &json!([imps("L-D", "51234567890")]));
+    doc.advance_ms(600);
+    assert_eq!(doc.txn(&token, "L-D")["txnStatus"], "IN_PROGRESS");
 }

@@ -79,7 +79,9 @@ fn decide(sandbox: &Sandbox, body: &[u8], approve: bool) -> Response {
     let mut guard = sandbox.state();
     let state = &mut *guard;
     let now: Instant = state.now();
-    let mut moved = state.india.decide(&chosen, approve, now);
+    let mut moved = state
+        .india
+        .decide(&chosen, approve, sandbox.config.settle, now);
     moved.extend(state.smart_send.decide(&chosen, approve, now));
     Json(serde_json::json!({ "references": moved })).into_response()
 }

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
+use super::Spelling;
 use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
 use super::approval::{Approval, Chosen};
 use super::{
@@ -36,20 +37,37 @@ const ACCOUNT_PENDING: &str = "61234567890";
 const ACCEPTED: &str =
     "Requests are in process. Will send response of individual request on webhooks set by you";
 
-/// What the sandbox account holds before any transfer: ₹1,00,00,000.
+/// What the account shows before any transfer when `--balance` is not given (and the
+/// account is then topped up as needed: the balance never runs short).
 const OPENING_BALANCE: i64 = 10_000_000;
+/// Below this the account reports `lowBalance`.
+const LOW_BALANCE: i64 = 10_000;
+/// What a transfer beyond the balance says, queued or failed (PayU documents that the reason
+/// is in `txnStatusDescription`, not its words).
+const QUEUED_FOR_BALANCE: &str =
+    "Insufficient balance in the payout account: the transfer is queued until funds are added";
+const FAILED_FOR_BALANCE: &str =
+    "Insufficient balance in the payout account, and queueing of payouts is disabled";
 
 /// The transfers the sandbox accepted, in arrival order (a reference paid twice inside
-/// `--dedupe-lag-ms` has two).
+/// `--dedupe-lag-ms` has two), and the account they draw on.
 #[derive(Default)]
 pub(super) struct Transfers {
     sent: Vec<Sent>,
     next_txn: i64,
+    /// `--balance`: what the account held at start; `None` for an account topped up as
+    /// needed.
+    pub(super) funded: Option<Decimal>,
+    /// Added since: `POST /__sandbox/deposit`, and the top-ups of an unlimited account.
+    deposited: Decimal,
+    /// `setQueueTxnFlag` turned queueing off: a transfer beyond the balance fails.
+    queueing_off: bool,
 }
 
 impl Transfers {
-    /// The balance: the opening balance less what live transfers hold (a failed or cancelled
-    /// transfer gives its money back; one queued for want of balance holds none).
+    /// The balance: what the account was funded with and given since, less what live
+    /// transfers hold (a failed, cancelled or rejected transfer gives its money back; one
+    /// queued for want of balance, or waiting for its checker, holds none).
     fn balance(&self, settle: Duration, now: Instant) -> Decimal {
         let held: Decimal = self
             .sent
@@ -66,30 +84,91 @@ impl Transfers {
             })
             .map(|s| s.amount)
             .sum();
-        Decimal::from(OPENING_BALANCE) - held
+        self.funded.unwrap_or(Decimal::from(OPENING_BALANCE)) + self.deposited - held
     }
 
-    /// Each transfer's ledger entry and its current status.
-    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+    /// Whether a transfer is queued for want of balance.
+    fn queue_waiting(&self) -> bool {
+        self.sent.iter().any(Sent::in_balance_queue)
+    }
+
+    /// Lets the transfer at `index` meet the balance, as it sets off for the bank: it goes
+    /// on when the balance covers it and nothing queued is ahead of it; otherwise it is
+    /// queued (or, with queueing off, fails).
+    fn admit(&mut self, index: usize, settle: Duration, now: Instant) {
+        let amount = self.sent[index].amount;
+        // The balance counts the transfer as held already: what there was before it.
+        let balance = self.balance(settle, now) + amount;
+        let short = amount > balance || self.queue_waiting();
+        if !short {
+            return;
+        }
+        if self.funded.is_none() {
+            // An unlimited account is topped up, and queues nothing.
+            self.deposited += (amount - balance).max(Decimal::ZERO);
+            return;
+        }
+        if self.queueing_off {
+            self.sent[index].failed_for_balance = true;
+        } else {
+            self.sent[index].waiting_for_balance = true;
+        }
+    }
+
+    /// Pays queued transfers in arrival order while the balance covers the next one. The
+    /// references paid.
+    pub(super) fn pay_queue(&mut self, settle: Duration, now: Instant) -> Vec<String> {
+        let mut balance = self.balance(settle, now);
+        let mut paid = Vec::new();
+        for s in self.sent.iter_mut().filter(|s| s.in_balance_queue()) {
+            if s.amount > balance {
+                break;
+            }
+            balance -= s.amount;
+            s.waiting_for_balance = false;
+            s.started = now;
+            paid.push(s.reference.clone());
+        }
+        paid
+    }
+
+    /// Each transfer's ledger entry and its current status, as lookups spell it.
+    pub(super) fn states(
+        &self,
+        settle: Duration,
+        now: Instant,
+        spelling: Spelling,
+    ) -> Vec<(usize, String)> {
         self.sent
             .iter()
-            .map(|s| (s.ledger, word(s.status(settle, now))))
+            .map(|s| (s.ledger, s.word(settle, now, spelling)))
             .collect()
     }
 
     /// The checker's decision on the waiting transfers `chosen` names: approved ones start
     /// for the bank now, rejected ones end REJECTED. The references moved.
-    pub(super) fn decide(&mut self, chosen: &Chosen, approve: bool, now: Instant) -> Vec<String> {
+    pub(super) fn decide(
+        &mut self,
+        chosen: &Chosen,
+        approve: bool,
+        settle: Duration,
+        now: Instant,
+    ) -> Vec<String> {
         let mut moved = Vec::new();
-        for s in &mut self.sent {
-            if s.approval == Approval::Waiting && chosen.has(&s.reference) {
-                s.approval = if approve {
-                    Approval::Approved
-                } else {
-                    Approval::Rejected
-                };
-                s.started = now;
-                moved.push(s.reference.clone());
+        for index in 0..self.sent.len() {
+            let s = &mut self.sent[index];
+            if s.approval != Approval::Waiting || !chosen.has(&s.reference) {
+                continue;
+            }
+            s.approval = if approve {
+                Approval::Approved
+            } else {
+                Approval::Rejected
+            };
+            s.started = now;
+            moved.push(s.reference.clone());
+            if approve {
+                self.admit(index, settle, now);
             }
         }
         moved
@@ -124,8 +203,12 @@ struct Sent {
     cancelled: bool,
     /// Accepted while the balance was short: it stays QUEUED (PayU's queueing, §6).
     waiting_for_balance: bool,
+    /// Beyond the balance with queueing off: FAILED at once.
+    failed_for_balance: bool,
     /// Reversed by the beneficiary's bank after it succeeded (`POST /__sandbox/reverse`).
     reversed: bool,
+    /// One of the one in five that pass through `ON_HOLD` (lifecycle spelling only).
+    on_hold: bool,
     /// Where it stands with the dashboard's checker (`--approval-flow`).
     approval: Approval,
     /// When its way to the bank began (recorded, approved, or paid from the queue), by the
@@ -148,6 +231,9 @@ impl Sent {
             Approval::Rejected => return TxnStatus::Rejected,
             Approval::NotNeeded | Approval::Approved => {}
         }
+        if self.failed_for_balance {
+            return TxnStatus::Failed;
+        }
         if self.waiting_for_balance {
             return TxnStatus::Queued;
         }
@@ -164,6 +250,36 @@ impl Sent {
     /// Whether status lookups show it yet (`--visibility-ms`).
     fn visible(&self, visibility: Duration, now: Instant) -> bool {
         now.saturating_duration_since(self.at) >= visibility
+    }
+
+    /// Its status as lookups write it: `spelling`'s words, and `ON_HOLD` for the last
+    /// quarter of the way to its final state when it is one of the transfers that pass
+    /// through it (`--status-spelling lifecycle`).
+    fn word(&self, settle: Duration, now: Instant, spelling: Spelling) -> String {
+        let status = self.status(settle, now);
+        let elapsed = now.saturating_duration_since(self.started);
+        if self.on_hold && status == TxnStatus::InProgress && elapsed >= settle / 4 * 3 {
+            return "ON_HOLD".to_owned();
+        }
+        spelling.spell(&word(status))
+    }
+
+    /// Why it stands where it stands, when PayU says why.
+    fn reason(&self) -> Option<&'static str> {
+        if self.cancelled || self.reversed {
+            None
+        } else if self.failed_for_balance {
+            Some(FAILED_FOR_BALANCE)
+        } else if self.waiting_for_balance {
+            Some(QUEUED_FOR_BALANCE)
+        } else {
+            None
+        }
+    }
+
+    /// Queued for want of balance, and still to be paid from the queue.
+    fn in_balance_queue(&self) -> bool {
+        self.waiting_for_balance && !self.cancelled
     }
 }
 
@@ -404,9 +520,6 @@ fn initiate(
         );
         state.india.next_txn += 1;
         let approval = Approval::at_start(sandbox.config.approval_flow, t.disable_approval_flow);
-        // A transfer waiting for its checker meets the balance only once approved.
-        let waiting_for_balance = approval != Approval::Waiting
-            && t.amount > state.india.balance(sandbox.config.settle, now);
         let sent = Sent {
             reference: t.merchant_ref_id,
             ledger,
@@ -421,12 +534,23 @@ fn initiate(
             beneficiary_name: t.beneficiary_name.clone(),
             outcome,
             cancelled: false,
-            waiting_for_balance,
+            waiting_for_balance: false,
+            failed_for_balance: false,
             reversed: false,
+            // Exactly one transfer in five, which ones decided by the seed.
+            on_hold: sandbox.config.status_spelling == Spelling::Lifecycle
+                && (state.india.next_txn as u64)
+                    .wrapping_add(sandbox.config.seed)
+                    .is_multiple_of(5),
             approval,
             started: now,
         };
         state.india.sent.push(sent);
+        // A transfer waiting for its checker meets the balance only once approved.
+        if approval != Approval::Waiting {
+            let index = state.india.sent.len() - 1;
+            state.india.admit(index, sandbox.config.settle, now);
+        }
     }
     Json(Envelope {
         status: 0,
@@ -518,10 +642,10 @@ fn form_date(text: &str) -> Option<chrono::NaiveDate> {
 /// QUEUED.
 fn status_key(word: &str) -> String {
     let key = word.trim().to_ascii_uppercase().replace(' ', "_");
-    if key == "SCHEDULED" {
-        "QUEUED".to_owned()
-    } else {
-        key
+    match key.as_str() {
+        "SCHEDULED" => "QUEUED".to_owned(),
+        "FAILURE" => "FAILED".to_owned(),
+        _ => key,
     }
 }
 
@@ -570,6 +694,7 @@ pub(super) async fn list_transactions(
     let now = state.now();
     let visibility = sandbox.config.visibility;
     let status_wanted = given("transferStatus").map(status_key);
+    let spelling = sandbox.config.status_spelling;
     let ist = crate::validate::dates::ist();
     let mut matching: Vec<&Sent> = state
         .india
@@ -585,7 +710,7 @@ pub(super) async fn list_transactions(
                 && dates[1].is_none_or(|to| day <= to)
                 && status_wanted
                     .as_ref()
-                    .is_none_or(|w| *w == status_key(&word(sent.status(settle, now))))
+                    .is_none_or(|w| *w == status_key(&sent.word(settle, now, spelling)))
         })
         .collect();
     // Latest first, as PayU sorts them.
@@ -600,13 +725,13 @@ pub(super) async fn list_transactions(
         .filter(|s| !s.status(settle, now).is_final())
         .count();
     let total_amount: Decimal = matching.iter().map(|s| s.amount).sum();
-    let details: Vec<Transaction> = matching
+    let shown: Vec<&Sent> = matching
         .iter()
         .skip((page - 1).saturating_mul(size))
         .take(size)
-        .map(|sent| sent.transaction(settle, now))
+        .copied()
         .collect();
-    Json(Envelope {
+    let page = Envelope {
         status: 0,
         msg: None,
         code: None,
@@ -618,10 +743,17 @@ pub(super) async fn list_transactions(
             total_amount: Some(total_amount),
             succes_txn: Some(succeeded as i64),
             pending_txn: Some(pending as i64),
-            transaction_details: details,
+            transaction_details: shown.iter().map(|s| s.transaction(settle, now)).collect(),
         }),
-    })
-    .into_response()
+    };
+    // The typed page knows only documented words: each status is written as spelled.
+    let mut body = serde_json::to_value(&page).unwrap_or_default();
+    if let Some(items) = body["data"]["transactionDetails"].as_array_mut() {
+        for (item, sent) in items.iter_mut().zip(&shown) {
+            item["txnStatus"] = serde_json::Value::String(sent.word(settle, now, spelling));
+        }
+    }
+    Json(body).into_response()
 }
 
 /// A status as PayU writes it.
@@ -649,7 +781,7 @@ impl Sent {
             bank_transaction_ref_no: None,
             transfer_type: Some(self.transfer_type.clone()),
             msg: None,
-            txn_status_description: None,
+            txn_status_description: self.reason().map(str::to_owned),
             response_code: None,
             purpose: Some(self.purpose.clone()),
             beneficiary_name: Some(self.beneficiary_name.clone()),
@@ -705,14 +837,18 @@ pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: Head
     if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
         return refused;
     }
-    let balance = state.india.balance(sandbox.config.settle, state.now());
+    // A number as PayU's sample writes it (`94003`), without trailing zeros.
+    let balance = state
+        .india
+        .balance(sandbox.config.settle, state.now())
+        .normalize();
     let detail = crate::payu::india::AccountDetail {
         payout_merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
         uuid: "11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned(),
         virtual_account_number: format!("PAYUIN{INDIA_MERCHANT_ID}"),
         transferable_amount: balance,
         balance,
-        low_balance: balance < Decimal::from(10_000),
+        low_balance: balance < Decimal::from(LOW_BALANCE) || state.india.queue_waiting(),
         ifsc: "YESB0CMSNOC".to_owned(),
         kind: "current".to_owned(),
         client_id: INDIA_PUBLIC_CLIENT_ID_TEST.to_owned(),
@@ -918,4 +1054,80 @@ pub(super) async fn reverse(
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no transfer has that merchantRefId").into_response(),
     }
+}
+
+/// `POST /__sandbox/deposit` with `{"amount": "5000.00"}` (a string or a number of rupees):
+/// money reaches the account, and the queue is paid in arrival order while it lasts.
+/// Answers the balance after, and the references paid from the queue.
+pub(super) async fn deposit(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Deposit {
+        #[serde(deserialize_with = "crate::payu::string_or_number")]
+        amount: Decimal,
+    }
+    let amount = match serde_json::from_slice::<Deposit>(&body) {
+        Ok(d) if d.amount > Decimal::ZERO && d.amount.normalize().scale() <= 2 => d.amount,
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "the body must be {\"amount\": \"5000.00\"}, a positive amount in rupees",
+            )
+                .into_response();
+        }
+    };
+    let settle = sandbox.config.settle;
+    let mut state = sandbox.state();
+    let now = state.now();
+    let Some(total) = state.india.deposited.checked_add(amount) else {
+        return (StatusCode::BAD_REQUEST, "the amount is too large").into_response();
+    };
+    state.india.deposited = total;
+    let paid = state.india.pay_queue(settle, now);
+    let balance = state.india.balance(settle, now);
+    Json(serde_json::json!({ "balance": format!("{balance:.2}"), "paid": paid })).into_response()
+}
+
+/// `POST /payout/setQueueTxnFlag` (form `queueTxn`, `configMerchantId`; §8). PayU's sample
+/// sends `queueTxn=true` and answers `configValue "0"`, and the API is named "Disable Queued
+/// Payouts": the sandbox reads `queueTxn=true` as "disable queueing" (configValue `0`) and
+/// `false` as "queue" (configValue `1`).
+pub(super) async fn set_queue_flag(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let mut state = sandbox.state();
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/setQueueTxnFlag") {
+        return refused;
+    }
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let field = |name: &str| form.get(name).map(|v| v.trim().to_ascii_lowercase());
+    let disable = match field("queueTxn").as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        _ => return reply::<()>(1, "Invalid value", None),
+    };
+    if field("configMerchantId").is_some_and(|id| id != INDIA_MERCHANT_ID) {
+        return reply::<()>(1, "Invalid value", None);
+    }
+    state.india.queueing_off = disable;
+    let at = payu_date(state.wall_now());
+    reply(
+        0,
+        "Config updated successfully",
+        Some(serde_json::json!({
+            "id": 1,
+            "merchantId": INDIA_MERCHANT_ID.parse::<i64>().unwrap_or_default(),
+            "entityId": INDIA_MERCHANT_ID,
+            "entityType": "merchant_id",
+            "configKey": "queue_transaction_insufficient_balance",
+            "configValue": if disable { "0" } else { "1" },
+            "groupName": "payout",
+            "isActive": true,
+            "addedOn": at,
+            "updatedOn": at,
+            "isDeleted": false,
+            "updatedBy": "11e8-5a8f-05faaaa4-84a5-020d245326e4",
+        })),
+    )
 }

@@ -64,6 +64,37 @@ pub struct Config {
     /// transfers and links sent without `disableApprovalFlow: true` wait for
     /// `POST /__sandbox/approve` or `/__sandbox/reject`.
     pub approval_flow: bool,
+    /// The India account's balance at start (`--balance`); `None` for an account topped up
+    /// as needed. Transfers beyond it stay QUEUED until `POST /__sandbox/deposit`.
+    pub balance: Option<rust_decimal::Decimal>,
+    /// How transfer statuses are spelled (`--status-spelling`).
+    pub status_spelling: Spelling,
+}
+
+/// How the sandbox spells a transfer's `txnStatus`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Spelling {
+    /// As the status API's pages do: `IN_PROGRESS`, `FAILED`, `PENDING_FOR_APPROVAL`.
+    #[default]
+    Doc,
+    /// As PayU's lifecycle page does: `IN PROGRESS`, `WAITING FOR RETRY`, `FAILURE`,
+    /// `PENDING FOR APPROVAL`; and one transfer in five passes through `ON_HOLD`, a state no
+    /// document names, before its final state.
+    Lifecycle,
+}
+
+impl Spelling {
+    /// `word` (a documented status, underscores) as this spelling writes it.
+    fn spell(self, word: &str) -> String {
+        match (self, word) {
+            (Spelling::Doc, _) => word.to_owned(),
+            (Spelling::Lifecycle, "FAILED") => "FAILURE".to_owned(),
+            (Spelling::Lifecycle, "IN_PROGRESS" | "WAITING_FOR_RETRY" | "PENDING_FOR_APPROVAL") => {
+                word.replace('_', " ")
+            }
+            (Spelling::Lifecycle, _) => word.to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -78,6 +109,8 @@ impl Default for Config {
             visibility: Duration::ZERO,
             dedupe_lag: Duration::ZERO,
             approval_flow: false,
+            balance: None,
+            status_spelling: Spelling::Doc,
         }
     }
 }
@@ -160,10 +193,11 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(config: Config) -> Sandbox {
-        let state = State {
+        let mut state = State {
             knobs: knobs::Knobs::new(config.seed),
             ..State::default()
         };
+        state.india.funded = config.balance;
         Sandbox {
             state: Arc::new(Mutex::new(state)),
             config: Arc::new(config),
@@ -240,6 +274,8 @@ impl Sandbox {
             .route("/__sandbox/clock", post(ledger::advance_clock))
             .route("/__sandbox/reverse", post(india::reverse))
             .route("/__sandbox/approve", post(approval::approve))
+            .route("/__sandbox/deposit", post(india::deposit))
+            .route("/payout/setQueueTxnFlag", post(india::set_queue_flag))
             .route("/__sandbox/reject", post(approval::reject))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
