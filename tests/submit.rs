@@ -919,3 +919,89 @@ fn rows_held_for_approval_say_so_and_settle_when_approved_or_rejected() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn rows_queued_for_funds_say_so_and_are_paid_after_a_deposit() {
+    let sb = Sandbox::start(&["--settle-ms", "50", "--balance", "300.00"]);
+    let w = Workdir::new();
+    // In one batch, in order: 100.50 + 101.50 fit in 300.00; 102.50 and 103.50 wait for
+    // funds.
+    w.write(
+        "pay.csv",
+        payout_sheet("BQ", 4).replace("41234567890", "50100234567891"),
+    );
+    let out = submit(&w, &sb, "pay.csv", &["--allow-queue", "--wait", "2s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 PENDING row(s) are queued by PayU because the balance is too low"),
+        "{}",
+        stderr(&out)
+    );
+    let rows = results(&w.path("pay.results.csv"), b',');
+    assert_eq!(rows[0]["result_status"], "SUCCESS", "{:?}", rows[0]);
+    assert_eq!(rows[1]["result_status"], "SUCCESS", "{:?}", rows[1]);
+    for r in &rows[2..] {
+        assert_eq!(r["result_status"], "PENDING", "{r:?}");
+        assert!(
+            r["result_error_message"]
+                .contains("queued by PayU: the balance is too low (PayU: Insufficient balance"),
+            "{r:?}"
+        );
+    }
+    sandbox_post(
+        &sb,
+        "/__sandbox/deposit",
+        serde_json::json!({"amount": "5000.00"}),
+    );
+    let rows = status_until_settled(&w, &sb, "pay.results.csv", b',', &[2, 3]);
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "SUCCESS"),
+        "{rows:?}"
+    );
+    assert_once(&sb.ledger());
+}
+
+#[test]
+fn lifecycle_spellings_and_an_unknown_state_end_right_and_the_word_is_shown() {
+    let sb = Sandbox::start(&[
+        "--settle-ms",
+        "8000",
+        "--status-spelling",
+        "lifecycle",
+        "--seed",
+        "3",
+    ]);
+    let w = Workdir::new();
+    // Row 7 goes to the failing test account (FAILURE, in the lifecycle's spelling).
+    w.write("pay.csv", payout_sheet("LC", 10));
+    let out = submit(&w, &sb, "pay.csv", &["--batch-size", "5", "--wait", "0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (mut seen_word, mut warnings) = (false, Vec::new());
+    let mut rows = Vec::new();
+    for _ in 0..200 {
+        let out = status(&w, &sb, "pay.results.csv", &[]);
+        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        warnings.push(stderr(&out).matches("'ON_HOLD'").count());
+        rows = results(&w.path("pay.results.csv"), b',');
+        for r in &rows {
+            let m = &r["result_error_message"];
+            assert!(!m.contains("cannot read"), "{r:?}");
+            if m.contains("'ON_HOLD'") {
+                assert_eq!(r["result_status"], "PENDING", "{r:?}");
+                seen_word = true;
+            }
+        }
+        if rows.iter().all(|r| r["result_status"] != "PENDING") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(seen_word, "no row was seen in ON_HOLD");
+    // One warning per word and run, however many rows are in it.
+    assert!(warnings.iter().all(|&n| n <= 1), "{warnings:?}");
+    assert!(warnings.contains(&1), "{warnings:?}");
+    for (i, r) in rows.iter().enumerate() {
+        let want = if i == 6 { "FAILED" } else { "SUCCESS" };
+        assert_eq!(r["result_status"], want, "{r:?}");
+    }
+}
