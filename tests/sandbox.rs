@@ -2284,3 +2284,73 @@ fn the_lifecycle_spelling_writes_payus_lifecycle_words_and_passes_one_in_five_th
     doc.advance_ms(600);
     assert_eq!(doc.txn(&token, "L-D")["txnStatus"], "IN_PROGRESS");
 }
+
+#[test]
+fn failures_say_why_and_paid_transfers_carry_a_utr() {
+    let s = Sandbox::start(&["--settle-ms", "1000"]);
+    let token = s.india_login();
+    let batch = json!([imps("W-OK", "51234567890"), imps("W-FAIL", "41234567890")]);
+    assert_eq!(s.transfer(&token, true, &batch).1["status"], 0);
+    let mut failing = link("W-LINK-FAIL");
+    failing["custMobile"] = json!("9111111111");
+    assert_eq!(s.create_link(&token, &failing)["status"], 0);
+    assert_eq!(s.create_link(&token, &link("W-LINK"))["status"], 0);
+    let before = s.txn(&token, "W-OK");
+    assert_eq!(
+        before["bankTransactionRefNo"],
+        Value::Null,
+        "no UTR before it is paid"
+    );
+    s.advance_ms(1000);
+    let ok = s.txn(&token, "W-OK");
+    assert_eq!(ok["txnStatus"], "SUCCESS");
+    let utr = ok["bankTransactionRefNo"].as_str().unwrap();
+    assert!(
+        utr.len() == 12 && utr.bytes().all(|b| b.is_ascii_digit()),
+        "{utr}"
+    );
+    let failed = s.txn(&token, "W-FAIL");
+    assert_eq!(failed["txnStatus"], "FAILED");
+    let why = failed["txnStatusDescription"].as_str().unwrap();
+    assert!(why.contains("account closed"), "{failed}");
+    assert_eq!(failed["msg"], why);
+    assert_eq!(failed["responseCode"], "ACCOUNT_CLOSED");
+    assert_eq!(failed["bankTransactionRefNo"], Value::Null);
+    // The link is SUCCESS (the payee filled in their details) while its transfer is on its
+    // way, then fails with a reason.
+    let paid = s.link_details(&token, "W-LINK-FAIL")["data"].clone();
+    assert_eq!(
+        (paid["smartSendStatus"].as_str(), paid["txnStatus"].as_str()),
+        (Some("SUCCESS"), Some("IN_PROGRESS"))
+    );
+    s.advance_ms(500);
+    let ended = s.link_details(&token, "W-LINK-FAIL")["data"].clone();
+    assert_eq!(
+        (
+            ended["smartSendStatus"].as_str(),
+            ended["txnStatus"].as_str()
+        ),
+        (Some("SUCCESS"), Some("FAILED"))
+    );
+    assert!(
+        ended["msg"].as_str().unwrap().contains("declined"),
+        "{ended}"
+    );
+    assert_eq!(ended["bankTransactionRefNo"], Value::Null);
+    let good = s.link_details(&token, "W-LINK")["data"].clone();
+    assert_eq!(good["txnStatus"], "SUCCESS");
+    assert_eq!(good["bankTransactionRefNo"].as_str().unwrap().len(), 12);
+    // PayU Europe's refused test account: 400 8351, and why.
+    let europe = s.token();
+    let mut refused = bank_payout("W-EU");
+    refused["account"]["accountNumber"] = json!("36109010149999999999999999");
+    let (status, answer) = s.payout(&europe, &refused);
+    assert_eq!((status, code(&answer)), (400, "8351"), "{answer}");
+    assert!(
+        answer["status"]["statusDesc"]
+            .as_str()
+            .unwrap()
+            .contains("account closed")
+    );
+    assert!(s.ledger().iter().all(|e| e["reference"] != "W-EU"));
+}

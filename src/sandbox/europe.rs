@@ -29,6 +29,12 @@ const TOKEN_SECONDS: u64 = 43_199;
 const CARD_REALIZED: &str = "4655413107713609";
 const CARD_CANCELLED: &str = "4302193177728334";
 
+/// A test bank account beyond PayU's own (a valid Polish NRB): PayU refuses payouts to it,
+/// 400 `8351`, saying why in `statusDesc`.
+const ACCOUNT_REFUSED: &str = "36109010149999999999999999";
+const ACCOUNT_REFUSED_WHY: &str =
+    "INCORRECT_ACCOUNT_NUMBER: the beneficiary bank reports the account closed";
+
 /// The payouts the sandbox accepted.
 #[derive(Default)]
 pub(super) struct Payouts {
@@ -367,6 +373,12 @@ pub(super) async fn create(
         Ok(c) => c,
         Err(code) => return refusal(code),
     };
+    if checked.destination == format!("account:{ACCOUNT_REFUSED}") {
+        let (http, mut body) = ErrorAnswer::for_code("8351").expect("code 8351 is in PayU's table");
+        body.status.status_desc = Some(ACCOUNT_REFUSED_WHY.to_owned());
+        let status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
+        return (status, Json(body)).into_response();
+    }
     let payout_id = state.next_id("europe-payout");
     let ledger = state.ledger.accept(
         LedgerEntry {
