@@ -122,9 +122,12 @@ impl PayoutStatus {
 
 /// The `status` object of every PayU Europe answer (§16.6). On errors `code` is PayU's code
 /// as a string (`"8356"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
+    /// Absent (read as empty) in PayU's 403 `access_denied` body, which carries `error` and
+    /// `error_description` instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status_code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
@@ -134,6 +137,15 @@ pub struct Status {
     pub code_literal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_desc: Option<String>,
+    /// `access_denied` in the 403 body of PayU's OpenAPI (§16.3), snake case as PayU writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(
+        default,
+        rename = "error_description",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_description: Option<String>,
 }
 
 /// An error answer: `{"status":{…}}`.
@@ -354,6 +366,8 @@ impl ErrorAnswer {
                     code: Some(code.to_owned()),
                     code_literal: Some(literal.to_owned()),
                     status_desc: Some(literal.to_owned()),
+                    error: None,
+                    error_description: None,
                 },
             },
         ))
@@ -383,6 +397,20 @@ mod tests {
         assert_eq!(error.status.code.as_deref(), Some("8354"));
         let s: PayoutStatus = serde_json::from_str(r#""CANCELED""#).unwrap();
         assert!(s.is_final());
+    }
+
+    #[test]
+    fn the_403_body_without_a_status_code_reads() {
+        let denied: ErrorAnswer = serde_json::from_str(
+            r#"{"status":{"error":"access_denied","error_description":"Access is denied"}}"#,
+        )
+        .unwrap();
+        assert_eq!(denied.status.status_code, "");
+        assert_eq!(denied.status.error.as_deref(), Some("access_denied"));
+        assert_eq!(
+            denied.status.error_description.as_deref(),
+            Some("Access is denied")
+        );
     }
 
     #[test]

@@ -161,16 +161,28 @@ pub(super) async fn authorize(
     .into_response()
 }
 
-fn authorized(sandbox: &Sandbox, headers: &HeaderMap) -> bool {
-    sandbox.state().authorized(Api::Europe, headers)
-}
-
-fn unauthorized() -> Response {
-    oauth_error(
-        StatusCode::UNAUTHORIZED,
-        "invalid_token",
-        "Invalid or expired access token",
-    )
+/// The refusal of a request without a live PayU Europe token, if it has none: PayU's 401;
+/// or, for a live token of PayU India's, the 403 body of PayU's OpenAPI, which has no
+/// `statusCode` (`{"status":{"error":"access_denied",…}}`).
+fn refused_token(sandbox: &Sandbox, headers: &HeaderMap) -> Option<Response> {
+    match sandbox.state().live_token_api(headers) {
+        Some(Api::Europe) => None,
+        Some(Api::India) => {
+            let body = ErrorAnswer {
+                status: Status {
+                    error: Some("access_denied".to_owned()),
+                    error_description: Some("Access is denied".to_owned()),
+                    ..Status::default()
+                },
+            };
+            Some((StatusCode::FORBIDDEN, Json(body)).into_response())
+        }
+        None => Some(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Invalid or expired access token",
+        )),
+    }
 }
 
 /// What an acceptable payout pays to, and how it ends.
@@ -335,8 +347,8 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&sandbox, &headers) {
-        return unauthorized();
+    if let Some(refused) = refused_token(&sandbox, &headers) {
+        return refused;
     }
     let request: CreatePayout = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -348,6 +360,8 @@ pub(super) async fn create(
                     code: None,
                     code_literal: None,
                     status_desc: Some(format!("the request is not a payout: {e}")),
+                    error: None,
+                    error_description: None,
                 },
             };
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
@@ -424,6 +438,8 @@ fn success() -> Status {
         code: None,
         code_literal: None,
         status_desc: None,
+        error: None,
+        error_description: None,
     }
 }
 
@@ -432,8 +448,8 @@ pub(super) async fn retrieve(
     headers: HeaderMap,
     Path(payout_id): Path<String>,
 ) -> Response {
-    if !authorized(&sandbox, &headers) {
-        return unauthorized();
+    if let Some(refused) = refused_token(&sandbox, &headers) {
+        return refused;
     }
     let settle = sandbox.config.settle;
     let state = sandbox.state();

@@ -489,6 +489,20 @@ fn initiate(
             });
         }
     }
+    // A refusal for repeated references alone comes, every other time (which ones the seed
+    // decides), as PayU also sends it: `code 1002` on the envelope, no `data`.
+    if !errors.is_empty()
+        && errors.iter().all(|e| e.code == [1002])
+        && state.duplicate_on_envelope().is_some()
+    {
+        return Json(Envelope::<()> {
+            status: 1,
+            msg: Some("DUPLICATE MERCHANT REF ID".to_owned()),
+            code: Some(crate::payu::Codes::One(1002)),
+            data: None,
+        })
+        .into_response();
+    }
     if !errors.is_empty() {
         return Json(Envelope {
             status: 1,

@@ -218,12 +218,8 @@ pub(super) async fn create(
             }]);
         }
     };
-    link_answer(make_link(
-        &mut state,
-        &link,
-        host(&headers),
-        &sandbox.config,
-    ))
+    let made = make_link(&mut state, &link, host(&headers), &sandbox.config);
+    link_answer(&mut state, made)
 }
 
 fn wrong_pid(headers: &HeaderMap) -> Option<Response> {
@@ -243,10 +239,25 @@ fn host(headers: &HeaderMap) -> &str {
         .unwrap_or("127.0.0.1")
 }
 
-/// A made link, or PayU's refusal of it.
-fn link_answer(made: Result<Link, Vec<LinkError>>) -> Response {
+/// A made link, or PayU's refusal of it. A refusal for a repeated reference alone comes,
+/// every other time (which ones the seed decides), as PayU also sends it: on the envelope,
+/// `1103`, `1115` or `1125` in turn, with no `data`.
+fn link_answer(state: &mut super::State, made: Result<Link, Vec<LinkError>>) -> Response {
     match made {
         Ok(link) => reply(0, "Success", Some(link)),
+        Err(errors) if errors.iter().all(|e| e.code == 1103) => {
+            match state.duplicate_on_envelope() {
+                Some(turn) => {
+                    let (code, msg) = [
+                        (1103, "DUPLICATE_MERCHNAT_REF_ID"),
+                        (1115, "DUPLICATE_REQUEST"),
+                        (1125, "DUPLICATE_SMARTSEND_LINK"),
+                    ][(turn % 3) as usize];
+                    coded(1, msg, Some(code))
+                }
+                None => refused(errors),
+            }
+        }
         Err(errors) => refused(errors),
     }
 }
@@ -844,12 +855,8 @@ pub(super) async fn create_v1(
         Ok(l) => l,
         Err(e) => return coded(1, &format!("the body is not a Smart Send link: {e}"), None),
     };
-    link_answer(make_link(
-        &mut state,
-        &link,
-        host(&headers),
-        &sandbox.config,
-    ))
+    let made = make_link(&mut state, &link, host(&headers), &sandbox.config);
+    link_answer(&mut state, made)
 }
 
 /// `GET /payout/smartPay/status?linkId=…` (or `merchantRefId` and `payoutMerchantId`): v1.
