@@ -1706,10 +1706,8 @@ fn inside_the_dedupe_lag_a_repeat_is_paid_twice_and_the_ledger_shows_it() {
     // Past the lag the duplicate check sees the reference, at every API.
     let (_, refused) = s.transfer(&token, true, &json!([imps("D-1", "51234567890")]));
     assert_eq!(refused["data"][0]["code"], json!([1002]), "{refused}");
-    assert_eq!(
-        s.create_link(&token, &link("D-LINK"))["data"][0]["code"],
-        1103
-    );
+    // The second refusal for a repeat alone comes on the envelope (seed 0).
+    assert_eq!(s.create_link(&token, &link("D-LINK"))["code"], 1103);
     let (status, again) = s.payout(&europe, &bank_payout("D-EU"));
     assert_eq!((status, code(&again)), (403, "8356"));
     let ledger = s.ledger();
@@ -2305,4 +2303,159 @@ fn the_lifecycle_spelling_writes_payus_lifecycle_words_and_passes_one_in_five_th
     doc.transfer(&token, true, &json!([imps("L-D", "51234567890")]));
     doc.advance_ms(600);
     assert_eq!(doc.txn(&token, "L-D")["txnStatus"], "IN_PROGRESS");
+}
+
+#[test]
+fn failures_say_why_and_paid_transfers_carry_a_utr() {
+    let s = Sandbox::start(&["--settle-ms", "1000"]);
+    let token = s.india_login();
+    let batch = json!([imps("W-OK", "51234567890"), imps("W-FAIL", "41234567890")]);
+    assert_eq!(s.transfer(&token, true, &batch).1["status"], 0);
+    let mut failing = link("W-LINK-FAIL");
+    failing["custMobile"] = json!("9111111111");
+    assert_eq!(s.create_link(&token, &failing)["status"], 0);
+    assert_eq!(s.create_link(&token, &link("W-LINK"))["status"], 0);
+    let before = s.txn(&token, "W-OK");
+    assert_eq!(
+        before["bankTransactionRefNo"],
+        Value::Null,
+        "no UTR before it is paid"
+    );
+    s.advance_ms(1000);
+    let ok = s.txn(&token, "W-OK");
+    assert_eq!(ok["txnStatus"], "SUCCESS");
+    let utr = ok["bankTransactionRefNo"].as_str().unwrap();
+    assert!(
+        utr.len() == 12 && utr.bytes().all(|b| b.is_ascii_digit()),
+        "{utr}"
+    );
+    let failed = s.txn(&token, "W-FAIL");
+    assert_eq!(failed["txnStatus"], "FAILED");
+    let why = failed["txnStatusDescription"].as_str().unwrap();
+    assert!(why.contains("account closed"), "{failed}");
+    assert_eq!(failed["msg"], why);
+    assert_eq!(failed["responseCode"], "ACCOUNT_CLOSED");
+    assert_eq!(failed["bankTransactionRefNo"], Value::Null);
+    // The link is SUCCESS (the payee filled in their details) while its transfer is on its
+    // way, then fails with a reason.
+    let paid = s.link_details(&token, "W-LINK-FAIL")["data"].clone();
+    assert_eq!(
+        (paid["smartSendStatus"].as_str(), paid["txnStatus"].as_str()),
+        (Some("SUCCESS"), Some("IN_PROGRESS"))
+    );
+    s.advance_ms(500);
+    let ended = s.link_details(&token, "W-LINK-FAIL")["data"].clone();
+    assert_eq!(
+        (
+            ended["smartSendStatus"].as_str(),
+            ended["txnStatus"].as_str()
+        ),
+        (Some("SUCCESS"), Some("FAILED"))
+    );
+    assert!(
+        ended["msg"].as_str().unwrap().contains("declined"),
+        "{ended}"
+    );
+    assert_eq!(ended["bankTransactionRefNo"], Value::Null);
+    let good = s.link_details(&token, "W-LINK")["data"].clone();
+    assert_eq!(good["txnStatus"], "SUCCESS");
+    assert_eq!(good["bankTransactionRefNo"].as_str().unwrap().len(), 12);
+    // PayU Europe's refused test account: 400 8351, and why.
+    let europe = s.token();
+    let mut refused = bank_payout("W-EU");
+    refused["account"]["accountNumber"] = json!("36109010149999999999999999");
+    let (status, answer) = s.payout(&europe, &refused);
+    assert_eq!((status, code(&answer)), (400, "8351"), "{answer}");
+    assert!(
+        answer["status"]["statusDesc"]
+            .as_str()
+            .unwrap()
+            .contains("account closed")
+    );
+    assert!(s.ledger().iter().all(|e| e["reference"] != "W-EU"));
+}
+
+/// The duplicate code of a refusal for a repeated reference, and where it came: on the
+/// envelope (`true`) or inside `data`.
+fn duplicate_code(answer: &Value) -> (i64, bool) {
+    if let Some(code) = answer["code"].as_i64() {
+        assert_eq!(answer["data"], Value::Null, "{answer}");
+        return (code, true);
+    }
+    let item = &answer["data"][0]["code"];
+    (item.as_i64().or_else(|| item[0].as_i64()).unwrap(), false)
+}
+
+fn duplicate_levels(seed: &str) -> Vec<(i64, bool)> {
+    let s = Sandbox::start(&["--settle-ms", "0", "--seed", seed]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("E-1", "51234567890")]));
+    s.create_link(&token, &link("E-LINK"));
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (_, india) = s.transfer(&token, true, &json!([imps("E-1", "51234567890")]));
+        assert_eq!(india["status"], 1);
+        seen.push(duplicate_code(&india));
+        let link_answer = s.create_link(&token, &link("E-LINK"));
+        assert_eq!(link_answer["status"], 1);
+        seen.push(duplicate_code(&link_answer));
+    }
+    // Still one payout each, every refused repeat counted.
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 2);
+    assert!(ledger.iter().all(|e| e["times_received"] == 4));
+    seen
+}
+
+#[test]
+fn duplicates_come_on_the_envelope_every_other_time_as_the_seed_decides() {
+    let with_0 = duplicate_levels("0");
+    assert_eq!(
+        with_0,
+        [
+            (1002, false),
+            (1103, true),
+            (1002, false),
+            (1115, true),
+            (1002, false),
+            (1125, true)
+        ]
+    );
+    assert_eq!(
+        duplicate_levels("0"),
+        with_0,
+        "the same seed, the same levels"
+    );
+    assert_eq!(
+        duplicate_levels("1"),
+        [
+            (1002, true),
+            (1103, false),
+            (1002, true),
+            (1103, false),
+            (1002, true),
+            (1103, false)
+        ]
+    );
+}
+
+#[test]
+fn europe_refusals_as_payu_sends_them() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let europe = s.token();
+    assert_eq!(s.payout(&europe, &bank_payout("X-EU")).0, 201);
+    let (status, again) = s.payout(&europe, &bank_payout("X-EU"));
+    assert_eq!((status, code(&again)), (403, "8356"));
+    assert!(again.get("payout").is_none(), "no payoutId: {again}");
+    // A live PayU India token on PayU Europe: the 403 body without a statusCode.
+    let india = s.india_login();
+    let (status, denied) = s.payout(&india, &bank_payout("X-EU-2"));
+    assert_eq!(status, 403);
+    assert_eq!(
+        denied,
+        json!({"status": {"error": "access_denied", "error_description": "Access is denied"}})
+    );
+    let (status, denied) = s.retrieve(&india, "anything");
+    assert_eq!((status, denied["status"].get("statusCode")), (403, None));
+    assert!(s.ledger().iter().all(|e| e["reference"] != "X-EU-2"));
 }

@@ -105,14 +105,26 @@ impl PayoutStatus {
 /// The `status` object of every PayU Europe answer (§16.6). On errors `code` is PayU's code
 /// as a string (`"8356"`).
 #[serde_with::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
+    /// Absent (read as empty) in PayU's 403 `access_denied` body, which carries `error` and
+    /// `error_description` instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status_code: String,
     pub severity: Option<String>,
     pub code: Option<String>,
     pub code_literal: Option<String>,
     pub status_desc: Option<String>,
+    /// `access_denied` in the 403 body of PayU's OpenAPI (§16.3), snake case as PayU writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(
+        default,
+        rename = "error_description",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_description: Option<String>,
 }
 
 /// An error answer: `{"status":{…}}`.
@@ -333,6 +345,8 @@ impl ErrorAnswer {
                     code: Some(code.to_owned()),
                     code_literal: Some(literal.to_owned()),
                     status_desc: Some(literal.to_owned()),
+                    error: None,
+                    error_description: None,
                 },
             },
         ))
@@ -362,6 +376,20 @@ mod tests {
         assert_eq!(error.status.code.as_deref(), Some("8354"));
         let s: PayoutStatus = serde_json::from_str(r#""CANCELED""#).unwrap();
         assert!(s.is_final());
+    }
+
+    #[test]
+    fn the_403_body_without_a_status_code_reads() {
+        let denied: ErrorAnswer = serde_json::from_str(
+            r#"{"status":{"error":"access_denied","error_description":"Access is denied"}}"#,
+        )
+        .unwrap();
+        assert_eq!(denied.status.status_code, "");
+        assert_eq!(denied.status.error.as_deref(), Some("access_denied"));
+        assert_eq!(
+            denied.status.error_description.as_deref(),
+            Some("Access is denied")
+        );
     }
 
     #[test]

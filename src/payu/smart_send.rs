@@ -54,7 +54,7 @@ pub struct Link {
 
 /// The `data` of `GET {base}/payout/merchant/smartSend/details`: the link and, once the payee
 /// has filled in their details, its transfer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkDetails {
     pub merchant_ref_id: Option<String>,
@@ -70,6 +70,20 @@ pub struct LinkDetails {
     pub payu_transaction_ref_no: Option<String>,
     #[serde(default)]
     pub expiry_date: Option<String>,
+    /// The transfer's UTR, once paid.
+    #[serde(default)]
+    pub bank_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub txn_sub_status: Option<String>,
+    /// The transfer's message: why it failed, when it did.
+    #[serde(default)]
+    pub msg: Option<String>,
+    #[serde(default)]
+    pub transfer_type: Option<String>,
+    #[serde(default)]
+    pub txn_source: Option<String>,
+    #[serde(default)]
+    pub succeed_on: Option<String>,
 }
 
 /// The `data` of Smart Send v1's status (§12.1), spelled as PayU spells it (`custMoblie`).

@@ -49,6 +49,17 @@ const QUEUED_FOR_BALANCE: &str =
 const FAILED_FOR_BALANCE: &str =
     "Insufficient balance in the payout account, and queueing of payouts is disabled";
 
+/// Why the failing test account's transfers fail, as a bank says it, and the code with it
+/// (PayU documents that the reason is in `txnStatusDescription` and `msg`, not its words).
+const BANK_DECLINED: &str = "Transaction declined by the beneficiary bank: account closed";
+const BANK_DECLINED_CODE: &str = "ACCOUNT_CLOSED";
+const BALANCE_CODE: &str = "INSUFFICIENT_BALANCE";
+
+/// The UTR of the transfer with `txn_id`: twelve digits, as an IMPS reference has.
+pub(super) fn utr(txn_id: i64) -> String {
+    format!("{:012}", 300_000_000_000i64.saturating_add(txn_id))
+}
+
 /// The transfers the sandbox accepted, in arrival order (a reference paid twice inside
 /// `--dedupe-lag-ms` has two), and the account they draw on.
 #[derive(Default)]
@@ -264,14 +275,20 @@ impl Sent {
         spelling.spell(&word(status))
     }
 
-    /// Why it stands where it stands, when PayU says why.
-    fn reason(&self) -> Option<&'static str> {
-        if self.cancelled || self.reversed {
+    /// Why it stands where it stands, and the code with it, when PayU says why.
+    fn reason(&self, status: TxnStatus) -> Option<(&'static str, &'static str)> {
+        if self.cancelled {
             None
+        } else if self.reversed {
+            Some(("Transfer reversed by the beneficiary bank", "REVERSED"))
         } else if self.failed_for_balance {
-            Some(FAILED_FOR_BALANCE)
+            Some((FAILED_FOR_BALANCE, BALANCE_CODE))
         } else if self.waiting_for_balance {
-            Some(QUEUED_FOR_BALANCE)
+            Some((QUEUED_FOR_BALANCE, BALANCE_CODE))
+        } else if status == TxnStatus::Failed {
+            Some((BANK_DECLINED, BANK_DECLINED_CODE))
+        } else if status == TxnStatus::Rejected {
+            Some(("Rejected by the approver", "REJECTED"))
         } else {
             None
         }
@@ -471,6 +488,20 @@ fn initiate(
                 code: problems.iter().map(|p| p.0).collect(),
             });
         }
+    }
+    // A refusal for repeated references alone comes, every other time (which ones the seed
+    // decides), as PayU also sends it: `code 1002` on the envelope, no `data`.
+    if !errors.is_empty()
+        && errors.iter().all(|e| e.code == [1002])
+        && state.duplicate_on_envelope().is_some()
+    {
+        return Json(Envelope::<()> {
+            status: 1,
+            msg: Some("DUPLICATE MERCHANT REF ID".to_owned()),
+            code: Some(crate::payu::Codes::One(1002)),
+            data: None,
+        })
+        .into_response();
     }
     if !errors.is_empty() {
         return Json(Envelope {
@@ -768,6 +799,7 @@ impl Sent {
     /// The transfer as listTransactions reports it.
     fn transaction(&self, settle: Duration, now: Instant) -> Transaction {
         let status = self.status(settle, now);
+        let reason = self.reason(status);
         let settled_at =
             self.recorded + chrono::Duration::from_std(settle).unwrap_or(chrono::Duration::zero());
         Transaction {
@@ -778,11 +810,17 @@ impl Sent {
             txn_status: status,
             txn_sub_status: self.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(self.payu_ref.clone()),
-            bank_transaction_ref_no: None,
+            // A paid transfer carries its UTR (a reversed one keeps it).
+            bank_transaction_ref_no: (status == TxnStatus::Success || self.reversed)
+                .then(|| utr(self.txn_id)),
             transfer_type: Some(self.transfer_type.clone()),
-            msg: None,
-            txn_status_description: self.reason().map(str::to_owned),
-            response_code: None,
+            msg: reason.map(|r| r.0.to_owned()).or_else(|| {
+                (status == TxnStatus::Success).then(|| "Transfer successful".to_owned())
+            }),
+            txn_status_description: reason.map(|r| r.0.to_owned()),
+            response_code: reason
+                .map(|r| r.1.to_owned())
+                .or_else(|| (status == TxnStatus::Success).then(|| "00".to_owned())),
             purpose: Some(self.purpose.clone()),
             beneficiary_name: Some(self.beneficiary_name.clone()),
             txn_source: Some("API".to_owned()),
@@ -1001,15 +1039,17 @@ impl Transfers {
                     msg: "Transfer reversed by the beneficiary bank".to_owned(),
                     payu_ref_id: Some(transfer.payu_ref.clone()),
                     merchant_reference_id: Some(reference.clone()),
-                    bank_reference_id: Some(format!("UTR{}", transfer.txn_id)),
+                    bank_reference_id: Some(utr(transfer.txn_id)),
                     ..crate::payu::webhook::Event::default()
                 });
             }
-            let (event, msg) = match transfer.status(settle, now) {
+            let status = transfer.status(settle, now);
+            let (event, msg) = match status {
                 TxnStatus::Success => ("TRANSFER_SUCCESS", "Success"),
+                // The transfer's own reason, as its lookups give it.
                 TxnStatus::Failed => (
                     "TRANSFER_FAILED",
-                    "Transfer failed due to technical decline. Please reinitiate the transaction",
+                    transfer.reason(status).map_or(BANK_DECLINED, |r| r.0),
                 ),
                 _ => continue,
             };
@@ -1021,8 +1061,7 @@ impl Transfers {
                 msg: msg.to_owned(),
                 payu_ref_id: Some(transfer.payu_ref.clone()),
                 merchant_reference_id: Some(reference.clone()),
-                bank_reference_id: (event == "TRANSFER_SUCCESS")
-                    .then(|| format!("UTR{}", transfer.txn_id)),
+                bank_reference_id: (event == "TRANSFER_SUCCESS").then(|| utr(transfer.txn_id)),
                 ..crate::payu::webhook::Event::default()
             });
         }

@@ -122,6 +122,7 @@ pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     state.issued = issued;
     state.knobs = knobs;
     state.india.funded = sandbox.config.balance;
+    state.seed = sandbox.config.seed;
     StatusCode::NO_CONTENT
 }
 

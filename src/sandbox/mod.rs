@@ -146,22 +146,28 @@ struct State {
     issued: u64,
     /// PayU requests received since start or reset, by `"<METHOD> <path>"`.
     requests: std::collections::BTreeMap<String, u64>,
+    /// Refusals for a repeated reference alone answered so far, and the seed: which of them
+    /// come on the envelope rather than inside `data`.
+    duplicates: u64,
+    seed: u64,
 }
 
 impl State {
     /// Whether `headers` carry a live token of `api`.
     fn authorized(&self, api: Api, headers: &axum::http::HeaderMap) -> bool {
+        self.live_token_api(headers) == Some(api)
+    }
+
+    /// Which API the live token `headers` carry is for, if they carry one.
+    fn live_token_api(&self, headers: &axum::http::HeaderMap) -> Option<Api> {
         let token = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim());
-        token.is_some_and(|t| {
-            self.tokens
-                .get(t)
-                .is_some_and(|issued| issued.api == api && issued.expires_at > Instant::now())
-        })
+        let issued = self.tokens.get(token?)?;
+        (issued.expires_at > Instant::now()).then_some(issued.api)
     }
 
     /// Now by the sandbox's clock, which `POST /__sandbox/clock` moves ahead: every age the
@@ -175,6 +181,15 @@ impl State {
     fn wall_now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now()
             + chrono::Duration::from_std(self.clock_ahead).unwrap_or(chrono::Duration::zero())
+    }
+
+    /// Counts a refusal for a repeated reference alone; `Some(how many envelope-level ones
+    /// came before)` when this one is answered on the envelope: every other one, the seed's
+    /// parity deciding whether the first is (seed 0: the second, fourth, …).
+    fn duplicate_on_envelope(&mut self) -> Option<u64> {
+        let n = self.duplicates;
+        self.duplicates += 1;
+        (n.wrapping_add(self.seed) % 2 == 1).then_some(n / 2)
     }
 
     fn next_id(&mut self, salt: &str) -> String {
@@ -198,6 +213,7 @@ impl Sandbox {
             ..State::default()
         };
         state.india.funded = config.balance;
+        state.seed = config.seed;
         Sandbox {
             state: Arc::new(Mutex::new(state)),
             config: Arc::new(config),
