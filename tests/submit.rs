@@ -781,8 +781,22 @@ fn a_failed_transfer_carries_payus_code_and_reason_into_the_results_the_journal_
         failed["result_error_message"].starts_with("PayU: the transfer is FAILED"),
         "{failed:?}"
     );
+    // PayU's own words: its responseCode and the bank's reason.
+    assert_eq!(failed["result_error_code"], "ACCOUNT_CLOSED", "{failed:?}");
+    assert!(
+        failed["result_error_message"].contains("account closed"),
+        "{failed:?}"
+    );
     let (state, code_kept, reason, _) = journal_details(&w, "FR-006");
     assert_eq!(state, "FAILED");
+    // A paid transfer's UTR is kept.
+    let (paid, _, _, utr) = journal_details(&w, "FR-000");
+    assert_eq!(paid, "SUCCESS");
+    assert!(
+        utr.as_deref()
+            .is_some_and(|u| u.len() == 12 && u.bytes().all(|b| b.is_ascii_digit())),
+        "{utr:?}"
+    );
     assert_eq!(
         code_kept.as_deref(),
         Some(failed["result_error_code"].as_str())
@@ -1004,4 +1018,51 @@ fn lifecycle_spellings_and_an_unknown_state_end_right_and_the_word_is_shown() {
         let want = if i == 6 { "FAILED" } else { "SUCCESS" };
         assert_eq!(r["result_status"], want, "{r:?}");
     }
+}
+
+#[test]
+fn a_link_paid_out_to_a_failed_transfer_is_failed_with_payus_reason_and_a_refused_payout_too() {
+    let sb = Sandbox::start(&["--settle-ms", "100"]);
+    let w = Workdir::new();
+    w.write(
+        "links.csv",
+        "Reference,Customer Name,Mobile,Amount,Description\n\
+         LF-000,Ananya Rao,9845012345,200.00,Refund\n\
+         LF-001,Ravi Kumar,9111111111,201.00,Refund\n",
+    );
+    let out = submit(&w, &sb, "links.csv", &["--wait", "5s"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w.path("links.results.csv"), b',');
+    assert_eq!(rows[0]["result_status"], "SUCCESS", "{:?}", rows[0]);
+    let (_, _, _, utr) = journal_details(&w, "LF-000");
+    assert!(utr.is_some(), "a paid link's UTR is kept");
+    let failed = &rows[1];
+    assert_eq!(failed["result_status"], "FAILED", "{failed:?}");
+    assert!(!failed["result_error_code"].is_empty(), "{failed:?}");
+    assert!(
+        failed["result_error_message"].starts_with("PayU: the link's transfer is FAILED: "),
+        "{failed:?}"
+    );
+    let (_, _, reason, _) = journal_details(&w, "LF-001");
+    assert_eq!(
+        reason.as_deref(),
+        Some(failed["result_error_message"].as_str())
+    );
+
+    let w = Workdir::new();
+    w.write(
+        "eu.csv",
+        "extPayoutId;amount;currency;description;account.accountNumber;customerAddress.name\n\
+         EF-000;10.25;PLN;Wynagrodzenie;36109010149999999999999999;Jan Kowalski\n",
+    );
+    let out = submit(&w, &sb, "eu.csv", &["--wait", "2s"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w.path("eu.results.csv"), b';');
+    assert_eq!(rows[0]["result_status"], "FAILED", "{:?}", rows[0]);
+    assert_eq!(rows[0]["result_error_code"], "8351");
+    assert!(
+        rows[0]["result_error_message"].contains("account closed"),
+        "{:?}",
+        rows[0]
+    );
 }

@@ -89,15 +89,27 @@ impl Europe<'_> {
         // `{"status":{"error","error_description"}}`, or OAuth's `{"error",…}`.
         let status = body.get("status").unwrap_or(&body);
         let code = text(status, &["code"]).or_else(|| text(status, &["error"]));
-        let description = [
-            "codeLiteral",
-            "statusDesc",
-            "error_description",
-            "statusCode",
-        ]
-        .iter()
-        .find_map(|k| text(status, &[k]))
-        .unwrap_or_else(|| answer.snippet());
+        // Every part PayU gave, each once ("INCORRECT_ACCOUNT_NUMBER" inside
+        // "INCORRECT_ACCOUNT_NUMBER: the bank reports the account closed" is not repeated).
+        let parts: Vec<String> = ["codeLiteral", "statusDesc", "error_description"]
+            .iter()
+            .filter_map(|k| text(status, &[k]))
+            .collect();
+        let mut kept: Vec<&str> = Vec::new();
+        for (i, p) in parts.iter().enumerate() {
+            let inside_another = parts
+                .iter()
+                .enumerate()
+                .any(|(j, q)| j != i && q.contains(p.as_str()) && (q != p || j < i));
+            if !inside_another {
+                kept.push(p);
+            }
+        }
+        let description = if kept.is_empty() {
+            text(status, &["statusCode"]).unwrap_or_else(|| answer.snippet())
+        } else {
+            kept.join(": ")
+        };
         Ok(Created::Refused {
             http: answer.status.as_u16(),
             code,
