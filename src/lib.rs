@@ -26,6 +26,7 @@
 pub mod client;
 pub mod cmd;
 pub mod config;
+pub mod controls;
 pub mod error;
 pub mod journal;
 pub mod payu;

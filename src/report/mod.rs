@@ -2,9 +2,11 @@
 //! scripts read to know what happened (architecture.md §4.2, a contract).
 
 mod results;
+mod results_file;
 mod summary;
 
 pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use results_file::ResultsFile;
 pub use summary::{Summary, Tally, format_money};
 
 /// A row's state in the results file.

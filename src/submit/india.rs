@@ -57,6 +57,18 @@ pub fn outcome(t: &Transaction) -> Outcome {
             }
         )];
     }
+    if t.txn_status == TxnStatus::Queued {
+        // PayU holds it for want of balance or until its scheduled time (§6).
+        let why = t.txn_status_description.as_deref().unwrap_or("").trim();
+        o.messages = vec![format!(
+            "PayU: the transfer is QUEUED{}: paid once the balance covers it (or at its scheduled time); `payu-bulk cancel` can still stop it",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({why})")
+            }
+        )];
+    }
     o
 }
 
