@@ -86,6 +86,7 @@ fn main() {
         skip_invalid: false,
         dry_run: false,
         yes: false,
+        plan: None,
         quiet: true,
     };
     let cpu = cpu_seconds();

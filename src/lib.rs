@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 pub mod journal;
 pub mod payu;
+pub mod plan;
 pub mod report;
 pub mod rows;
 pub mod sandbox;

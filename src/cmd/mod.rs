@@ -1,6 +1,9 @@
 //! One file per subcommand: its help text, its arguments, and `run`.
 
+pub mod approve;
 pub mod auth;
+pub mod keygen;
+pub mod plan;
 pub mod sandbox;
 pub mod session;
 pub mod status;
