@@ -419,6 +419,31 @@ fn require_plan_refuses_a_submit_without_one() {
 }
 
 #[test]
+fn a_plan_needs_approvers_from_a_config_even_on_the_sandbox() {
+    let t = Team::new(&sheet(2));
+    t.approved();
+    let o = t.run(&[
+        "submit",
+        "pay.csv",
+        "--base-url",
+        &t.sb.url,
+        "--journal",
+        "journal.sqlite",
+        "--quiet",
+        "--plan",
+        "pay.plan.json",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("no approvers are configured for sandbox")
+            && err.contains("[environments.sandbox.approvers]"),
+        "{err}"
+    );
+    assert!(t.sb.ledger().is_empty());
+}
+
+#[test]
 fn approve_without_a_terminal_asks_for_yes() {
     let t = Team::new(&sheet(2));
     t.plan();

@@ -210,6 +210,11 @@ impl Approved {
             .verified()
             .map_err(|why| refuse(format!("{p}: {why}")))?;
         let section = format!("[environments.{env}.approvers]");
+        if policy.approvers.is_empty() {
+            return Err(refuse(format!(
+                "no approvers are configured for {env}: list their keys under {section} in the --config file"
+            )));
+        }
         for s in &signers {
             match policy.listed(&s.key) {
                 Some(name) if name == s.name => {}
@@ -355,5 +360,37 @@ impl Approved {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_section_no_one_approves_and_no_plan_is_required() {
+        let p = Policy::of(Env::Sandbox, None).unwrap();
+        assert!(p.approvers.is_empty());
+        assert_eq!(p.approvals_required, 1);
+        assert!(!p.require_plan);
+        assert_eq!(p.ttl, DEFAULT_TTL);
+    }
+
+    #[test]
+    fn a_plan_names_the_account_its_kind_pays_from() {
+        assert_eq!(
+            merchant_of(Kind::Payout, "1111123", Some("shop")),
+            "1111123"
+        );
+        assert_eq!(merchant_of(Kind::SmartSend, "1111123", None), "1111123");
+        assert_eq!(
+            merchant_of(Kind::GlobalPayout, "1111123", Some("shop")),
+            "shop"
+        );
+        assert_eq!(merchant_of(Kind::GlobalPayout, "1111123", None), "");
+        let (india, shop) = accounts(Env::Sandbox, None);
+        assert_eq!(india, sandbox::INDIA_MERCHANT_ID);
+        assert_eq!(shop.as_deref(), Some(sandbox::EUROPE_SHOP_ID));
+        assert_eq!(accounts(Env::Uat, None), (String::new(), None));
     }
 }
