@@ -253,6 +253,65 @@ impl Body {
         Ok(())
     }
 
+    /// Every field a person is shown is what its name says: a known kind, environment and
+    /// currency, times, a hex hash, and names and merchants without control characters (which
+    /// could redraw the terminal an approver reads the plan on).
+    pub fn check_shape(&self) -> Result<(), String> {
+        if !crate::rows::KINDS.iter().any(|k| k.name() == self.kind) {
+            return Err(format!(
+                "kind '{}' is not a sheet kind",
+                self.kind.escape_debug()
+            ));
+        }
+        if !["sandbox", "uat", "production"].contains(&self.environment.as_str()) {
+            return Err(format!(
+                "environment '{}' is not sandbox, uat or production",
+                self.environment.escape_debug()
+            ));
+        }
+        for (what, t) in [
+            ("created_at", &self.created_at),
+            ("expires_at", &self.expires_at),
+        ] {
+            if chrono::DateTime::parse_from_rfc3339(t).is_err() {
+                return Err(format!("{what} '{}' is not a time", t.escape_debug()));
+            }
+        }
+        let sha = &self.sheet.sha256;
+        if sha.len() != 64
+            || !sha
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err("sheet.sha256 is not a SHA-256 in hex".to_owned());
+        }
+        let plain = |what: &str, t: &str| {
+            if t.chars().any(char::is_control) {
+                Err(format!(
+                    "{what} '{}' holds control characters",
+                    t.escape_debug()
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        plain("sheet.file", &self.sheet.file)?;
+        plain("merchant", &self.merchant)?;
+        for r in &self.rows {
+            plain("a row's merchant", &r.merchant)?;
+            if let Some(c) = &r.currency
+                && crate::validate::Currency::from_code(c).map(|k| k.code()) != Some(c.as_str())
+            {
+                return Err(format!(
+                    "row {}: currency '{}' is not one PayU pays in",
+                    r.row,
+                    c.escape_debug()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The rows that give no amount.
     pub fn without_amount(&self) -> u64 {
         self.rows.iter().filter(|r| r.amount.is_none()).count() as u64
@@ -320,6 +379,13 @@ impl PlanFile {
                 path,
                 "the plan does not match its digest: it was changed after it was made",
             ));
+        }
+        plan.plan
+            .check_shape()
+            .map_err(|why| Error::format(path, why))?;
+        for s in &plan.signatures {
+            key::check_name(&s.name)
+                .map_err(|why| Error::format(path, format!("a signature: {why}")))?;
         }
         let mut tallied = plan.plan.clone();
         tallied.tally().map_err(|why| Error::format(path, why))?;
@@ -507,6 +573,32 @@ mod tests {
         assert_eq!(money_text(d("200")), "200.00");
         assert_eq!(money_text(d("100.5")), "100.50");
         assert_eq!(money_text(d("0.125")), "0.125");
+    }
+
+    #[test]
+    fn a_plan_shows_an_approver_only_what_its_fields_say() {
+        let mut b = body();
+        b.tally().unwrap();
+        assert_eq!(b.check_shape(), Ok(()));
+        let mut bad = b.clone();
+        bad.merchant = "1111123\x1b[1A\x1b[2K".into();
+        assert!(
+            bad.check_shape()
+                .unwrap_err()
+                .contains("control characters")
+        );
+        let mut bad = b.clone();
+        bad.rows[0].currency = Some("INR\r".into());
+        assert!(bad.check_shape().is_err());
+        let mut bad = b.clone();
+        bad.environment = "prod".into();
+        assert!(bad.check_shape().is_err());
+        let mut bad = b.clone();
+        bad.kind = "payouts".into();
+        assert!(bad.check_shape().is_err());
+        let mut bad = b;
+        bad.expires_at = "tomorrow".into();
+        assert!(bad.check_shape().is_err());
     }
 
     #[test]
