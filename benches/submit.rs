@@ -86,6 +86,8 @@ fn main() {
         skip_invalid: false,
         dry_run: false,
         yes: false,
+        allow_queue: false,
+        allow_repeats: false,
         plan: None,
         quiet: true,
     };

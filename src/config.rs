@@ -1,5 +1,5 @@
 //! The configuration file (TOML): for each environment, PayU's whole endpoint URLs (with
-//! documented defaults, payu-api.md §1, §12.3, §15, §16.1), the merchant ids, and where each
+//! documented defaults, payu.md §1, §12.3, §15, §16.1), the merchant ids, and where each
 //! secret is read from: an environment variable or a file, never the file itself. Plain
 //! `http` is refused for any host but loopback.
 
@@ -43,6 +43,8 @@ pub struct Endpoints {
     pub india_account_detail: String,
     pub smart_send_link: String,
     pub smart_send_details: String,
+    /// Cancel a link by `merchantRefId` (the docs' and OpenAPI's variant of §12.2).
+    pub smart_send_cancel: String,
     /// Upload; process is this URL with `/{fileId}` added.
     pub smart_send_bulk_upload: String,
     /// Status is this URL with `/{fileId}` added (no `smartSend` in PayU's path).
@@ -75,6 +77,7 @@ impl Endpoints {
                 smart_send_link: "https://uatoneapi.payu.in/payout/v2/smartSend/link".into(),
                 smart_send_details: "https://uatoneapi.payu.in/payout/merchant/smartSend/details"
                     .into(),
+                smart_send_cancel: "https://uatoneapi.payu.in/payout/smartPay/cancel".into(),
                 smart_send_bulk_upload:
                     "https://staging.payu.in/payout/v2/smartSend/bulkUpload/transfers".into(),
                 smart_send_bulk_status: "https://staging.payu.in/payout/v2/bulkUpload/transfers"
@@ -94,6 +97,7 @@ impl Endpoints {
                 smart_send_link: "https://payout.payumoney.com/payout/v2/smartSend/link".into(),
                 smart_send_details:
                     "https://payout.payumoney.com/payout/merchant/smartSend/details".into(),
+                smart_send_cancel: "https://payout.payumoney.com/payout/smartPay/cancel".into(),
                 smart_send_bulk_upload:
                     "https://payout.payumoney.com/payout/v2/smartSend/bulkUpload/transfers".into(),
                 smart_send_bulk_status:
@@ -117,6 +121,7 @@ impl Endpoints {
             india_account_detail: format!("{base}/payout/merchant/getAccountDetail"),
             smart_send_link: format!("{base}/payout/v2/smartSend/link"),
             smart_send_details: format!("{base}/payout/merchant/smartSend/details"),
+            smart_send_cancel: format!("{base}/payout/smartPay/cancel"),
             smart_send_bulk_upload: format!("{base}/payout/v2/smartSend/bulkUpload/transfers"),
             smart_send_bulk_status: format!("{base}/payout/v2/bulkUpload/transfers"),
             europe_host: base.to_owned(),
@@ -124,7 +129,7 @@ impl Endpoints {
         }
     }
 
-    fn urls(&self) -> [(&'static str, &str); 11] {
+    fn urls(&self) -> [(&'static str, &str); 12] {
         [
             ("india_token", &self.india_token),
             ("india_payment", &self.india_payment),
@@ -133,6 +138,7 @@ impl Endpoints {
             ("india_account_detail", &self.india_account_detail),
             ("smart_send_link", &self.smart_send_link),
             ("smart_send_details", &self.smart_send_details),
+            ("smart_send_cancel", &self.smart_send_cancel),
             ("smart_send_bulk_upload", &self.smart_send_bulk_upload),
             ("smart_send_bulk_status", &self.smart_send_bulk_status),
             ("europe_host", &self.europe_host),
@@ -299,7 +305,7 @@ pub struct Environment {
     /// Requests per second PayU allows this merchant (the limiter's default rate).
     #[serde(default)]
     pub rate: Option<u32>,
-    /// Approved plans (design §11): who may sign plans, by name, with their public keys
+    /// Approved plans (architecture.md §7.3): who may sign plans, by name, with their public keys
     /// (`name = "ed25519:…"`, the line `payu-bulk keygen` prints).
     #[serde(default)]
     pub approvers: BTreeMap<String, String>,
@@ -358,11 +364,15 @@ impl serde::Serialize for DefaultsFor {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The environment `submit` uses when `--env` does not say (design §3: else `sandbox`).
+    /// The environment `submit` uses when `--env` does not say (architecture.md §4.1: else `sandbox`).
     #[serde(default)]
     pub env: Option<Env>,
     #[serde(default, rename = "environments")]
     pub environments: BTreeMap<Env, Environment>,
+    /// How far back `submit` looks for the same payment under another reference (architecture.md
+    /// §7.2), e.g. `"7d"` (the default) or `"36h"`; `"0"` turns the check off.
+    #[serde(default)]
+    pub repeat_window: Option<String>,
 }
 
 impl Config {
@@ -379,6 +389,10 @@ impl Config {
                 format!("the configuration is not valid: {}", e.message()),
             )
         })?;
+        if let Some(w) = &config.repeat_window {
+            crate::controls::parse_window(w)
+                .map_err(|why| Error::format(path, format!("repeat_window: {why}")))?;
+        }
         for (env, environment) in &config.environments {
             environment.endpoints(*env).map_err(|why| {
                 Error::format(

@@ -1,4 +1,4 @@
-//! The journal: every row that was ever sent, so that no row is ever paid twice (design §5).
+//! The journal: every row that was ever sent, so that no row is ever paid twice (architecture.md §3.1).
 //!
 //! One SQLite file (WAL, every commit synced) holds one entry per reference, keyed by
 //! environment, merchant, kind and the row's reference, with a fingerprint of the fields
@@ -115,6 +115,20 @@ CREATE TABLE IF NOT EXISTS sent (
     payu_id TEXT,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
+    PRIMARY KEY (env, merchant, kind, reference)
+) WITHOUT ROWID;
+-- Added for the controls (design §10); a journal written before them gains these on open.
+-- The same payment under another reference, found by what it pays.
+CREATE INDEX IF NOT EXISTS sent_by_payment ON sent (env, merchant, kind, fingerprint, created_at);
+-- The tool's own code for how a payout ended, where PayU's state does not say it
+-- (CANCELLED by `cancel`, REVERSED found by `status --recheck-success`).
+CREATE TABLE IF NOT EXISTS ended (
+    env TEXT NOT NULL,
+    merchant TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    code TEXT NOT NULL,
+    at TEXT NOT NULL,
     PRIMARY KEY (env, merchant, kind, reference)
 ) WITHOUT ROWID;
 ";
@@ -259,6 +273,83 @@ impl Journal {
             .query_map(params![env, merchant, kind], entry_from_row)
             .map_err(|e| self.fail(e))?;
         rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+}
+
+/// The controls' questions (design §10).
+impl Journal {
+    /// The payments with `fingerprint` (same amount and destination) under another reference
+    /// than `key`'s, first sent at or after `since` (RFC 3339, as the journal writes times),
+    /// that may have paid: every state but FAILED. Oldest first.
+    pub fn same_payment(
+        &self,
+        key: &Key,
+        fingerprint: &str,
+        since: &str,
+    ) -> Result<Vec<Entry>, Error> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at
+                 FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND fingerprint = ?4
+                 AND created_at >= ?5 AND reference <> ?6 AND state <> 'FAILED'
+                 ORDER BY created_at, reference",
+            )
+            .map_err(|e| self.fail(e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    key.env,
+                    key.merchant,
+                    key.kind,
+                    fingerprint,
+                    since,
+                    key.reference
+                ],
+                entry_from_row,
+            )
+            .map_err(|e| self.fail(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.fail(e))
+    }
+
+    /// Records that an entry ended FAILED for a reason of the tool's own (`code`: CANCELLED,
+    /// REVERSED), in one transaction. `false` when the journal has no entry for `key`.
+    pub fn end(&mut self, key: &Key, code: &str) -> Result<bool, Error> {
+        let path = self.path.clone();
+        let fail =
+            |e: rusqlite::Error| Error::format(&path, format!("cannot use the journal: {e}"));
+        let tx = self.conn.transaction().map_err(fail)?;
+        let at = now();
+        let changed = tx
+            .execute(
+                "UPDATE sent SET state = 'FAILED', updated_at = ?5
+                 WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+                params![key.env, key.merchant, key.kind, key.reference, at],
+            )
+            .map_err(fail)?;
+        if changed > 0 {
+            tx.execute(
+                "INSERT OR REPLACE INTO ended (env, merchant, kind, reference, code, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![key.env, key.merchant, key.kind, key.reference, code, at],
+            )
+            .map_err(fail)?;
+        }
+        tx.commit().map_err(fail)?;
+        Ok(changed > 0)
+    }
+
+    /// The tool's own code for how an entry ended, and when, if [`Journal::end`] recorded one.
+    pub fn ended(&self, key: &Key) -> Result<Option<(String, String)>, Error> {
+        self.conn
+            .query_row(
+                "SELECT code, at FROM ended WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+                params![key.env, key.merchant, key.kind, key.reference],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
             .map_err(|e| self.fail(e))
     }
 }
@@ -420,6 +511,64 @@ mod tests {
             err.contains("notes.txt") && err.contains("journal"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_same_payment_is_found_under_other_references_and_endings_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
+        let print = fingerprint(&["1500 INR", "IMPS", "account:50100234567891/HDFC0000001"]);
+        j.claim(&key("R1"), &print).unwrap();
+        j.claim(&key("R2"), &print).unwrap();
+        j.claim(&key("R3"), "another payment").unwrap();
+        j.record(&key("R2"), State::Failed, None).unwrap();
+        let found: Vec<String> = j
+            .same_payment(&key("R9"), &print, "2000-01-01T00:00:00.000Z")
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key.reference)
+            .collect();
+        assert_eq!(found, ["R1"], "a FAILED payment paid nothing");
+        assert!(
+            j.same_payment(&key("R1"), &print, "2000-01-01T00:00:00.000Z")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            j.same_payment(&key("R9"), &print, "2999-01-01T00:00:00.000Z")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(j.end(&key("R1"), "CANCELLED").unwrap());
+        assert!(!j.end(&key("never-sent"), "CANCELLED").unwrap());
+        assert_eq!(j.get(&key("R1")).unwrap().unwrap().state, State::Failed);
+        assert_eq!(j.ended(&key("R1")).unwrap().unwrap().0, "CANCELLED");
+        assert_eq!(j.ended(&key("R3")).unwrap(), None);
+    }
+
+    #[test]
+    fn a_journal_from_before_the_controls_opens_and_gains_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE sent (env TEXT NOT NULL, merchant TEXT NOT NULL, kind TEXT NOT NULL,
+                 reference TEXT NOT NULL, fingerprint TEXT NOT NULL, state TEXT NOT NULL, payu_id TEXT,
+                 created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+                 PRIMARY KEY (env, merchant, kind, reference)) WITHOUT ROWID;
+                 INSERT INTO sent VALUES ('sandbox','1111123','payout','OLD','f','SUCCESS',NULL,
+                 '2026-12-01T10:00:00.000Z','2026-12-01T10:00:00.000Z');",
+            )
+            .unwrap();
+        }
+        let mut j = Journal::open(&path).unwrap();
+        assert_eq!(j.get(&key("OLD")).unwrap().unwrap().state, State::Success);
+        let found = j
+            .same_payment(&key("NEW"), "f", "2026-11-30T00:00:00.000Z")
+            .unwrap();
+        assert_eq!(found.len(), 1, "old entries are found by what they paid");
+        assert!(j.end(&key("OLD"), "REVERSED").unwrap());
     }
 
     #[test]

@@ -26,6 +26,8 @@ enum Command {
     Submit(Box<cmd::submit::Args>),
     /// Refresh the PENDING and UNKNOWN rows of a results file from PayU.
     Status(cmd::status::Args),
+    /// Cancel the rows of a results file PayU has not paid yet (queued transfers, unclaimed links).
+    Cancel(cmd::cancel::Args),
     /// Validate a sheet and write a plan of the exact rows to pay, for another person to approve.
     Plan(cmd::plan::Args),
     /// Approve a plan: show its totals, and sign it after a yes.
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Submit(args) => cmd::submit::run(args),
         Command::Status(args) => cmd::status::run(args),
+        Command::Cancel(args) => cmd::cancel::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Approve(args) => cmd::approve::run(args),
         Command::Keygen(args) => cmd::keygen::run(args),

@@ -1,4 +1,4 @@
-//! Two-person approval through the binary (design §11): `keygen`, `plan`, `approve` and
+//! Two-person approval through the binary (architecture.md §7.3): `keygen`, `plan`, `approve` and
 //! `submit --plan` against a sandbox on a port the OS chose. The sandbox's ledger is the
 //! proof: a plan that passes pays exactly its rows, and every refusal sends nothing.
 

@@ -130,3 +130,22 @@ impl SmartSend<'_> {
         Self::file(answer)
     }
 }
+
+impl SmartSend<'_> {
+    /// Cancels a link not yet claimed, by its reference: `POST …/payout/smartPay/cancel`
+    /// with header `payoutMerchantId` (the variant of the docs' sample and OpenAPI file,
+    /// §12.2). PayU's answer as it gave it; safe to repeat (a cancelled link stays cancelled).
+    pub async fn cancel(
+        &self,
+        reference: &str,
+    ) -> Result<crate::payu::Envelope<serde_json::Value>, CallError> {
+        let answer = authed(self.transport, self.tokens, true, |c, token| {
+            c.post(&self.endpoints.smart_send_cancel)
+                .bearer_auth(token)
+                .header("payoutMerchantId", self.merchant_id)
+                .query(&[("merchantRefId", reference)])
+        })
+        .await?;
+        answer.json().map_err(CallError::Unreadable)
+    }
+}

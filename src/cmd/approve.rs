@@ -1,4 +1,4 @@
-//! Approve a plan (design §11): the second person's signature over exactly the rows it pays.
+//! Approve a plan (architecture.md §7.3): the second person's signature over exactly the rows it pays.
 //!
 //! Shows the plan's totals per currency, its row count, the sheet's SHA-256 and who prepared
 //! it, asks for a `yes` on the terminal (unless `--yes`), and adds the approver's signature

@@ -1,4 +1,4 @@
-//! Make a person's signing key for approved plans (design §11).
+//! Make a person's signing key for approved plans (architecture.md §7.3).
 //!
 //! Writes an ed25519 private key to KEYFILE (mode 0600, never over an existing file) and its
 //! public half to KEYFILE.pub, and prints the public key as the line to paste under

@@ -1,4 +1,4 @@
-//! Prepare an approved plan (design §11): the exact rows a run may pay, for another person to
+//! Prepare an approved plan (architecture.md §7.3): the exact rows a run may pay, for another person to
 //! approve with `payu-bulk approve` before `payu-bulk submit --plan` sends them.
 //!
 //! Validates the sheet as `validate` does and writes its results file. If any row is invalid

@@ -15,12 +15,12 @@ use super::submit::exit_of;
 use super::validate::csv_style;
 use crate::Error;
 use crate::config::Env;
+use crate::controls::reversal::{self, Recheck};
 use crate::journal::Journal;
-use crate::report::{RESULT_COLUMNS, ResultsWriter, RowResult, Status, Summary};
+use crate::report::{ResultsFile, ResultsWriter, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
-use crate::sheet::{RawRow, ReadOptions, Sheet};
+use crate::sheet::RawRow;
 use crate::submit::{Engine, Mode, Options, Progress};
-use crate::validate::{Rules, Verdict, validate_row};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -34,6 +34,14 @@ pub struct Args {
     /// The sheet's kind, when the headers do not make it clear.
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
+    /// Ask PayU again about SUCCESS rows too: a transfer reversed since becomes FAILED with
+    /// code REVERSED (exit 1).
+    #[arg(long)]
+    pub recheck_success: bool,
+    /// With --recheck-success: only rows first sent this long ago or less (e.g. 14d, 36h).
+    #[arg(long, value_name = "DURATION", default_value = crate::controls::reversal::DEFAULT_SINCE,
+          value_parser = crate::controls::parse_window, requires = "recheck_success")]
+    pub since: std::time::Duration,
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
@@ -45,27 +53,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             "status asks the PayU the rows were sent to; an in-process sandbox would know none of them: give --base-url of the running sandbox".into(),
         ));
     }
-    let sheet = Sheet::open(path, &ReadOptions::default())?;
-    let headers = sheet.headers().to_vec();
-    let n = headers.len();
-    if n < RESULT_COLUMNS.len()
-        || headers[n - RESULT_COLUMNS.len()..]
-            .iter()
-            .map(|h| h.trim())
-            .ne(RESULT_COLUMNS)
-    {
-        return Err(Error::format(
-            path,
-            format!(
-                "is not a results file: its last columns must be {}",
-                RESULT_COLUMNS.join(", ")
-            ),
-        ));
-    }
-    let width = n - RESULT_COLUMNS.len();
-    let map = HeaderMap::build(path, &headers[..width], args.kind)?;
-    let mut rows: Vec<RawRow> = Vec::new();
-    sheet.scan(|r| rows.push(r.clone()))?;
+    let file = ResultsFile::open(path, args.kind)?;
+    let map = &file.map;
     let session = session::connect(&args.at, config.as_ref(), |env, rate| {
         session::pace(env, rate, None, None, None)
     })?;
@@ -87,8 +76,6 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         },
         &progress,
     );
-    let cell = |row: &RawRow, i: usize| row.get(width + i).map_or("", |c| c.text.trim()).to_owned();
-    let reference_col = map.column(map.kind.reference_field());
     let merchant = match map.kind {
         Kind::GlobalPayout => None,
         _ => session.apis.india.as_ref().map(|i| i.merchant_id.clone()),
@@ -97,42 +84,19 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
-    let (out_path, format) = (path.clone(), sheet.format());
-    let mut writer = ResultsWriter::create(&out_path, format, &map, csv_style(&sheet))?;
+    let mut writer = ResultsWriter::create(path, file.sheet.format(), map, csv_style(&file.sheet))?;
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
-    // Amounts for the summary come from the row itself, read as `validate` reads it.
-    let ctx = crate::validate::Context {
-        rules: Rules::default(),
-        now: started,
-        duplicates: Default::default(),
-    };
-    for raw in &mut rows {
-        if let Ok(number) = cell(raw, 0).parse::<u64>() {
-            raw.number = number;
-        }
-        let status = Status::parse(&cell(raw, 1)).ok_or_else(|| {
-            Error::format(
-                path,
-                format!(
-                    "row {}: result_status '{}' is not a status",
-                    raw.number,
-                    cell(raw, 1)
-                ),
-            )
-        })?;
-        let mut result = RowResult {
-            status,
-            codes: cell(raw, 2),
-            message: cell(raw, 3),
-            reference: cell(raw, 4),
-            link: cell(raw, 5),
-        };
-        let reference = reference_col
-            .and_then(|c| raw.get(c))
-            .map_or("", |c| c.text.trim())
-            .to_owned();
-        if matches!(status, Status::Pending | Status::Unknown) && !reference.is_empty() {
+    let mut recheck = Recheck::new(args.recheck_success, args.since, started);
+    for raw in &file.rows {
+        let mut result = file.result(raw)?;
+        let status = result.status;
+        let reference = file.reference(raw);
+        let key = (merchant.clone().or_else(|| shop_of(map, raw, &session)))
+            .map(|m| reversal::key(&session.apis, map.kind, &m, &reference));
+        let again = recheck.asks(status, &engine.journal, key.as_ref())?;
+        if (matches!(status, Status::Pending | Status::Unknown) || again) && !reference.is_empty() {
+            let before = result.clone();
             let found = runtime.block_on(engine.lookup(&reference, &result.reference));
             match found {
                 Ok(Some(o)) => {
@@ -146,10 +110,11 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                     if !o.link.is_empty() {
                         result.link = o.link.clone();
                     }
-                    let merchant = merchant.clone().or_else(|| shop_of(&map, raw, &session));
+                    let merchant = merchant.clone().or_else(|| shop_of(map, raw, &session));
                     if let Some(merchant) = merchant {
                         record(&engine, &session.apis, map.kind, &merchant, &reference, &o)?;
                     }
+                    recheck.settle(&before, &mut result, &engine.journal, key.as_ref())?;
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -157,8 +122,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                 }
             }
         }
-        let verdict: Verdict = validate_row(&ctx, &map, &truncated(raw, width));
-        summary.add(result.status, verdict.amount);
+        // Amounts for the summary come from the row itself, read as `validate` reads it.
+        summary.add(result.status, file.amount(raw));
         writer.write_row(raw, &result)?;
     }
     writer.finish()?;
@@ -166,19 +131,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     summary
         .notes
         .push(format!("{refreshed} row(s) refreshed from PayU"));
+    summary.notes.extend(recheck.note());
     eprint!("{}", summary.render());
     Ok(exit_of(&summary, false))
-}
-
-/// The row without its result cells, for reading its amount.
-fn truncated(raw: &RawRow, width: usize) -> RawRow {
-    let mut r = raw.clone();
-    if let crate::sheet::Cells::Csv(record) = &raw.cells {
-        r.cells = crate::sheet::Cells::Csv(record.iter().take(width).collect());
-    } else if let crate::sheet::Cells::Xlsx(cells) = &mut r.cells {
-        cells.set_len(width.min(cells.len()));
-    }
-    r
 }
 
 /// The shop a PayU Europe row pays from: its own cell, else the configured shop.

@@ -69,6 +69,14 @@ pub struct Args {
     /// Do not ask for confirmation in production (for cron).
     #[arg(long)]
     pub yes: bool,
+    /// Send a payout sheet even if the account's balance does not cover it: PayU queues the
+    /// transfers it cannot pay yet (`payu-bulk cancel` stops them).
+    #[arg(long)]
+    pub allow_queue: bool,
+    /// Send rows that repeat a payment of the last `repeat_window` (same destination and
+    /// amount under another reference) instead of holding them back as POSSIBLE_REPEAT.
+    #[arg(long)]
+    pub allow_repeats: bool,
     /// An approved plan (`payu-bulk plan`, `payu-bulk approve`): only its rows are sent, and
     /// nothing unless it matches the sheet and holds the approvals the config asks for.
     #[arg(long, value_name = "PLAN")]
@@ -136,7 +144,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         sheet: args.input.sheet_name.clone(),
         encoding: args.input.encoding.clone(),
     };
-    let loaded = load(&args.input.sheet, &opts, args.input.kind, rules)?;
+    let mut loaded = load(&args.input.sheet, &opts, args.input.kind, rules)?;
     let (out, format) = results_path(
         &args.input.sheet,
         loaded.sheet.format(),
@@ -196,6 +204,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         &progress,
     );
     engine.look_up(&mut items)?;
+    let numbers: Vec<u64> = loaded.rows.iter().map(|r| r.number).collect();
+    notes.extend(crate::controls::repeat::hold_back(
+        &engine.journal.lock().unwrap_or_else(|p| p.into_inner()),
+        &mut items,
+        &mut loaded.verdicts,
+        &numbers,
+        crate::controls::repeat::window(config.as_ref()),
+        args.allow_repeats,
+        started,
+    )?);
 
     // With a plan, the rows it left out as invalid were left out by its approvers too.
     let invalid = (loaded.rows.iter().zip(&loaded.verdicts))
@@ -207,6 +225,19 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             .count();
     let blocked = invalid > 0 && !args.skip_invalid;
     let mut interrupted = false;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the run: {e}")))?;
+    if !blocked {
+        notes.extend(runtime.block_on(crate::controls::balance::before_sending(
+            apis,
+            kind,
+            &items,
+            args.allow_queue,
+            args.dry_run,
+        ))?);
+    }
     if blocked {
         let why = format!(
             "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
@@ -227,10 +258,6 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         if env == Env::Production && !args.yes {
             confirm(&items)?;
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Usage(format!("cannot start the run: {e}")))?;
         let finished = runtime.block_on(async {
             tokio::select! {
                 r = engine.run(&mut items) => Some(r),
@@ -312,7 +339,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
     }
 }
 
-/// The exit code of design §3.
+/// The exit code of architecture.md §4.1.
 pub fn exit_of(summary: &Summary, interrupted: bool) -> Exit {
     if interrupted || summary.count(Status::Unknown) > 0 {
         Exit::Unsettled

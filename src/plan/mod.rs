@@ -1,4 +1,4 @@
-//! Approved plans (design §11): the exact rows a payout run may pay, signed by the person
+//! Approved plans (architecture.md §7.3): the exact rows a payout run may pay, signed by the person
 //! who prepared them and by others who approved them, checked offline before `submit` sends
 //! anything.
 //!

@@ -1,10 +1,12 @@
 //! The results file and the summary: what a person reads to fix their sheet, and what
-//! scripts read to know what happened (design §4, a contract).
+//! scripts read to know what happened (architecture.md §4.2, a contract).
 
 mod results;
+mod results_file;
 mod summary;
 
 pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use results_file::ResultsFile;
 pub use summary::{PlanNote, Summary, Tally, format_money};
 
 /// A row's state in the results file.

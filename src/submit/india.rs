@@ -1,6 +1,6 @@
 //! `payout` rows: PayU India Initiate Transfer, in batches. PayU accepts a batch whole or
 //! refuses it naming the items at fault; items it does not name stay `UNKNOWN` until
-//! listTransactions, asked by reference, settles them (design §5).
+//! listTransactions, asked by reference, settles them (architecture.md §3.1).
 
 use std::collections::HashMap;
 
@@ -54,6 +54,18 @@ pub fn outcome(t: &Transaction) -> Outcome {
                 String::new()
             } else {
                 format!(": {detail}")
+            }
+        )];
+    }
+    if t.txn_status == TxnStatus::Queued {
+        // PayU holds it for want of balance or until its scheduled time (§6).
+        let why = t.txn_status_description.as_deref().unwrap_or("").trim();
+        o.messages = vec![format!(
+            "PayU: the transfer is QUEUED{}: paid once the balance covers it (or at its scheduled time); `payu-bulk cancel` can still stop it",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({why})")
             }
         )];
     }
