@@ -370,6 +370,41 @@ fn a_plan_for_another_environment_is_refused() {
 }
 
 #[test]
+fn a_plan_needs_the_account_it_pays_from() {
+    let t = Team::new(&sheet(1));
+    let o = t.run(&["plan", "pay.csv", "--env", "uat", "--config", "cfg.toml"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("set [environments.uat.india] merchant_id"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.w.path("pay.plan.json").exists());
+}
+
+#[test]
+fn a_global_payout_plan_pays_exactly_its_rows() {
+    let mut rows =
+        "extPayoutId;amount;currency;description;account.accountNumber;customerAddress.name\n"
+            .to_owned();
+    for i in 0..3 {
+        rows.push_str(&format!(
+            "EU-{i};{}.25;PLN;Wynagrodzenie;61109010140000071219812874;Jan Kowalski\n",
+            10 + i
+        ));
+    }
+    let t = Team::new(&rows);
+    t.approved();
+    let p = t.read_plan();
+    assert_eq!(p.plan.kind, "global-payout");
+    assert_eq!(p.plan.totals[0].amount, "33.75");
+    let o = t.submit(&["--plan", "pay.plan.json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let paid: BTreeSet<String> = ["EU-0", "EU-1", "EU-2"].map(String::from).into();
+    assert_eq!(t.ledger_refs(), paid);
+}
+
+#[test]
 fn a_plan_for_another_merchant_is_refused() {
     let t = Team::new(&sheet(2));
     t.approved();

@@ -148,6 +148,18 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         eprint!("{}", summary.render());
         return Ok(Outcome::SomeRowsBad);
     }
+    if let Some(r) = rows.iter().find(|r| r.merchant.is_empty()) {
+        let (account, key) = match kind {
+            Kind::GlobalPayout => ("a PayU Europe shop", "europe] shop_id"),
+            _ => ("a PayU India payout merchant", "india] merchant_id"),
+        };
+        return Err(Error::Usage(format!(
+            "row {} pays from no account: {} has no {account}; set [environments.{}.{key} in the --config file",
+            r.row,
+            env_name(env),
+            env_name(env)
+        )));
+    }
     if rows.is_empty() {
         eprint!("{}", summary.render());
         return Err(Error::format(
