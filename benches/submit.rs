@@ -88,6 +88,7 @@ fn main() {
         yes: false,
         allow_queue: false,
         allow_repeats: false,
+        plan: None,
         quiet: true,
     };
     let cpu = cpu_seconds();

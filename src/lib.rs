@@ -32,6 +32,7 @@ pub mod controls;
 pub mod error;
 pub mod journal;
 pub mod payu;
+pub mod plan;
 pub mod report;
 pub mod rows;
 pub mod sandbox;
