@@ -39,6 +39,7 @@ impl XlsxSheet {
                 path.display()
             )));
         }
+        super::limits::xlsx_parts(path)?;
         let mut workbook = open_workbook_at(path)?;
         let sheets = workbook.sheets_metadata().to_vec();
         let name = match &opts.sheet {
@@ -77,6 +78,9 @@ impl XlsxSheet {
             header = Some((number, texts.collect()));
             false
         })?;
+        if let Some((_, headers)) = &header {
+            super::limits::columns(path, headers.len())?;
+        }
         let Some((header_number, headers)) = header else {
             let others: Vec<String> = sheets
                 .iter()
@@ -207,6 +211,22 @@ fn stream_rows(
             current = Some(row);
         }
         let col = col as usize;
+        // A cell far to the right would make every row that wide: past the limit it stops
+        // the read, unless it is empty (a formatted blank cell).
+        if col >= super::limits::MAX_COLUMNS {
+            if matches!(c.get_value(), DataRef::Empty) {
+                continue;
+            }
+            return Err(Error::format(
+                path,
+                format!(
+                    "sheet '{name}' has a value in row {} column {}, past the {} columns the tool reads",
+                    row + 1,
+                    col + 1,
+                    super::limits::MAX_COLUMNS
+                ),
+            ));
+        }
         if col >= cells.len() {
             cells.set_len(col);
             push_cell(&mut cells, c.get_value());
