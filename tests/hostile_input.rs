@@ -399,6 +399,96 @@ fn cases() -> Vec<Case> {
             "zip bomb",
         ]),
     });
+    cases.push(Case {
+        what: "9: a 20 MB file of one line (was a 20 MB error message)",
+        file: "oneline.csv",
+        input: Input::Made(|p| std::fs::write(p, "a,".repeat(10 << 20)).unwrap()),
+        args: &[],
+        expect: Expect::Refused(&[
+            "line 1 is longer than 1 MiB",
+            "the longest row the tool reads",
+        ]),
+    });
+    cases.push(Case {
+        what: "9: a data row of 2 MB on one line",
+        file: "longrow.csv",
+        input: Input::Made(|p| {
+            let row = payout_row("R-1", "NEFT", "10");
+            std::fs::write(p, format!("{PAYOUT},note\n{row},{}\n", "x".repeat(2 << 20))).unwrap()
+        }),
+        args: &[],
+        expect: Expect::Refused(&["line 2 is longer than 1 MiB"]),
+    });
+    cases.push(Case {
+        what: "9: a row of 2 MB in one quoted cell of many lines",
+        file: "longquoted.csv",
+        input: Input::Made(|p| {
+            let row = payout_row("R-1", "NEFT", "10");
+            let cell = "x\n".repeat(1 << 20);
+            std::fs::write(p, format!("{PAYOUT},note\n{row},\"{cell}\"\n")).unwrap()
+        }),
+        args: &[],
+        expect: Expect::Refused(&["the row starting on line 2 is longer than 1 MiB"]),
+    });
+    cases.push(Case {
+        what: "9: a header of 2,000 columns",
+        file: "wide.csv",
+        input: Input::Made(|p| {
+            let header: Vec<String> = (0..2000).map(|i| format!("c{i}")).collect();
+            std::fs::write(p, format!("{PAYOUT},{}\n", header.join(","))).unwrap()
+        }),
+        args: &[],
+        expect: Expect::Refused(&["the header has 2007 columns; the tool reads at most 1024"]),
+    });
+    cases.push(Case {
+        what: "9: a CSV file past 1 GiB (sparse)",
+        file: "huge.csv",
+        input: Input::Made(|p| {
+            let f = std::fs::File::create(p).unwrap();
+            f.set_len((1 << 30) + 1).unwrap();
+        }),
+        args: &[],
+        expect: Expect::Refused(&["the tool reads files of at most 1 GiB"]),
+    });
+    cases.push(Case {
+        what: "9: an XLSX value in column 20,000",
+        file: "farcol.xlsx",
+        input: Input::Made(|p| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let sheet = wb.add_worksheet();
+            for (c, h) in PAYOUT.split(',').enumerate() {
+                sheet.write_string(0, c as u16, h).unwrap();
+            }
+            for (c, v) in payout_row("R-1", "NEFT", "10").split(',').enumerate() {
+                sheet
+                    .write_string(1, c as u16, v.trim_matches('"'))
+                    .unwrap();
+            }
+            // Within Excel's 16,384 columns, past the tool's 1,024.
+            sheet.write_string(1, 16_000, "far").unwrap();
+            wb.save(p).unwrap();
+        }),
+        args: &[],
+        expect: Expect::Refused(&[
+            "has a value in row 2 column 16001, past the 1024 columns the tool reads",
+        ]),
+    });
+    // A long value is quoted cut, so that a message stays short.
+    let account = "1".repeat(5_000);
+    let csv = format!("{PAYOUT}\nR-1,NEFT,Asha Verma,{account},HDFC0000001,10,Salary\n");
+    cases.push(Case {
+        what: "9: a 5,000-digit account number is quoted cut to 60 characters",
+        file: "longacct.csv",
+        input: Input::Bytes(csv.into_bytes()),
+        args: &[],
+        expect: Expect::Row {
+            exit: 1,
+            row: 0,
+            status: "INVALID",
+            code: "1004",
+            message: &["'111111111111111111111111111111111111111111111111111111111111…'"],
+        },
+    });
     cases
 }
 
@@ -568,7 +658,13 @@ fn run(case: &Case) -> Result<(), String> {
                 return Err(format!("{st} {codes} (not {status} {want}): {msg}"));
             }
             if let Some(n) = message.iter().find(|n| !msg.contains(*n)) {
-                return Err(format!("the message does not say {n:?}: {msg}"));
+                return Err(format!("the message does not say {n:?}: {msg:.2000}"));
+            }
+            if msg.chars().count() > 1_000 {
+                return Err(format!(
+                    "the message is {} characters long",
+                    msg.chars().count()
+                ));
             }
         }
         Expect::Cell { column, text, .. } => {
@@ -611,4 +707,317 @@ fn a_wrapped_or_huge_amount_never_reaches_the_summary() {
     assert_eq!(s["amount_by_status"]["VALID"], "10.00");
     assert!(s["amount_by_status"].get("INVALID").is_none(), "{s}");
     assert!(!stderr(&out).contains('-'), "{}", stderr(&out));
+}
+
+/// Runs `payu-bulk` in `dir` and returns its exit code, its stderr and its peak memory
+/// (maximum resident set, in kilobytes), as the kernel measured it for that process alone.
+// The child is reaped by `wait4`, which also gives its peak memory; `Child::wait` would not.
+#[allow(clippy::zombie_processes)]
+fn run_measured(dir: &Path, args: &[&str]) -> (i32, String, i64) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run payu-bulk");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in; the pid is our child's,
+    // not yet reaped.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4 reaps the child");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
+    (code, err, usage.ru_maxrss)
+}
+
+/// The most memory one run may take, in kilobytes. A million-row CSV takes 30 MB; the zip
+/// bomb of issue 14 took 530 MB.
+const MEMORY_BOUND_KB: i64 = 256 * 1024;
+
+#[test]
+fn a_zip_bomb_is_refused_before_it_takes_the_memory() {
+    let wd = Workdir::new();
+    zip_bomb(&wd.path("bomb.xlsx"), 512 << 20);
+    let (exit, err, kb) = run_measured(&wd.path(""), &["validate", "bomb.xlsx"]);
+    assert_eq!(exit, 2, "{err}");
+    assert!(err.contains("at most 100 MiB"), "{err}");
+    assert!(kb < 64 * 1024, "peak memory {kb} kB");
+    assert_eq!(wd.files(), ["bomb.xlsx"]);
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Header names: every kind's fields, names people use, and junk.
+    const HEADERS: &[&str] = &[
+        "merchantRefId",
+        "paymentType",
+        "beneficiaryName",
+        "beneficiaryAccountNumber",
+        "beneficiaryIfscCode",
+        "amount",
+        "purpose",
+        "vpa",
+        "custName",
+        "custMobile",
+        "custEmail",
+        "description",
+        "shopId",
+        "extPayoutId",
+        "amountMinor",
+        "payoutAll",
+        "currency",
+        "foreign",
+        "account.accountNumber",
+        "customerAddress.name",
+        "card.number",
+        "Reference",
+        "Amount",
+        "note",
+        "",
+        "＝x",
+    ];
+
+    /// Cell values that have broken things, and ordinary ones.
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just(" ".to_owned()),
+            Just("R-1".to_owned()),
+            Just("IMPS".to_owned()),
+            Just("UPI".to_owned()),
+            Just("HDFC0000001".to_owned()),
+            Just("50100234567891".to_owned()),
+            Just("Asha Verma".to_owned()),
+            Just("10.00".to_owned()),
+            Just("1,23,456.00".to_owned()),
+            Just("184467440737095617.16".to_owned()),
+            Just("9999999999999999999999999999".to_owned()),
+            Just("12.345".to_owned()),
+            Just("-5".to_owned()),
+            Just("＝1+1".to_owned()),
+            Just("=HYPERLINK(\"x\")".to_owned()),
+            Just("61109010140000071219812874".to_owned()),
+            Just("PK36SCBL0000001123456702".to_owned()),
+            Just("EUR".to_owned()),
+            Just("yes".to_owned()),
+            Just("x".repeat(300)),
+            "\\PC{0,12}",
+            "[0-9.,]{0,30}",
+            "[ -~\n\"]{0,20}",
+        ]
+    }
+
+    #[derive(Debug, Clone)]
+    enum Made {
+        /// Any bytes, named .csv.
+        Bytes(Vec<u8>),
+        /// A CSV: header, rows, delimiter, CRLF, BOM, and a 40,000-character cell or not.
+        Csv(Vec<String>, Vec<Vec<String>>, u8, bool, bool, bool),
+        /// A workbook: header, rows (numbers where a cell reads as one, if `numbers`).
+        Xlsx(Vec<String>, Vec<Vec<String>>, bool),
+        /// A workbook with some of its bytes overwritten, or cut short.
+        Broken(
+            Vec<String>,
+            Vec<Vec<String>>,
+            Vec<(usize, u8)>,
+            Option<usize>,
+        ),
+    }
+
+    const SMART_SEND: &str = "merchantRefId,amount,custName,custMobile,custEmail,description";
+
+    /// A header of one kind's columns with a few more, and rows mostly as wide as it.
+    fn sheet() -> impl Strategy<Value = (Vec<String>, Vec<Vec<String>>)> {
+        (
+            proptest::sample::select(&[PAYOUT, EUROPE, SMART_SEND][..]),
+            proptest::collection::vec(proptest::sample::select(HEADERS), 0..3),
+            proptest::collection::vec(
+                (
+                    proptest::collection::vec(cell(), 0..30),
+                    proptest::bool::weighted(0.85),
+                ),
+                0..8,
+            ),
+        )
+            .prop_map(|(base, extra, rows)| {
+                let delimiter = if base.contains(';') { ';' } else { ',' };
+                let mut h: Vec<String> = base.split(delimiter).map(str::to_owned).collect();
+                h.extend(extra.into_iter().map(str::to_owned));
+                let rows = rows
+                    .into_iter()
+                    .map(|(mut r, fit)| {
+                        if fit {
+                            r.resize(h.len(), String::new());
+                        }
+                        r
+                    })
+                    .collect();
+                (h, rows)
+            })
+    }
+
+    fn made() -> impl Strategy<Value = Made> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..2048).prop_map(Made::Bytes),
+            (
+                sheet(),
+                proptest::sample::select(&b",;\t"[..]),
+                any::<bool>(),
+                any::<bool>(),
+                proptest::bool::weighted(0.1)
+            )
+                .prop_map(|((h, r), d, crlf, bom, long)| Made::Csv(h, r, d, crlf, bom, long)),
+            (sheet(), any::<bool>()).prop_map(|((h, r), n)| Made::Xlsx(h, r, n)),
+            (
+                sheet(),
+                proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8),
+                proptest::option::of(any::<usize>())
+            )
+                .prop_map(|((h, r), flips, cut)| Made::Broken(h, r, flips, cut)),
+        ]
+    }
+
+    fn xlsx(header: &[String], rows: &[Vec<String>], numbers: bool) -> Vec<u8> {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let sheet = wb.add_worksheet();
+        for (r, row) in std::iter::once(header)
+            .chain(rows.iter().map(Vec::as_slice))
+            .enumerate()
+        {
+            for (c, t) in row.iter().enumerate() {
+                let (r, c) = (r as u32, c as u16);
+                match t.parse::<f64>() {
+                    Ok(n) if numbers && r > 0 && n.is_finite() => {
+                        sheet.write_number(r, c, n).map(|_| ())
+                    }
+                    _ => sheet.write_string(r, c, t).map(|_| ()),
+                }
+                .expect("write a cell");
+            }
+        }
+        wb.save_to_buffer().expect("a workbook")
+    }
+
+    fn blank(row: &[String]) -> bool {
+        row.iter().all(|c| c.trim().is_empty())
+    }
+
+    /// The file's name and bytes, and how many data rows the results must have (when the
+    /// file is well formed enough to know).
+    fn write(made: &Made) -> (&'static str, Vec<u8>, Option<usize>) {
+        match made {
+            Made::Bytes(b) => ("in.csv", b.clone(), None),
+            Made::Csv(h, rows, d, crlf, bom, long) => {
+                let mut w = csv::WriterBuilder::new()
+                    .delimiter(*d)
+                    .flexible(true)
+                    .terminator(if *crlf {
+                        csv::Terminator::CRLF
+                    } else {
+                        csv::Terminator::Any(b'\n')
+                    })
+                    .from_writer(Vec::new());
+                w.write_record(h).expect("a header");
+                let mut rows = rows.clone();
+                if *long && let Some(r) = rows.first_mut() {
+                    r.push("y".repeat(40_000));
+                }
+                for r in &rows {
+                    w.write_record(r).expect("a row");
+                }
+                let mut bytes = if *bom {
+                    b"\xEF\xBB\xBF".to_vec()
+                } else {
+                    Vec::new()
+                };
+                bytes.extend(w.into_inner().expect("the CSV"));
+                let data = rows.iter().filter(|r| !blank(r)).count();
+                ("in.csv", bytes, Some(data))
+            }
+            Made::Xlsx(h, rows, numbers) => {
+                let data = rows.iter().filter(|r| !blank(r)).count();
+                ("in.xlsx", xlsx(h, rows, *numbers), Some(data))
+            }
+            Made::Broken(h, rows, flips, cut) => {
+                let mut b = xlsx(h, rows, false);
+                for (at, byte) in flips {
+                    let i = at % b.len();
+                    b[i] = *byte;
+                }
+                if let Some(cut) = cut {
+                    b.truncate(cut % (b.len() + 1));
+                }
+                ("in.xlsx", b, None)
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever the file, `validate` never panics, stays within the memory bound, and
+        /// writes a complete results file (exit 0 or 1: one row per data row, each with a
+        /// status; exit 1 exactly when one is INVALID) or none at all (exit 2); the input
+        /// is never touched and nothing else is left behind.
+        #[test]
+        fn validate_never_panics_and_writes_all_or_nothing(made in made(), xlsx_out in any::<bool>()) {
+            let wd = Workdir::new();
+            let (name, bytes, rows) = write(&made);
+            std::fs::write(wd.path(name), &bytes).expect("write the input");
+            let out = if xlsx_out { "r.xlsx" } else { "r.csv" };
+            let (exit, err, kb) = run_measured(&wd.path(""), &["validate", name, "-o", out]);
+            prop_assert!(!err.contains("panicked"), "{}", err);
+            prop_assert!(kb < MEMORY_BOUND_KB, "peak memory {} kB", kb);
+            prop_assert_eq!(std::fs::read(wd.path(name)).expect("the input"), bytes);
+            match exit {
+                2 => {
+                    prop_assert_eq!(wd.files(), vec![name.to_owned()]);
+                    prop_assert!(err.trim().lines().count() == 1 && err.len() < 2000, "{}", err);
+                }
+                0 | 1 => {
+                    let mut files = vec![name.to_owned(), out.to_owned()];
+                    files.sort();
+                    prop_assert_eq!(wd.files(), files);
+                    let table: Vec<Vec<String>> = if xlsx_out {
+                        read_xlsx(&wd.path(out)).into_iter().map(|r| r.into_iter().map(|c| c.0).collect()).collect()
+                    } else {
+                        let delimiter = match &made { Made::Csv(h, _, d, ..) if h.len() > 1 => *d, _ => b',' };
+                        read_csv(&wd.path(out), delimiter)
+                    };
+                    let header = &table[0];
+                    let (n, st) = (col(header, "result_row"), col(header, "result_status"));
+                    let mut last = 0u64;
+                    let mut invalid = false;
+                    for row in &table[1..] {
+                        let number: u64 = row[n].parse().expect("a row number");
+                        prop_assert!(number > last, "rows in order");
+                        last = number;
+                        prop_assert!(row[st] == "VALID" || row[st] == "INVALID", "{:?}", row[st]);
+                        invalid |= row[st] == "INVALID";
+                    }
+                    prop_assert_eq!(exit == 1, invalid);
+                    if let Some(rows) = rows {
+                        prop_assert_eq!(table.len() - 1, rows, "one result per data row");
+                    }
+                }
+                other => prop_assert!(false, "exit {}: {}", other, err),
+            }
+        }
+    }
 }
