@@ -1021,3 +1021,77 @@ mod fuzz {
         }
     }
 }
+
+/// Through `submit` against the sandbox, with a config whose ceiling is PLN 100: the
+/// account number in the amount column and the row past the ceiling are INVALID and never
+/// sent; the one valid row is sent with its amount, in grosz.
+#[test]
+fn submit_sends_no_row_without_its_exact_amount() {
+    let wd = Workdir::new();
+    let sb = common::Sandbox::start(&[]);
+    wd.write(
+        "payu.toml",
+        r#"
+env = "production"
+[max_row_amount]
+PLN = 100
+[environments.production.europe]
+pos_id = "300746"
+client_secret = { env = "T_EUROPE_SECRET" }
+shop_id = "n7Cd7y1U"
+"#,
+    );
+    let sheet = "extPayoutId;amount;currency;account.accountNumber;customerAddress.name\n\
+                 H-1;10.25;PLN;61109010140000071219812874;Jan Kowalski\n\
+                 H-2;61109010140000071219812874;PLN;61109010140000071219812874;Jan Kowalski\n\
+                 H-3;100.01;PLN;61109010140000071219812874;Jan Kowalski\n\
+                 H-4;20.00;PLN;;Jan Kowalski\n";
+    wd.write("eu.csv", sheet);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+        .args([
+            "submit",
+            "eu.csv",
+            "--config",
+            "payu.toml",
+            "--base-url",
+            &sb.url,
+        ])
+        .args([
+            "--journal",
+            "j.sqlite",
+            "--yes",
+            "--skip-invalid",
+            "--quiet",
+            "--wait",
+            "5s",
+        ])
+        .current_dir(wd.path(""))
+        .env("T_EUROPE_SECRET", "2ee86a66e5d97e3fadc400c9f19b065d")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run payu-bulk submit");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(wd.path("eu.csv")).unwrap(), sheet);
+    let table = read_csv(&wd.path("eu.results.csv"), b';');
+    let (st, cd) = (
+        col(&table[0], "result_status"),
+        col(&table[0], "result_error_code"),
+    );
+    let got: Vec<(&str, &str)> = table[1..]
+        .iter()
+        .map(|r| (r[st].as_str(), r[cd].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("SUCCESS", ""),
+            ("INVALID", "8350"),
+            ("INVALID", "AMOUNT_CEILING"),
+            ("INVALID", "8301"),
+        ]
+    );
+    let ledger = sb.ledger();
+    assert_eq!(ledger.len(), 1, "{ledger:?}");
+    assert_eq!(ledger[0]["reference"], "H-1");
+    assert_eq!(ledger[0]["amount"], "1025");
+}

@@ -118,6 +118,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let progress = Progress::new(args.quiet);
     let rules = Rules {
         default_shop_id: apis.europe.as_ref().map(|e| e.shop_id.clone()),
+        max_row_amount: match &config {
+            // Checked when the file was loaded: an error here cannot happen.
+            Some(c) => c
+                .max_row_amount()
+                .map_err(|why| Error::Usage(format!("max_row_amount: {why}")))?,
+            None => crate::validate::default_max_row_amount(),
+        },
         ..Rules::default()
     };
     let opts = ReadOptions {
