@@ -473,6 +473,39 @@ fn cases() -> Vec<Case> {
             "has a value in row 2 column 16001, past the 1024 columns the tool reads",
         ]),
     });
+    // 8. A number cell no workbook program writes (`inf`): the results workbook is still
+    // written, the cell as its text.
+    cases.push(Case {
+        what: "8: an XLSX number cell holding inf, results in XLSX",
+        file: "inf.xlsx",
+        input: Input::Made(|p| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let sheet = wb.add_worksheet();
+            for (c, h) in PAYOUT.split(',').chain(["note"]).enumerate() {
+                sheet.write_string(0, c as u16, h).unwrap();
+            }
+            for (c, v) in payout_row("R-1", "NEFT", "10").split(',').enumerate() {
+                sheet
+                    .write_string(1, c as u16, v.trim_matches('"'))
+                    .unwrap();
+            }
+            sheet.write_number(1, 7, 987654.5).unwrap();
+            wb.save(p).unwrap();
+            edit_part(
+                p,
+                "xl/worksheets/sheet1.xml",
+                "<v>987654.5</v>",
+                "<v>inf</v>",
+            );
+        }),
+        args: &[],
+        expect: Expect::Cell {
+            exit: 0,
+            row: 0,
+            column: "note",
+            text: "inf".to_owned(),
+        },
+    });
     // A long value is quoted cut, so that a message stays short.
     let account = "1".repeat(5_000);
     let csv = format!("{PAYOUT}\nR-1,NEFT,Asha Verma,{account},HDFC0000001,10,Salary\n");
@@ -539,6 +572,28 @@ fn zip_bomb(path: &Path, expanded: usize) {
         written += block.len();
     }
     zout.write_all(b"</sst>").unwrap();
+    zout.finish().unwrap();
+}
+
+/// Rewrites the workbook at `path` with `from` replaced by `to` in its part `part`: XML
+/// no spreadsheet program would write.
+fn edit_part(path: &Path, part: &str, from: &str, to: &str) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut zin = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..zin.len() {
+        let name = zin.by_index(i).unwrap().name().unwrap().into_owned();
+        if name != part {
+            zout.raw_copy_file(zin.by_index_raw(i).unwrap()).unwrap();
+            continue;
+        }
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut zin.by_index(i).unwrap(), &mut xml).unwrap();
+        assert!(xml.contains(from), "{part} holds {from}");
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(xml.replace(from, to).as_bytes()).unwrap();
+    }
     zout.finish().unwrap();
 }
 

@@ -4,7 +4,7 @@
 mod results;
 mod summary;
 
-pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use results::{CsvStyle, ResultsWriter, RowResult, check_capacity, neutralize};
 pub use summary::{Summary, Tally, format_money};
 
 /// A row's state in the results file.

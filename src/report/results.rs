@@ -88,6 +88,31 @@ fn fit_cell(text: &str) -> Cow<'_, str> {
     Cow::Owned(format!("{}…", &text[..cut]))
 }
 
+/// The most rows an XLSX worksheet holds, the header included (Excel's limit).
+pub const XLSX_ROWS_MAX: usize = 1_048_576;
+
+/// Refuses, before anything is sent, a results file that could not hold `rows` data rows
+/// and `columns` columns (the sheet's own and the tool's): a workbook has room for
+/// 1,048,575 rows under its header and 16,384 columns; a CSV has no limit.
+pub fn check_capacity(
+    path: &Path,
+    format: Format,
+    rows: usize,
+    columns: usize,
+) -> Result<(), Error> {
+    if format == Format::Xlsx && (rows >= XLSX_ROWS_MAX || columns + RESULT_COLUMNS.len() > 16_384)
+    {
+        return Err(Error::write(
+            path,
+            format!(
+                "an XLSX results file holds at most {} rows and 16,384 columns, and this sheet has {rows} rows and {columns} columns; write CSV results (-o NAME.csv) or split the sheet",
+                XLSX_ROWS_MAX - 1
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub struct ResultsWriter {
     path: PathBuf,
     roles: Vec<ColumnRole>,
@@ -300,8 +325,11 @@ impl ResultsWriter {
             let fitted = fit_cell(t);
             let written = match kind {
                 _ if role.identifier || role.masked => sheet.write_string(r, c, fitted.as_ref()),
+                // A workbook can hold `inf` in a number cell; rust_xlsxwriter writes only finite
+                // numbers, so anything else goes out as the text it was.
                 CellKind::Number => match t.parse::<f64>() {
-                    Ok(v) => sheet.write_number(r, c, v),
+                    Ok(v) if v.is_finite() => sheet.write_number(r, c, v),
+                    Ok(_) => sheet.write_string(r, c, fitted.as_ref()),
                     Err(_) => sheet.write_string(r, c, fitted.as_ref()),
                 },
                 CellKind::Bool => sheet.write_boolean(r, c, t.as_ref() == "TRUE"),
@@ -569,6 +597,16 @@ mod tests {
             std::fs::read_to_string(temp.path()).unwrap(),
             "row 0\nrow 1\nrow 2\n"
         );
+    }
+
+    #[test]
+    fn xlsx_capacity_is_checked_before_anything_is_sent() {
+        let p = Path::new("r.xlsx");
+        assert!(check_capacity(p, Format::Xlsx, XLSX_ROWS_MAX - 1, 30).is_ok());
+        let err = check_capacity(p, Format::Xlsx, XLSX_ROWS_MAX, 30).unwrap_err();
+        assert!(err.to_string().contains("at most 1048575 rows"), "{err}");
+        assert!(check_capacity(p, Format::Xlsx, 10, 16_380).is_err());
+        assert!(check_capacity(p, Format::Csv, XLSX_ROWS_MAX * 2, 16_380).is_ok());
     }
 
     #[test]
