@@ -547,6 +547,17 @@ mod tests {
             }
         }
 
+        /// A number cell's text read back is its digits too, and a number of more than 15
+        /// integer digits is refused.
+        #[test]
+        fn a_number_cell_is_its_digits(s in "-?[0-9]{1,20}(\\.[0-9]{1,4})?") {
+            match parse_number(&s, 2) {
+                Ok(a) => prop_assert_eq!(a.value.to_string(), digits_of(&s)),
+                Err(AmountError::TooLarge) => prop_assert!(s.trim_start_matches('-').split('.').next().unwrap().trim_start_matches('0').len() > MAX_INTEGER_DIGITS),
+                Err(_) => {}
+            }
+        }
+
         /// Nothing with more integer digits than the money type holds is accepted, on either
         /// path, grouped or not.
         #[test]

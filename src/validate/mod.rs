@@ -757,6 +757,59 @@ mod tests {
         }
     }
 
+    /// What `submit` relies on when it builds a PayU Europe request: a valid row carries an
+    /// amount that converts exactly to minor units, unless it pays out the whole balance on
+    /// purpose (`payoutAll`): an amount is never dropped from a request.
+    mod every_valid_payout_has_its_amount {
+        use super::super::*;
+        use crate::sheet::Cells;
+        use proptest::prelude::*;
+
+        fn amount() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(String::new()),
+                Just("10.25".to_owned()),
+                Just("61109010140000071219812874".to_owned()),
+                Just("9999999999999999999999999999".to_owned()),
+                Just("4999999.99".to_owned()),
+                Just("5000000.01".to_owned()),
+                "[0-9]{1,20}(\\.[0-9]{0,3})?",
+                "[0-9,. ]{0,24}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn a_valid_row_has_an_exact_amount_or_pays_all(
+                major in amount(),
+                minor in prop_oneof![Just(String::new()), "[0-9]{1,22}"],
+                all in prop_oneof![Just(""), Just("yes"), Just("no")],
+                currency in prop_oneof![Just("PLN"), Just("CZK"), Just("EUR"), Just("")],
+                account in prop_oneof![Just(""), Just("61109010140000071219812874")],
+                name in prop_oneof![Just(""), Just("Jan Kowalski")],
+            ) {
+                let headers: Vec<String> = ["shopId", "extPayoutId", "amount", "amountMinor", "payoutAll", "currency", "account.accountNumber", "customerAddress.name"]
+                    .map(str::to_owned).to_vec();
+                let map = HeaderMap::build(std::path::Path::new("t.csv"), &headers, Some(Kind::GlobalPayout)).unwrap();
+                let raw = RawRow {
+                    number: 2,
+                    cells: Cells::Csv(::csv::StringRecord::from(vec!["S1", "E1", &major, &minor, all, currency, account, name])),
+                };
+                let ctx = Context { rules: Rules::default(), now: chrono::Utc::now(), duplicates: Duplicates::default() };
+                let verdict = validate_row(&ctx, &map, &raw);
+                if verdict.is_valid() {
+                    match verdict.amount {
+                        Some((v, c)) => {
+                            prop_assert!(amount::to_minor(v, c).is_some_and(|m| m > 0), "{:?}", verdict);
+                            prop_assert!(v <= ctx.rules.ceiling(c).unwrap());
+                        }
+                        None => prop_assert!(all == "yes" && account.is_empty() && name.is_empty(), "{:?}", verdict),
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn repeated_digests_are_found_in_any_bucket() {
         let mut d = Digests::default();
