@@ -598,7 +598,7 @@ fn read_cells(c: &mut Check) {
                 c.fail(
                     "CELL_TOO_LONG",
                     format!(
-                        "the cell in column {name} is {n} characters long; a cell holds at most {CELL_MAX_CHARS} (Excel's limit), so the results show it cut"
+                        "the cell in column {name} is {n} characters long; a cell holds at most {CELL_MAX_CHARS} (Excel's limit; an XLSX results file shows it cut)"
                     ),
                 );
             }
