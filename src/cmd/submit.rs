@@ -138,6 +138,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let progress = Progress::new(args.quiet);
     let rules = Rules {
         default_shop_id: apis.europe.as_ref().map(|e| e.shop_id.clone()),
+        max_row_amount: match &config {
+            // Checked when the file was loaded: an error here cannot happen.
+            Some(c) => c
+                .max_row_amount()
+                .map_err(|why| Error::Usage(format!("max_row_amount: {why}")))?,
+            None => crate::validate::default_max_row_amount(),
+        },
         ..Rules::default()
     };
     let opts = ReadOptions {
@@ -150,6 +157,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         loaded.sheet.format(),
         args.input.output.as_deref(),
     )?;
+    // Every row's results must fit before the first request leaves.
+    crate::report::check_capacity(&out, format, loaded.rows.len(), loaded.map.headers.len())?;
     let kind = loaded.map.kind;
     progress.validated.store(
         loaded.rows.len() as u64,
@@ -392,7 +401,12 @@ fn confirm(items: &[Item]) -> Result<(), Error> {
     let mut totals: std::collections::BTreeMap<Currency, Decimal> = Default::default();
     for item in &to_send {
         if let Some((v, c)) = item.payment.amount {
-            *totals.entry(c).or_default() += v;
+            let total = totals.entry(c).or_default();
+            *total = total.checked_add(v).ok_or_else(|| {
+                Error::Usage(format!(
+                    "the total in {c} is too large to add up; nothing was sent"
+                ))
+            })?;
         }
     }
     let totals: Vec<String> = totals

@@ -5,7 +5,7 @@ mod results;
 mod results_file;
 mod summary;
 
-pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use results::{CsvStyle, ResultsWriter, RowResult, check_capacity, neutralize};
 pub use results_file::ResultsFile;
 pub use summary::{PlanNote, Summary, Tally, format_money};
 

@@ -51,13 +51,66 @@ struct ColumnRole {
     identifier: bool,
 }
 
-/// A cell that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR) gets a
-/// leading `'`, so that it shows as the text it is.
+/// A cell that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR, or the
+/// full-width `＝ ＋ － ＠` that some spreadsheets fold to them) gets a leading `'`, so that it
+/// shows as the text it is.
 pub fn neutralize(text: &str) -> Cow<'_, str> {
-    match text.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{text}")),
-        _ => Cow::Borrowed(text),
+    let b = text.as_bytes();
+    let formula = match b.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => true,
+        // U+FF0B ＋, U+FF0D －, U+FF1D ＝ (EF BC 8B/8D/9D) and U+FF20 ＠ (EF BC A0).
+        Some(0xEF) => matches!(b.get(1..3), Some([0xBC, 0x8B | 0x8D | 0x9D | 0xA0])),
+        _ => false,
+    };
+    if formula {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
     }
+}
+
+/// The most characters an XLSX cell holds (Excel's limit, which rust_xlsxwriter enforces).
+const XLSX_CELL_MAX: usize = 32_767;
+
+/// `text` cut to fit an XLSX cell, with `…` where it was cut: a results workbook is always
+/// writable. Validation makes a row with such a cell `CELL_TOO_LONG`, so the cut is said.
+fn fit_cell(text: &str) -> Cow<'_, str> {
+    if text.len() <= XLSX_CELL_MAX {
+        return Cow::Borrowed(text);
+    }
+    if text.chars().nth(XLSX_CELL_MAX).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let cut = text
+        .char_indices()
+        .nth(XLSX_CELL_MAX - 1)
+        .map_or(text.len(), |(i, _)| i);
+    Cow::Owned(format!("{}…", &text[..cut]))
+}
+
+/// The most rows an XLSX worksheet holds, the header included (Excel's limit).
+pub const XLSX_ROWS_MAX: usize = 1_048_576;
+
+/// Refuses, before anything is sent, a results file that could not hold `rows` data rows
+/// and `columns` columns (the sheet's own and the tool's): a workbook has room for
+/// 1,048,575 rows under its header and 16,384 columns; a CSV has no limit.
+pub fn check_capacity(
+    path: &Path,
+    format: Format,
+    rows: usize,
+    columns: usize,
+) -> Result<(), Error> {
+    if format == Format::Xlsx && (rows >= XLSX_ROWS_MAX || columns + RESULT_COLUMNS.len() > 16_384)
+    {
+        return Err(Error::write(
+            path,
+            format!(
+                "an XLSX results file holds at most {} rows and 16,384 columns, and this sheet has {rows} rows and {columns} columns; write CSV results (-o NAME.csv) or split the sheet",
+                XLSX_ROWS_MAX - 1
+            ),
+        ));
+    }
+    Ok(())
 }
 
 pub struct ResultsWriter {
@@ -161,7 +214,7 @@ impl ResultsWriter {
                 }
                 for (col, h) in headers.iter().enumerate() {
                     sheet
-                        .write_string_with_format(0, col as u16, *h, &bold)
+                        .write_string_with_format(0, col as u16, fit_cell(h).as_ref(), &bold)
                         .map_err(|e| xlsx_error(path, e))?;
                 }
                 sheet
@@ -269,14 +322,18 @@ impl ResultsWriter {
             if t.is_empty() {
                 continue;
             }
+            let fitted = fit_cell(t);
             let written = match kind {
-                _ if role.identifier || role.masked => sheet.write_string(r, c, t.as_ref()),
+                _ if role.identifier || role.masked => sheet.write_string(r, c, fitted.as_ref()),
+                // A workbook can hold `inf` in a number cell; rust_xlsxwriter writes only finite
+                // numbers, so anything else goes out as the text it was.
                 CellKind::Number => match t.parse::<f64>() {
-                    Ok(v) => sheet.write_number(r, c, v),
-                    Err(_) => sheet.write_string(r, c, t.as_ref()),
+                    Ok(v) if v.is_finite() => sheet.write_number(r, c, v),
+                    Ok(_) => sheet.write_string(r, c, fitted.as_ref()),
+                    Err(_) => sheet.write_string(r, c, fitted.as_ref()),
                 },
                 CellKind::Bool => sheet.write_boolean(r, c, t.as_ref() == "TRUE"),
-                _ => sheet.write_string(r, c, t.as_ref()),
+                _ => sheet.write_string(r, c, fitted.as_ref()),
             }
             .map(|_| ());
             written.map_err(|e| xlsx_error(path, e))?;
@@ -289,7 +346,7 @@ impl ResultsWriter {
                     .map_err(|e| xlsx_error(path, e))?;
             } else if !t.is_empty() {
                 sheet
-                    .write_string(r, c, *t)
+                    .write_string(r, c, fit_cell(t).as_ref())
                     .map_err(|e| xlsx_error(path, e))?;
             }
         }
@@ -543,6 +600,27 @@ mod tests {
     }
 
     #[test]
+    fn xlsx_capacity_is_checked_before_anything_is_sent() {
+        let p = Path::new("r.xlsx");
+        assert!(check_capacity(p, Format::Xlsx, XLSX_ROWS_MAX - 1, 30).is_ok());
+        let err = check_capacity(p, Format::Xlsx, XLSX_ROWS_MAX, 30).unwrap_err();
+        assert!(err.to_string().contains("at most 1048575 rows"), "{err}");
+        assert!(check_capacity(p, Format::Xlsx, 10, 16_380).is_err());
+        assert!(check_capacity(p, Format::Csv, XLSX_ROWS_MAX * 2, 16_380).is_ok());
+    }
+
+    #[test]
+    fn a_cell_too_long_for_xlsx_is_cut_to_fit() {
+        let long = "é".repeat(XLSX_CELL_MAX + 10);
+        let cut = fit_cell(&long);
+        assert_eq!(cut.chars().count(), XLSX_CELL_MAX);
+        assert!(cut.ends_with('…'));
+        assert_eq!(fit_cell("short"), "short");
+        let exact = "é".repeat(XLSX_CELL_MAX);
+        assert_eq!(fit_cell(&exact), exact.as_str());
+    }
+
+    #[test]
     fn formulas_are_neutralized() {
         assert_eq!(neutralize("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(neutralize("+91 98"), "'+91 98");
@@ -550,6 +628,10 @@ mod tests {
         assert_eq!(neutralize("@cmd"), "'@cmd");
         assert_eq!(neutralize("\tx"), "'\tx");
         assert_eq!(neutralize("HDFC0001234"), "HDFC0001234");
+        for wide in ["＝SUM(A1)", "＋91", "－5", "＠cmd"] {
+            assert_eq!(neutralize(wide), format!("'{wide}"));
+        }
+        assert_eq!(neutralize("ｘ"), "ｘ");
         assert_eq!(neutralize(""), "");
     }
 }
