@@ -16,7 +16,9 @@ use super::validate::csv_style;
 use crate::Error;
 use crate::config::Env;
 use crate::journal::Journal;
-use crate::report::{RESULT_COLUMNS, ResultsWriter, RowResult, Status, Summary};
+use crate::report::{
+    RESULT_COLUMNS, Requests, ResultsWriter, RowResult, RunFacts, Status, Summary, original_width,
+};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
 use crate::submit::{Engine, Mode, Options, Progress};
@@ -34,6 +36,10 @@ pub struct Args {
     /// The sheet's kind, when the headers do not make it clear.
     #[arg(long, value_enum)]
     pub kind: Option<Kind>,
+    /// Also write the results workbook (rows sheet and Summary) here, whatever the results
+    /// format: a path ending in .xlsx.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub report: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
@@ -47,13 +53,8 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     }
     let sheet = Sheet::open(path, &ReadOptions::default())?;
     let headers = sheet.headers().to_vec();
-    let n = headers.len();
-    if n < RESULT_COLUMNS.len()
-        || headers[n - RESULT_COLUMNS.len()..]
-            .iter()
-            .map(|h| h.trim())
-            .ne(RESULT_COLUMNS)
-    {
+    // A file from before `result_utr` and `result_retry` is read too, and rewritten with them.
+    let Some(width) = original_width(&headers) else {
         return Err(Error::format(
             path,
             format!(
@@ -61,8 +62,10 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                 RESULT_COLUMNS.join(", ")
             ),
         ));
+    };
+    if let Some(report) = &args.report {
+        crate::report::check_report_path(report, path, path)?;
     }
-    let width = n - RESULT_COLUMNS.len();
     let map = HeaderMap::build(path, &headers[..width], args.kind)?;
     let mut rows: Vec<RawRow> = Vec::new();
     sheet.scan(|r| rows.push(r.clone()))?;
@@ -99,6 +102,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
     let (out_path, format) = (path.clone(), sheet.format());
     let mut writer = ResultsWriter::create(&out_path, format, &map, csv_style(&sheet))?;
+    if let Some(report) = &args.report {
+        writer.report_to(report, &map)?;
+    }
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
     // Amounts for the summary come from the row itself, read as `validate` reads it.
@@ -127,6 +133,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             message: cell(raw, 3),
             reference: cell(raw, 4),
             link: cell(raw, 5),
+            utr: cell(raw, 6),
         };
         let reference = reference_col
             .and_then(|c| raw.get(c))
@@ -146,6 +153,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                     if !o.link.is_empty() {
                         result.link = o.link.clone();
                     }
+                    if let Some(utr) = &o.utr {
+                        result.utr = utr.clone();
+                    }
                     let merchant = merchant.clone().or_else(|| shop_of(&map, raw, &session));
                     if let Some(merchant) = merchant {
                         record(&engine, &session.apis, map.kind, &merchant, &reference, &o)?;
@@ -161,11 +171,15 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         summary.add(result.status, verdict.amount);
         writer.write_row(raw, &result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
     summary
         .notes
         .push(format!("{refreshed} row(s) refreshed from PayU"));
+    writer.finish(&RunFacts {
+        summary: &summary,
+        environment: Some(session.apis.env_name()),
+        requests: Requests::of(&session.apis.transport.counters),
+    })?;
     eprint!("{}", summary.render());
     Ok(exit_of(&summary, false))
 }

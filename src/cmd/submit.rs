@@ -24,7 +24,7 @@ use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
 use crate::journal::Journal;
-use crate::report::{ResultsWriter, RowResult, Status, Summary};
+use crate::report::{Requests, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
 use crate::submit::{Engine, Item, Mode, Options, Outcome, Phase, Progress, Target, plan};
@@ -130,6 +130,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         loaded.sheet.format(),
         args.input.output.as_deref(),
     )?;
+    if let Some(report) = &args.input.report {
+        crate::report::check_report_path(report, &out, &args.input.sheet)?;
+    }
     let kind = loaded.map.kind;
     progress.validated.store(
         loaded.rows.len() as u64,
@@ -245,13 +248,20 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     summary.unknown_columns = loaded.map.unknown.clone();
     summary.notes = notes;
     let mut writer = ResultsWriter::create(&out, format, &loaded.map, csv_style(&loaded.sheet))?;
+    if let Some(report) = &args.input.report {
+        writer.report_to(report, &loaded.map)?;
+    }
     for ((raw, verdict), outcome) in loaded.rows.iter().zip(&loaded.verdicts).zip(outcomes) {
         let result = row_result(verdict, outcome);
         summary.add(result.status, verdict.amount);
         writer.write_row(raw, &result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
+    writer.finish(&RunFacts {
+        summary: &summary,
+        environment: Some(apis.env_name()),
+        requests: Requests::of(&apis.transport.counters),
+    })?;
     if let Some(p) = &args.input.summary_json {
         summary.write_json(p)?;
     }
@@ -277,6 +287,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
             message: verdict.message(),
             reference: String::new(),
             link: String::new(),
+            utr: String::new(),
         };
     };
     let warnings = verdict.warnings.iter().map(|w| format!("warning: {w}"));
@@ -287,6 +298,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
         message: message.join("; "),
         reference: o.reference,
         link: o.link,
+        utr: o.utr.unwrap_or_default(),
     }
 }
 

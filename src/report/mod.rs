@@ -1,10 +1,14 @@
 //! The results file and the summary: what a person reads to fix their sheet, and what
 //! scripts read to know what happened (design §4, a contract).
 
+pub mod codes;
 mod results;
 mod summary;
 
-pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use results::{
+    CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_report_path,
+    neutralize, original_width, retry_advice,
+};
 pub use summary::{Summary, Tally, format_money};
 
 /// A row's state in the results file.
@@ -56,11 +60,13 @@ impl std::fmt::Display for Status {
 }
 
 /// The columns the tool appends after the sheet's own, in order.
-pub const RESULT_COLUMNS: [&str; 6] = [
+pub const RESULT_COLUMNS: [&str; 8] = [
     "result_row",
     "result_status",
     "result_error_code",
     "result_error_message",
     "result_reference",
     "result_link",
+    "result_utr",
+    "result_retry",
 ];
