@@ -26,6 +26,8 @@ enum Command {
     Submit(Box<cmd::submit::Args>),
     /// Refresh the PENDING and UNKNOWN rows of a results file from PayU.
     Status(cmd::status::Args),
+    /// Write a sheet of the rows of a results file that need another attempt.
+    Retry(cmd::retry::Args),
     /// Check the credentials of every configured API.
     Auth(cmd::auth::Args),
     /// Write an empty sheet with the right headers for a kind.
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Submit(args) => cmd::submit::run(args),
         Command::Status(args) => cmd::status::run(args),
+        Command::Retry(args) => cmd::retry::run(args),
         Command::Auth(args) => cmd::auth::run(args),
         Command::Template(args) => cmd::template::run(args),
         Command::Sandbox(args) => cmd::sandbox::run(args),

@@ -1,6 +1,7 @@
 //! One file per subcommand: its help text, its arguments, and `run`.
 
 pub mod auth;
+pub mod retry;
 pub mod sandbox;
 pub mod session;
 pub mod status;

@@ -3,6 +3,7 @@
 
 pub mod codes;
 mod results;
+pub mod retry;
 mod summary;
 
 pub use results::{

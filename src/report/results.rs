@@ -695,11 +695,13 @@ fn summary_sheet(
     let q = facts.requests;
     sheet.write_string_with_format(r, 0, "Requests made", &bold)?;
     sheet.write_number(r, 1, q.made as f64)?;
-    sheet.write_string(
-        r,
-        2,
-        format!("{} answered 429, {} unanswered", q.throttled, q.unanswered),
-    )?;
+    if facts.environment.is_some() {
+        sheet.write_string(
+            r,
+            2,
+            format!("{} answered 429, {} unanswered", q.throttled, q.unanswered),
+        )?;
+    }
     r += 2;
 
     sheet.write_string_with_format(r, 0, "Rows by status", &title)?;
