@@ -660,7 +660,12 @@ fn summary_sheet(
     let bold = XlsxFormat::new().set_bold();
     let title = XlsxFormat::new().set_bold().set_font_size(14);
     let right = XlsxFormat::new().set_align(FormatAlign::Right);
+    // Text beside a number in the column before it: indented, so the two do not touch, and
+    // given the columns to its right (a printout cuts text that runs on past its cell).
+    let beside = XlsxFormat::new().set_indent(1);
     sheet.set_name("Summary")?;
+    // Printed on one page across, the meanings in full.
+    sheet.set_print_fit_to_pages(1, 0);
     sheet.set_column_width(0, 24)?;
     sheet.set_column_width(1, 12)?;
     sheet.set_column_width(2, 18)?;
@@ -696,10 +701,13 @@ fn summary_sheet(
     sheet.write_string_with_format(r, 0, "Requests made", &bold)?;
     sheet.write_number(r, 1, q.made as f64)?;
     if facts.environment.is_some() {
-        sheet.write_string(
+        sheet.merge_range(
             r,
             2,
-            format!("{} answered 429, {} unanswered", q.throttled, q.unanswered),
+            r,
+            4,
+            &format!("{} answered 429, {} unanswered", q.throttled, q.unanswered),
+            &beside,
         )?;
     }
     r += 2;
@@ -734,7 +742,12 @@ fn summary_sheet(
     sheet.write_string_with_format(r, 0, "Most frequent error codes", &title)?;
     r += 1;
     for (c, h) in ["Code", "Rows", "Meaning"].iter().enumerate() {
-        sheet.write_string_with_format(r, c as u16, *h, &bold)?;
+        let head = if c == 2 {
+            bold.clone().set_indent(1)
+        } else {
+            bold.clone()
+        };
+        sheet.write_string_with_format(r, c as u16, *h, &head)?;
     }
     r += 1;
     if codes.is_empty() {
@@ -743,7 +756,7 @@ fn summary_sheet(
     for (code, n) in codes {
         sheet.write_string(r, 0, code)?;
         sheet.write_number(r, 1, *n as f64)?;
-        sheet.write_string(r, 2, codes::meaning(code))?;
+        sheet.merge_range(r, 2, r, 4, &codes::meaning(code), &beside)?;
         r += 1;
     }
     Ok(())
