@@ -82,6 +82,24 @@ fn cell_styles(book: &Path) -> Vec<(Option<String>, bool)> {
         .collect()
 }
 
+/// The differential formats of a workbook (what conditional formats apply): each one's fill
+/// colour (ARGB) and whether its font is bold.
+fn dxf_fills(book: &Path) -> Vec<(String, bool)> {
+    let styles = part(book, "xl/styles.xml");
+    element(&styles, "dxfs")
+        .split("<dxf>")
+        .skip(1)
+        .map(|d| {
+            let fill = tags(d, "bgColor")
+                .first()
+                .and_then(|t| attr(t, "rgb"))
+                .unwrap_or("")
+                .to_owned();
+            (fill, d.contains("<b/>"))
+        })
+        .collect()
+}
+
 /// The style index of every cell of a sheet's XML, by reference (`P2`).
 fn cell_style_ids(sheet: &str) -> HashMap<String, usize> {
     tags(sheet, "c")
@@ -210,26 +228,53 @@ fn an_xlsx_results_file_is_a_workbook_to_act_on() {
     assert!(widths[&message] > cap - 1.0, "{}", widths[&message]);
     assert!(widths[&col(header, "result_row")] < 20.0);
 
-    // The header is bold; each status cell is filled by its status.
+    // The header is bold.
     let styles = cell_styles(&book);
     let ids = cell_style_ids(&sheet);
     for c in 0..n_cols {
-        assert!(
-            styles[ids[&format!("{}1", letters(c))]].1,
-            "header {c} bold"
-        );
+        assert!(styles[ids[&format!("{}1", letters(c))]].1, "header {c} bold");
     }
+    // Each status cell is filled by its status: one conditional format per status over the
+    // whole result_status column, each a light fill with dark bold text.
     let status = col(header, "result_status");
+    let s_col = letters(status);
+    let formatting = tags(&sheet, "conditionalFormatting");
+    assert_eq!(formatting.len(), 1, "{sheet:.3000}");
+    assert_eq!(
+        attr(formatting[0], "sqref"),
+        Some(format!("{s_col}2:{s_col}{}", rows.len()).as_str())
+    );
+    let dxfs = dxf_fills(&book);
+    let rules = element(&sheet, "conditionalFormatting");
+    let fill_of: HashMap<String, (String, bool)> = rules
+        .split("<cfRule ")
+        .skip(1)
+        .map(|rule| {
+            let dxf: usize = attr(&format!(" {rule}"), "dxfId").unwrap().parse().unwrap();
+            assert_eq!(attr(&format!(" {rule}"), "operator"), Some("equal"));
+            let value = element(rule, "formula")
+                .trim_start_matches("<formula>")
+                .trim_matches('"')
+                .to_owned();
+            (value, dxfs[dxf].clone())
+        })
+        .collect();
+    let want = [
+        ("SUCCESS", "FFC6EFCE"),
+        ("VALID", "FFC6EFCE"),
+        ("FAILED", "FFFFC7CE"),
+        ("INVALID", "FFFFC7CE"),
+        ("PENDING", "FFFFEB9C"),
+        ("UNKNOWN", "FFFFEB9C"),
+        ("NOT_SENT", "FFD9D9D9"),
+    ];
+    assert_eq!(fill_of.len(), want.len());
+    for (st, fill) in want {
+        assert_eq!(fill_of[st], (fill.to_owned(), true), "{st}");
+    }
     let mut seen = HashMap::new();
-    for (i, r) in rows.iter().enumerate().skip(1) {
-        let (fill, bold) = &styles[ids[&format!("{}{}", letters(status), i + 1)]];
-        let want = match r[status].as_str() {
-            "VALID" => "FFC6EFCE",
-            "INVALID" => "FFFFC7CE",
-            other => panic!("{other}"),
-        };
-        assert_eq!(fill.as_deref(), Some(want), "row {}", i + 1);
-        assert!(bold);
+    for r in &rows[1..] {
+        assert!(fill_of.contains_key(&r[status]), "{}", r[status]);
         *seen.entry(r[status].clone()).or_insert(0u64) += 1;
     }
     assert_eq!(seen.len(), 2, "both statuses in the sample");

@@ -19,7 +19,10 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use rust_xlsxwriter::{Color, Format as XlsxFormat, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{
+    Color, ConditionalFormatCell, ConditionalFormatCellRule, Format as XlsxFormat, FormatAlign,
+    Workbook, Worksheet, XlsxError,
+};
 use tempfile::NamedTempFile;
 
 use super::{RESULT_COLUMNS, Status, Summary, codes, format_money};
@@ -352,17 +355,10 @@ impl ResultsWriter {
                     *next_sync = writer.flushed + SYNC_EVERY;
                 }
             }
-            Inner::Xlsx(book) => book.write_row(
-                &self.path,
-                raw,
-                &self.roles,
-                self.width,
-                &tail,
-                result.status,
-            )?,
+            Inner::Xlsx(book) => book.write_row(&self.path, raw, &self.roles, self.width, &tail)?,
         }
         if let Some(Report::Own(path, book)) = &mut self.report {
-            book.write_row(path, raw, &self.roles, self.width, &tail, result.status)?;
+            book.write_row(path, raw, &self.roles, self.width, &tail)?;
         }
         self.number = number;
         Ok(())
@@ -489,8 +485,6 @@ struct Book {
     /// The widest text of each column so far, in characters (the header's counted wider,
     /// for its bold face and its filter button).
     widths: Vec<u32>,
-    /// The format of a `result_status` cell, by [`Status`] index.
-    looks: Vec<XlsxFormat>,
     /// The column of `result_status`.
     status_col: u16,
 }
@@ -527,7 +521,6 @@ impl Book {
             workbook,
             row: 1,
             widths: headers.iter().map(|h| chars(h) + 3).collect(),
-            looks: Status::ALL.into_iter().map(status_look).collect(),
             status_col: (roles.len() + 1) as u16,
         })
     }
@@ -540,7 +533,6 @@ impl Book {
         roles: &[ColumnRole],
         width: usize,
         tail: &[&str; RESULT_COLUMNS.len()],
-        status: Status,
     ) -> Result<(), Error> {
         let sheet = self
             .workbook
@@ -581,8 +573,6 @@ impl Book {
             widen(&mut self.widths[col], t);
             let written = if i == 0 {
                 sheet.write_number(r, c, raw.number as f64)
-            } else if c == self.status_col {
-                sheet.write_string_with_format(r, c, *t, &self.looks[status as usize])
             } else {
                 sheet.write_string(r, c, *t)
             };
@@ -609,6 +599,25 @@ impl Book {
                 .map_err(e)?;
         }
         sheet.autofilter(0, 0, self.row - 1, last_col).map_err(e)?;
+        // The status cells are coloured by one conditional format per status over the
+        // column, not a format per cell: rust_xlsxwriter hashes a cell's format on every
+        // write, a twentieth of the writer's time. A status edited by hand recolours too.
+        if self.row > 1 {
+            for status in Status::ALL {
+                let rule = ConditionalFormatCell::new()
+                    .set_rule(ConditionalFormatCellRule::EqualTo(status.as_str()))
+                    .set_format(status_look(status));
+                sheet
+                    .add_conditional_format(
+                        1,
+                        self.status_col,
+                        self.row - 1,
+                        self.status_col,
+                        &rule,
+                    )
+                    .map_err(e)?;
+            }
+        }
         // Printed, the result columns stay on the page of their row: landscape, every
         // column on one page across, the header on every page.
         sheet.set_landscape();
