@@ -232,7 +232,10 @@ fn an_xlsx_results_file_is_a_workbook_to_act_on() {
     let styles = cell_styles(&book);
     let ids = cell_style_ids(&sheet);
     for c in 0..n_cols {
-        assert!(styles[ids[&format!("{}1", letters(c))]].1, "header {c} bold");
+        assert!(
+            styles[ids[&format!("{}1", letters(c))]].1,
+            "header {c} bold"
+        );
     }
     // Each status cell is filled by its status: one conditional format per status over the
     // whole result_status column, each a light fill with dark bold text.

@@ -976,6 +976,61 @@ mod tests {
     }
 
     #[test]
+    fn result_columns_are_found_with_and_without_utr_and_retry() {
+        let cols = |extra: &[&str]| -> Vec<String> {
+            ["Reference", "Amount"]
+                .iter()
+                .chain(extra)
+                .map(|s| (*s).to_owned())
+                .collect()
+        };
+        assert_eq!(original_width(&cols(&RESULT_COLUMNS)), Some(2));
+        assert_eq!(original_width(&cols(&RESULT_COLUMNS[..6])), Some(2));
+        assert_eq!(original_width(&cols(&RESULT_COLUMNS[..5])), None);
+        assert_eq!(original_width(&cols(&[])), None);
+    }
+
+    #[test]
+    fn every_status_has_its_advice() {
+        let advice: Vec<&str> = Status::ALL.into_iter().map(retry_advice).collect();
+        assert_eq!(
+            advice,
+            [
+                "",
+                "fix-and-rerun",
+                "rerun",
+                "no",
+                "no",
+                "new-reference",
+                "status-first"
+            ]
+        );
+    }
+
+    #[test]
+    fn codes_are_counted_once_a_row() {
+        let mut counts = HashMap::new();
+        count_codes(&mut counts, "1022;1022; 1004");
+        count_codes(&mut counts, "");
+        count_codes(&mut counts, "1004");
+        assert_eq!(counts["1022"], 1);
+        assert_eq!(counts["1004"], 2);
+        assert_eq!(
+            top_codes(counts),
+            [("1004".to_owned(), 2), ("1022".to_owned(), 1)]
+        );
+    }
+
+    #[test]
+    fn widths_count_characters_not_bytes() {
+        let mut w = 3;
+        widen(&mut w, "ab");
+        assert_eq!(w, 3);
+        widen(&mut w, "Łódź Kraków");
+        assert_eq!(w, 12);
+    }
+
+    #[test]
     fn formulas_are_neutralized() {
         assert_eq!(neutralize("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(neutralize("+91 98"), "'+91 98");
