@@ -235,3 +235,29 @@ fn an_xlsx_results_file_gives_an_xlsx_retry_sheet_with_its_columns_and_text_cell
     assert_eq!(sheet[1][2], ("41234567890".to_owned(), true));
     assert_eq!(sheet[1][5].0, "11.00");
 }
+
+#[test]
+fn a_masked_card_is_refused_and_the_sheet_keeps_the_results_delimiter() {
+    let w = Workdir::new();
+    let result_cols = "result_row;result_status;result_error_code;result_error_message;result_reference;result_link;result_utr;result_retry";
+    w.write(
+        "eu.results.csv",
+        format!(
+            "extPayoutId;amount;currency;description;card.number;account.accountNumber;customerAddress.name;{result_cols}\n\
+             EU-CARD;10.00;PLN;Zwrot;465541******3609;;Jan Kowalski;2;FAILED;8351;refused;;;;new-reference\n\
+             EU-BANK;11.00;PLN;Zwrot;;61109010140000071219812874;Jan Kowalski;3;FAILED;HTTP_500;refused;;;;new-reference\n"
+        ),
+    );
+    let out = w.run(&["retry", "eu.results.csv"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refused: row 2: its card number is masked"),
+        "{}",
+        stderr(&out)
+    );
+    let sheet = read_csv(&w.path("eu.retry.csv"), b';');
+    assert_eq!(sheet.len(), 2);
+    assert_eq!(sheet[0].len(), 7);
+    assert_eq!(sheet[1][0], "EU-BANK-R1");
+    assert_eq!(sheet[1][5], "61109010140000071219812874");
+}
