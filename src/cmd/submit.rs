@@ -109,6 +109,9 @@ pub fn load(
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
+    if let Some(report) = &args.input.report {
+        crate::report::check_report_name(report)?;
+    }
     let config = session::load_config(&args.at)?;
     let env = session::env_of(&args.at, config.as_ref());
     let session = session::connect(&args.at, config.as_ref(), |env, config_rate| {

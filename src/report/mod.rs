@@ -7,8 +7,8 @@ pub mod retry;
 mod summary;
 
 pub use results::{
-    CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_report_path,
-    neutralize, original_width, retry_advice,
+    CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_report_name,
+    check_report_path, neutralize, original_width, retry_advice,
 };
 pub use summary::{Summary, Tally, format_money};
 

@@ -114,19 +114,27 @@ impl Requests {
     }
 }
 
-/// Refuses a `--report` path that is not an XLSX workbook, or that would overwrite the
-/// sheet or the results: checked before anything is read or sent.
-pub fn check_report_path(report: &Path, results: &Path, input: &Path) -> Result<(), Error> {
+/// Refuses a `--report` name that does not end in `.xlsx`: the first thing a command checks,
+/// before it connects to anything.
+pub fn check_report_name(report: &Path) -> Result<(), Error> {
     let is_xlsx = report
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
-    if !is_xlsx {
-        return Err(Error::Usage(format!(
+    if is_xlsx {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!(
             "--report {}: the report is an XLSX workbook, so its name must end in .xlsx",
             report.display()
-        )));
+        )))
     }
+}
+
+/// Refuses a `--report` path that is not an XLSX workbook, or that would overwrite the
+/// sheet or the results: checked before anything is read or sent.
+pub fn check_report_path(report: &Path, results: &Path, input: &Path) -> Result<(), Error> {
+    check_report_name(report)?;
     let same = |a: &Path, b: &Path| {
         a == b
             || match (a.canonicalize(), b.canonicalize()) {
