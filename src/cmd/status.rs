@@ -17,7 +17,7 @@ use crate::Error;
 use crate::config::Env;
 use crate::controls::reversal::{self, Recheck};
 use crate::journal::Journal;
-use crate::report::{ResultsFile, ResultsWriter, Status, Summary};
+use crate::report::{Requests, ResultsFile, ResultsWriter, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::RawRow;
 use crate::submit::{Engine, Mode, Options, Progress};
@@ -42,6 +42,10 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", default_value = crate::controls::reversal::DEFAULT_SINCE,
           value_parser = crate::controls::parse_window, requires = "recheck_success")]
     pub since: std::time::Duration,
+    /// Also write the results workbook (rows sheet and Summary) here, whatever the results
+    /// format: a path ending in .xlsx.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub report: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
@@ -54,6 +58,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         ));
     }
     let file = ResultsFile::open(path, args.kind)?;
+    if let Some(report) = &args.report {
+        crate::report::check_report_path(report, path, path)?;
+    }
     let map = &file.map;
     let session = session::connect(&args.at, config.as_ref(), |env, rate| {
         session::pace(env, rate, None, None, None)
@@ -85,6 +92,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
     let mut writer = ResultsWriter::create(path, file.sheet.format(), map, csv_style(&file.sheet))?;
+    if let Some(report) = &args.report {
+        writer.report_to(report, map)?;
+    }
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
     let mut recheck = Recheck::new(args.recheck_success, args.since, started);
@@ -110,6 +120,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                     if !o.link.is_empty() {
                         result.link = o.link.clone();
                     }
+                    if let Some(utr) = &o.utr {
+                        result.utr = utr.clone();
+                    }
                     let merchant = merchant.clone().or_else(|| shop_of(map, raw, &session));
                     if let Some(merchant) = merchant {
                         record(&engine, &session.apis, map.kind, &merchant, &reference, &o)?;
@@ -126,12 +139,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         summary.add(result.status, file.amount(raw));
         writer.write_row(raw, &result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
     summary
         .notes
         .push(format!("{refreshed} row(s) refreshed from PayU"));
     summary.notes.extend(recheck.note());
+    writer.finish(&RunFacts {
+        summary: &summary,
+        environment: Some(session.apis.env_name()),
+        requests: Requests::of(&session.apis.transport.counters),
+    })?;
     eprint!("{}", summary.render());
     Ok(exit_of(&summary, false))
 }

@@ -440,7 +440,9 @@ pub(super) async fn list_transactions(
             txn_status: sent.status(settle),
             txn_sub_status: sent.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(sent.payu_ref.clone()),
-            bank_transaction_ref_no: None,
+            // A paid transfer carries its UTR, as the TRANSFER_SUCCESS event does.
+            bank_transaction_ref_no: (sent.status(settle) == TxnStatus::Success || sent.reversed)
+                .then(|| format!("UTR{}", sent.txn_id)),
             transfer_type: Some(sent.transfer_type.clone()),
             msg: None,
             txn_status_description: None,

@@ -26,6 +26,7 @@ pub fn outcome(t: &Transaction) -> Outcome {
     };
     let mut o = Outcome::new(status);
     o.reference = t.payu_transaction_ref_no.clone().unwrap_or_default();
+    o.utr = t.bank_transaction_ref_no.clone().filter(|u| !u.is_empty());
     if status == Status::Failed {
         let name = serde_json::to_value(t.txn_status)
             .ok()

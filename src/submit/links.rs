@@ -34,6 +34,7 @@ pub fn outcome(d: &LinkDetails) -> Outcome {
     let mut o = Outcome::new(status);
     o.reference = d.link_id.clone().unwrap_or_default();
     o.link = d.link.clone().unwrap_or_default();
+    o.utr = d.bank_transaction_ref_no.clone().filter(|u| !u.is_empty());
     if status == Status::Failed {
         let what = if failed.contains(&link_status.as_str()) {
             link_status

@@ -82,6 +82,8 @@ pub struct Outcome {
     /// PayU's id: payuTransactionRefNo, linkId or payoutId.
     pub reference: String,
     pub link: String,
+    /// The bank's reference (UTR) of a paid transfer, where PayU gives it.
+    pub utr: Option<String>,
     /// Where the row's state came from, when not from this run (the journal): kept whatever
     /// PayU says next.
     pub note: String,
@@ -95,6 +97,7 @@ impl Outcome {
             messages: Vec::new(),
             reference: String::new(),
             link: String::new(),
+            utr: None,
             note: String::new(),
         }
     }
@@ -372,6 +375,9 @@ impl<'a> Engine<'a> {
                 }
                 if !outcome.link.is_empty() {
                     item.outcome.link = outcome.link;
+                }
+                if outcome.utr.is_some() {
+                    item.outcome.utr = outcome.utr;
                 }
                 let reference =
                     (!item.outcome.reference.is_empty()).then_some(item.outcome.reference.as_str());
