@@ -147,7 +147,7 @@ enum ToWriter {
 
 /// How one attempt at the results file ended.
 enum Attempt {
-    Written(Summary),
+    Written(Box<Summary>),
     /// Some references may repeat (their digests do), which the attempt did not know of: its
     /// results file was dropped, and the rows must be checked again knowing them.
     Repeats(FxHashSet<u64>),
@@ -197,12 +197,12 @@ pub fn check(args: &Args) -> Result<Summary, Error> {
         report: args.report.as_deref(),
     };
     let mut summary = match attempt(sheet, &map, &ctx, &target, false)? {
-        Attempt::Written(summary) => summary,
+        Attempt::Written(summary) => *summary,
         Attempt::Repeats(suspects) => {
             let sheet = Sheet::open(&args.sheet, &opts)?;
             ctx.duplicates = Duplicates::resolve(&sheet, &map, &suspects)?;
             match attempt(sheet, &map, &ctx, &target, true)? {
-                Attempt::Written(summary) => summary,
+                Attempt::Written(summary) => *summary,
                 Attempt::Repeats(_) => unreachable!("a resolved attempt does not stop on repeats"),
             }
         }
@@ -323,7 +323,7 @@ fn attempt(
             return Ok(Attempt::Repeats(repeated));
         }
         match finished? {
-            true => Ok(Attempt::Written(summary)),
+            true => Ok(Attempt::Written(Box::new(summary))),
             false => Err(Error::write(
                 out,
                 "the results writer stopped before the last row",
