@@ -305,6 +305,19 @@ pub struct Environment {
     /// Requests per second PayU allows this merchant (the limiter's default rate).
     #[serde(default)]
     pub rate: Option<u32>,
+    /// Approved plans (architecture.md §7.3): who may sign plans, by name, with their public keys
+    /// (`name = "ed25519:…"`, the line `payu-bulk keygen` prints).
+    #[serde(default)]
+    pub approvers: BTreeMap<String, String>,
+    /// How many approvers other than the preparer must sign a plan (default 1).
+    #[serde(default)]
+    pub approvals_required: Option<u32>,
+    /// `submit` refuses to send without an approved plan (`--plan`).
+    #[serde(default)]
+    pub require_plan: bool,
+    /// How long a plan stays good after it is made, e.g. `24h` (the default) or `90m`.
+    #[serde(default)]
+    pub plan_ttl: Option<String>,
 }
 
 impl Environment {
@@ -369,6 +382,10 @@ pub struct Config {
     /// PayU's dashboard; `skip`: they are sent with `disableApprovalFlow: true`.
     #[serde(default)]
     pub approval_flow: Option<ApprovalFlow>,
+    /// The most one row may pay, per currency (`INR = 100000000`, `PLN = "5000000.00"`):
+    /// over the built-in ceilings, which the README states. Read by [`Config::max_row_amount`].
+    #[serde(default)]
+    pub max_row_amount: BTreeMap<String, toml::Value>,
 }
 
 /// Whether PayU's maker/checker approval flow holds the run's payouts (§4.1, §14).
@@ -398,6 +415,9 @@ impl Config {
             crate::controls::parse_window(w)
                 .map_err(|why| Error::format(path, format!("repeat_window: {why}")))?;
         }
+        config
+            .max_row_amount()
+            .map_err(|why| Error::format(path, format!("max_row_amount: {why}")))?;
         for (env, environment) in &config.environments {
             environment.endpoints(*env).map_err(|why| {
                 Error::format(
@@ -405,8 +425,47 @@ impl Config {
                     format!("[environments.{env:?}.endpoints]: {why}").to_lowercase(),
                 )
             })?;
+            crate::plan::Policy::of(*env, Some(environment))
+                .map_err(|why| Error::format(path, why))?;
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// The per-row ceilings: the built-in ones, with the file's laid over them. An amount is
+    /// an integer or a decimal string (a TOML float is binary, so it is refused).
+    pub fn max_row_amount(
+        &self,
+    ) -> Result<Vec<(crate::validate::Currency, rust_decimal::Decimal)>, String> {
+        use crate::validate::Currency;
+        use rust_decimal::Decimal;
+        let mut ceilings = crate::validate::default_max_row_amount();
+        for (code, value) in &self.max_row_amount {
+            let currency = Currency::from_code(code).ok_or_else(|| {
+                format!("'{code}' is not a currency the tool pays in (INR, PLN, CZK, EUR)")
+            })?;
+            let amount = match value {
+                toml::Value::Integer(i) => Decimal::from(*i),
+                toml::Value::String(t) => t
+                    .trim()
+                    .parse::<Decimal>()
+                    .map_err(|_| format!("{code} = '{t}' is not an amount"))?,
+                _ => {
+                    return Err(format!(
+                        "{code} must be a whole number or a decimal string, e.g. {code} = \"5000000.00\""
+                    ));
+                }
+            };
+            if amount <= Decimal::ZERO {
+                return Err(format!("{code} must be greater than 0"));
+            }
+            match ceilings.iter_mut().find(|(c, _)| *c == currency) {
+                Some(slot) => slot.1 = amount,
+                None => ceilings.push((currency, amount)),
+            }
+        }
+        Ok(ceilings)
     }
 }
 
@@ -440,6 +499,64 @@ mod tests {
             .endpoints(Env::Production)
             .unwrap();
         assert_eq!(production.india_payment_api, PaymentApi::V1);
+        let plans =
+            crate::plan::Policy::of(Env::Production, config.environments.get(&Env::Production))
+                .unwrap();
+        assert!(plans.require_plan, "production needs an approved plan");
+        assert_eq!(plans.approvals_required, 1);
+        assert!(!config.environments[&Env::Uat].require_plan);
+    }
+
+    #[test]
+    fn plan_settings_are_checked_when_the_file_loads() {
+        let key = crate::plan::KeyFile::generate("asha").unwrap().public();
+        let config = load(&format!(
+            "[environments.sandbox]\napprovals_required = 2\nplan_ttl = \"90m\"\n[environments.sandbox.approvers]\nasha = \"{key}\"\n"
+        ))
+        .unwrap();
+        let p =
+            crate::plan::Policy::of(Env::Sandbox, config.environments.get(&Env::Sandbox)).unwrap();
+        assert_eq!(p.approvers, vec![("asha".to_owned(), key)]);
+        assert_eq!(p.approvals_required, 2);
+        assert_eq!(p.ttl, std::time::Duration::from_secs(90 * 60));
+        for (text, named) in [
+            (
+                "[environments.uat.approvers]\nasha = \"ed25519:nope\"\n",
+                "approvers.asha",
+            ),
+            (
+                "[environments.uat]\napprovals_required = 0\n",
+                "approvals_required",
+            ),
+            ("[environments.uat]\nplan_ttl = \"soon\"\n", "plan_ttl"),
+            (
+                &format!("[environments.uat.approvers]\na = \"{key}\"\nb = \"{key}\"\n"),
+                "the same key",
+            ),
+        ] {
+            let err = load(text).unwrap_err().to_string();
+            assert!(
+                err.contains(named) && err.contains("payu-bulk.toml"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn max_row_amount_lays_over_the_built_in_ceilings() {
+        use crate::validate::Currency;
+        use rust_decimal::Decimal;
+        let config = load("[max_row_amount]\nPLN = 20000\nEUR = \"1500.50\"\n").unwrap();
+        let ceilings = config.max_row_amount().unwrap();
+        assert!(ceilings.contains(&(Currency::Pln, Decimal::from(20_000))));
+        assert!(ceilings.contains(&(Currency::Eur, Decimal::new(150_050, 2))));
+        assert!(ceilings.contains(&(Currency::Inr, Decimal::from(100_000_000))));
+        for bad in ["USD = 5", "PLN = 1.5", "PLN = 0", "PLN = \"lots\""] {
+            let err = load(&format!("[max_row_amount]\n{bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("max_row_amount"), "{bad}: {err}");
+        }
     }
 
     #[test]

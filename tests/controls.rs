@@ -1,4 +1,4 @@
-//! The controls of design §10 through the binary, against a sandbox on a port the OS chose:
+//! The controls of architecture.md §7.2 through the binary, against a sandbox on a port the OS chose:
 //! the balance checked before paying, `cancel`, `status --recheck-success`, and the same
 //! payment under a new reference. The sandbox's ledger shows what was really sent.
 
@@ -83,7 +83,7 @@ fn a_shortfall_sends_nothing_a_dry_run_says_so_and_allow_queue_lets_payu_queue()
     let w = Workdir::new();
     w.write("big.csv", payouts(&BIG));
     // Settled at once: what the balance covers is paid, the rest waits QUEUED.
-    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    let sb = Sandbox::start(&["--settle-ms", "0", "--balance", "10000000.00"]);
 
     let out = run(&w, &sb, "submit", &["big.csv"]);
     let err = stderr(&out);
@@ -120,7 +120,7 @@ fn a_shortfall_sends_nothing_a_dry_run_says_so_and_allow_queue_lets_payu_queue()
     assert_eq!(rows[0]["result_status"], "SUCCESS");
     assert_eq!(rows[1]["result_status"], "PENDING");
     assert!(
-        rows[1]["result_error_message"].contains("QUEUED"),
+        rows[1]["result_error_message"].contains("queued by PayU: the balance is too low"),
         "the queued row says so: {:?}",
         rows[1]
     );

@@ -797,6 +797,8 @@ fn a_failed_transfer_carries_payus_code_and_reason_into_the_results_the_journal_
             .is_some_and(|u| u.len() == 12 && u.bytes().all(|b| b.is_ascii_digit())),
         "{utr:?}"
     );
+    // …and written, and written again by status, in result_utr.
+    assert_eq!(Some(rows[0]["result_utr"].as_str()), utr.as_deref());
     assert_eq!(
         code_kept.as_deref(),
         Some(failed["result_error_code"].as_str())
@@ -815,6 +817,7 @@ fn a_failed_transfer_carries_payus_code_and_reason_into_the_results_the_journal_
     let out = status(&w, &sb, "pay.results.csv", &[]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let again = results(&w.path("pay.results.csv"), b',');
+    assert_eq!(again[0]["result_utr"], rows[0]["result_utr"]);
     assert_eq!(again[6]["result_status"], "FAILED");
     assert_eq!(again[6]["result_error_code"], failed["result_error_code"]);
     assert!(
@@ -1036,6 +1039,7 @@ fn a_link_paid_out_to_a_failed_transfer_is_failed_with_payus_reason_and_a_refuse
     assert_eq!(rows[0]["result_status"], "SUCCESS", "{:?}", rows[0]);
     let (_, _, _, utr) = journal_details(&w, "LF-000");
     assert!(utr.is_some(), "a paid link's UTR is kept");
+    assert_eq!(Some(rows[0]["result_utr"].as_str()), utr.as_deref());
     let failed = &rows[1];
     assert_eq!(failed["result_status"], "FAILED", "{failed:?}");
     assert!(!failed["result_error_code"].is_empty(), "{failed:?}");

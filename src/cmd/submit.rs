@@ -24,7 +24,7 @@ use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
 use crate::journal::Journal;
-use crate::report::{ResultsWriter, RowResult, Status, Summary};
+use crate::report::{Requests, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
 use crate::submit::{Engine, Item, Mode, Options, Outcome, Progress, Target, plan};
@@ -82,6 +82,10 @@ pub struct Args {
     /// amount under another reference) instead of holding them back as POSSIBLE_REPEAT.
     #[arg(long)]
     pub allow_repeats: bool,
+    /// An approved plan (`payu-bulk plan`, `payu-bulk approve`): only its rows are sent, and
+    /// nothing unless it matches the sheet and holds the approvals the config asks for.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
     /// No progress bar or log lines; the summary only.
     #[arg(long, hide = true)]
     pub quiet: bool,
@@ -122,8 +126,19 @@ pub fn load(
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
+    if let Some(report) = &args.input.report {
+        crate::report::check_report_name(report)?;
+    }
     let config = session::load_config(&args.at)?;
     let env = session::env_of(&args.at, config.as_ref());
+    let approved = crate::plan::policy::preflight(
+        args.plan.as_deref(),
+        &args.input.sheet,
+        config.as_ref(),
+        args.at.config.as_deref(),
+        env,
+        args.dry_run,
+    )?;
     let session = session::connect(&args.at, config.as_ref(), |env, config_rate| {
         session::pace(env, config_rate, args.rate, args.burst, args.concurrency)
     })?;
@@ -131,6 +146,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let progress = Progress::new(args.quiet);
     let rules = Rules {
         default_shop_id: apis.europe.as_ref().map(|e| e.shop_id.clone()),
+        max_row_amount: match &config {
+            // Checked when the file was loaded: an error here cannot happen.
+            Some(c) => c
+                .max_row_amount()
+                .map_err(|why| Error::Usage(format!("max_row_amount: {why}")))?,
+            None => crate::validate::default_max_row_amount(),
+        },
         ..Rules::default()
     };
     let opts = ReadOptions {
@@ -143,6 +165,11 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         loaded.sheet.format(),
         args.input.output.as_deref(),
     )?;
+    // Every row's results must fit before the first request leaves.
+    crate::report::check_capacity(&out, format, loaded.rows.len(), loaded.map.headers.len())?;
+    if let Some(report) = &args.input.report {
+        crate::report::check_report_path(report, &out, &args.input.sheet)?;
+    }
     let kind = loaded.map.kind;
     progress.validated.store(
         loaded.rows.len() as u64,
@@ -176,10 +203,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         default_shop: apis.europe.as_ref().map(|e| e.shop_id.as_str()),
         batch_id: &format!("payu-bulk-{}", started.format("%Y%m%d%H%M%S")),
     };
+    if let Some(a) = &approved {
+        a.check_loaded(&args.input.sheet, kind, &target)?;
+    }
     let mut items: Vec<Item> = Vec::new();
     for (i, (raw, verdict)) in loaded.rows.iter().zip(&loaded.verdicts).enumerate() {
         if verdict.is_valid() {
             let payment = plan::payment(&loaded.map, raw, verdict.amount, &target);
+            if let Some(a) = &approved {
+                a.admit(raw.number, &payment)?;
+            }
             items.push(Item::new(i, payment, apis.env_name(), kind));
         }
     }
@@ -212,7 +245,10 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         started,
     )?);
 
-    let invalid = loaded.verdicts.iter().filter(|v| !v.is_valid()).count()
+    // With a plan, the rows it left out as invalid were left out by its approvers too.
+    let invalid = (loaded.rows.iter().zip(&loaded.verdicts))
+        .filter(|(r, v)| !v.is_valid() && approved.as_ref().is_none_or(|a| a.holds_row(r.number)))
+        .count()
         + items
             .iter()
             .filter(|i| i.state().status() == Status::Invalid)
@@ -281,14 +317,22 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let mut summary = Summary::new(kind, &args.input.sheet, &out, started);
     summary.unknown_columns = loaded.map.unknown.clone();
     summary.notes = notes;
+    summary.plan = approved.map(|a| a.note());
     let mut writer = ResultsWriter::create(&out, format, &loaded.map, csv_style(&loaded.sheet))?;
+    if let Some(report) = &args.input.report {
+        writer.report_to(report, &loaded.map)?;
+    }
     for ((raw, verdict), outcome) in loaded.rows.iter().zip(&loaded.verdicts).zip(outcomes) {
         let result = row_result(verdict, outcome);
         summary.add(result.status, verdict.amount);
         writer.write_row(raw, &result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
+    writer.finish(&RunFacts {
+        summary: &summary,
+        environment: Some(apis.env_name()),
+        requests: Requests::of(&apis.transport.counters),
+    })?;
     if let Some(p) = &args.input.summary_json {
         summary.write_json(p)?;
     }
@@ -360,6 +404,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
             message: verdict.message(),
             reference: String::new(),
             link: String::new(),
+            utr: String::new(),
         };
     };
     let warnings = verdict.warnings.iter().map(|w| format!("warning: {w}"));
@@ -370,6 +415,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
         message: message.join("; "),
         reference: o.reference,
         link: o.link,
+        utr: o.utr.unwrap_or_default(),
     }
 }
 
@@ -426,7 +472,12 @@ fn confirm(items: &[Item]) -> Result<(), Error> {
     let mut totals: std::collections::BTreeMap<Currency, Decimal> = Default::default();
     for item in &to_send {
         if let Some((v, c)) = item.payment.amount {
-            *totals.entry(c).or_default() += v;
+            let total = totals.entry(c).or_default();
+            *total = total.checked_add(v).ok_or_else(|| {
+                Error::Usage(format!(
+                    "the total in {c} is too large to add up; nothing was sent"
+                ))
+            })?;
         }
     }
     let totals: Vec<String> = totals

@@ -1,4 +1,4 @@
-//! The dashboard's maker/checker approval flow (payu-api.md §6, §14: on by default at PayU),
+//! The dashboard's maker/checker approval flow (payu.md §6, §14: on by default at PayU),
 //! as `--approval-flow on` models it: `POST /__sandbox/approve` and `/__sandbox/reject` with
 //! `{"references": [...]}` (no body, or an empty list: everything waiting) play the checker.
 

@@ -52,7 +52,7 @@ struct Made {
     utr: String,
 }
 
-/// A Smart Send test mobile beyond PayU's own (design §8): its link succeeds (the payee
+/// A Smart Send test mobile beyond PayU's own (architecture.md §4.3): its link succeeds (the payee
 /// fills in their details) and the transfer behind it fails, with this reason.
 const MOBILE_TRANSFER_FAILS: &str = "9111111111";
 const LINK_TRANSFER_FAILED: &str =
