@@ -2437,3 +2437,148 @@ fn europe_refusals_as_payu_sends_them() {
     assert_eq!((status, denied["status"].get("statusCode")), (403, None));
     assert!(s.ledger().iter().all(|e| e["reference"] != "X-EU-2"));
 }
+
+/// The JSON bodies of seed 003's sample payout requests, exactly as printed.
+const SEED_003_PAYOUTS: [&str; 7] = [
+    r#"{ "shopId": "n7Cd7y1U", "payout": { "amount": 1100 } }"#,
+    r#"{ "shopId": "n7Cd7y1U" }"#,
+    r#"{ "shopId": "n7Cd7y1U", "payout": { "amount": 1100, "additionalVariables": "VS=888111" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "amount":"1000", "description":"Some payout" }, "account": { "accountNumber":"59114072854040477132976504" }, "customerAddress": { "name":"Stefan Jaracz" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "amount":"1000", "description":"Some foreign payout", "foreign":"true" }, "account": { "accountNumber":"DE610639036594575851447918096101", "swiftCode":"AARBDE5W700", "bankName":"Aareal Bank" }, "customerAddress": { "street":"RICHARD STRAUSS STRASSE 24", "city":"MUENCHEN", "countryCode":"DE", "name":"Steffen von Klaus" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "extPayoutId":"externalId12345", "amount":"1000", "description":"Some payout" }, "customerAddress": { "name":"Stefan Jaracz" }, "cardToken": { "value":"TOKC_2IHRST6HKSST3H62K2GS8pElI862" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "extPayoutId":"externalId12345", "amount":"1000", "description":"Some payout" }, "customerAddress": { "name":"Stefan Jaracz" }, "card": { "number":"4444333322221111", "expirationMonth":"11", "expirationYear":"2029" } }"#,
+];
+
+#[test]
+fn every_sample_request_of_the_seeds_is_answered_as_printed() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    // Seed 003: each payout sample, on an empty sandbox (two samples share an extPayoutId),
+    // with a live token in place of the sample's.
+    for (i, body) in SEED_003_PAYOUTS.iter().enumerate() {
+        assert_eq!(s.inspect("reset", None).0, 204);
+        let token = s.token();
+        let r = s
+            .http
+            .post(format!("{}/api/v2_1/payouts", s.url))
+            .header("Content-Type", "application/json")
+            .bearer_auth(&token)
+            .body(*body)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let answer: Value = r.json().unwrap();
+        assert_eq!(status, 201, "sample {i}: {answer}");
+        assert_eq!(answer["payout"]["status"], "PENDING", "sample {i}");
+        let id = answer["payout"]["payoutId"].as_str().unwrap();
+        let (status, found) = s.retrieve(&token, id);
+        assert_eq!(
+            (status, found["status"]["statusCode"].as_str()),
+            (200, Some("SUCCESS"))
+        );
+        let ledger = s.ledger();
+        assert_eq!(ledger.len(), 1, "sample {i}");
+        if i == 0 {
+            assert_eq!(ledger[0]["amount"], "1100", "the number's own digits");
+        }
+        if i == 4 {
+            assert_eq!(
+                ledger[0]["destination"],
+                "account:DE610639036594575851447918096101"
+            );
+        }
+    }
+    // Seed 003's retrieve sample: an id this sandbox never gave out.
+    let token = s.token();
+    let (status, unknown) = s.retrieve(&token, "133bfe5f400e4b2c8da44abfdf753d79");
+    assert_eq!((status, code(&unknown)), (404, "8353"));
+    // Seed 002: Smart Send v1's sample body (an amount as a number), on v1 and on v2.
+    let india = s.india_login();
+    let sample = r#"{
+ "amount":1.00,
+ "merchantRefId":"test1111",
+ "custEmail" : "test@gmail.com",
+ "custName": "test",
+ "custMobile":"9999999999",
+ "description" : "smart pay test1"
+}"#;
+    for (path, header) in [
+        ("/payout/smartPay", "payoutMerchantId"),
+        ("/payout/v2/smartSend/link", "pid"),
+    ] {
+        s.inspect("reset", None);
+        let india = s.india_login();
+        let made: Value = s
+            .http
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(&india)
+            .header(header, "1111123")
+            .header("Content-Type", "application/json")
+            .body(sample)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(
+            (made["status"].as_i64(), made["msg"].as_str()),
+            (Some(0), Some("Success")),
+            "{path}: {made}"
+        );
+        assert_eq!(s.ledger()[0]["amount"], "1.00");
+    }
+    drop(india);
+    // Seed 000: the UAT password grant as printed: PayU's credentials, not the sandbox's,
+    // so PayU's 401 in PayU's shape.
+    let r = s
+        .http
+        .post(format!("{}/oauth/token", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=password&scope=create_payout_transactions&client_id=6f8bb4951e030d4d7349e64a144a534778673585f86039617c167166e9154f7e&username=payouttest4%40mailinator.com&password=Tester%40123&=")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "invalid_grant");
+    // Seed 001: the chargeback token request as printed (its credentials are not the
+    // sandbox's): PayU's 401.
+    let r = s
+        .http
+        .post(format!("{}/api_auth?refresh_token=1", s.url))
+        .header("X-User-Email", "[email protected]")
+        .header("X-User-Password", "Payu@1234")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(
+        r.json::<Value>().unwrap()["error"],
+        "Invalid email or password"
+    );
+}
+
+#[test]
+fn india_amounts_and_europe_flags_read_either_way() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let mut as_text = imps("N-1", "51234567890");
+    as_text["amount"] = json!("1100");
+    assert_eq!(s.transfer(&token, true, &json!([as_text])).1["status"], 0);
+    assert_eq!(s.txn(&token, "N-1")["amount"], json!(1100));
+    let mut postal = json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "N-EU", "amount": 500, "postalOrder": "true"},
+        "customerAddress": {"name": "Jan Kowalski", "street": "Długa 1", "postalCode": "00-001", "city": "Warszawa"}});
+    let europe = s.token();
+    assert_eq!(s.payout(&europe, &postal).0, 201);
+    postal["payout"]["extPayoutId"] = json!("N-EU-2");
+    postal["payout"]["postalOrder"] = json!(true);
+    assert_eq!(s.payout(&europe, &postal).0, 201);
+    postal["payout"]["extPayoutId"] = json!("N-EU-3");
+    postal["payout"]["postalOrder"] = json!("perhaps");
+    let (status, refused) = s.payout(&europe, &postal);
+    assert_eq!(
+        (status, refused["status"]["statusCode"].as_str()),
+        (400, Some("ERROR_SYNTAX"))
+    );
+    let destinations: Vec<String> = s
+        .ledger()
+        .iter()
+        .map(|e| e["destination"].as_str().unwrap()[..6].to_owned())
+        .collect();
+    assert_eq!(destinations, ["accoun", "postal", "postal"]);
+}
