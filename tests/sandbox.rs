@@ -2582,3 +2582,44 @@ fn india_amounts_and_europe_flags_read_either_way() {
         .collect();
     assert_eq!(destinations, ["accoun", "postal", "postal"]);
 }
+
+#[test]
+fn reversals_take_a_list_of_references() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let batch = json!([
+        imps("RV-1", "51234567890"),
+        imps("RV-2", "51234567890"),
+        imps("RV-3", "41234567890")
+    ]);
+    s.transfer(&token, true, &batch);
+    let (status, answer) = s.inspect(
+        "reverse",
+        Some(json!({"references": ["RV-1", "RV-2", "RV-3", "RV-NONE"]})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({"references": ["RV-1", "RV-2"], "not_reversed": ["RV-3", "RV-NONE"]})
+    );
+    for r in ["RV-1", "RV-2"] {
+        let t = s.txn(&token, r);
+        assert_eq!(
+            (t["txnStatus"].as_str(), t["txnSubStatus"].as_str()),
+            (Some("FAILED"), Some("REVERSED"))
+        );
+        assert_eq!(
+            t["bankTransactionRefNo"].as_str().map(str::len),
+            Some(12),
+            "it keeps its UTR"
+        );
+    }
+    let ledger = s.ledger();
+    assert!(
+        ledger
+            .iter()
+            .filter(|e| e["reference"] != "RV-3")
+            .all(|e| e["state"] == "FAILED")
+    );
+    assert_eq!(s.inspect("reverse", Some(json!("RV-1"))).0, 400);
+}
