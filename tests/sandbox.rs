@@ -2623,3 +2623,114 @@ fn reversals_take_a_list_of_references() {
     );
     assert_eq!(s.inspect("reverse", Some(json!("RV-1"))).0, 400);
 }
+
+#[test]
+fn every_knob_combines_with_faults_latency_and_the_seed() {
+    let args = [
+        "--settle-ms",
+        "1000",
+        "--latency-ms",
+        "2",
+        "--fault-rate",
+        "0.3",
+        "--seed",
+        "7",
+        "--visibility-ms",
+        "500",
+        "--dedupe-lag-ms",
+        "2000",
+        "--approval-flow",
+        "on",
+        "--balance",
+        "5000",
+        "--status-spelling",
+        "lifecycle",
+    ];
+    let run = || {
+        let s = Sandbox::start(&args);
+        // Faults meet the token grant too: try until one comes through (bounded).
+        let mut token = None;
+        for _ in 0..20 {
+            let r = s
+                .http
+                .post(format!("{}/oauth/token", s.url))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", PUBLIC_CLIENT),
+                    ("username", "payouts@sandbox.test"),
+                    ("password", "sandbox"),
+                ])
+                .send();
+            if let Ok(r) = r
+                && r.status().as_u16() == 200
+                && let Ok(body) = r.json::<Value>()
+            {
+                token = body["access_token"].as_str().map(str::to_owned);
+                break;
+            }
+        }
+        let token = token.expect("a token within 20 tries");
+        // Each reference sent twice: inside the dedupe lag, so a repeat that reaches the
+        // sandbox is a second payout.
+        let mut sent = 0u64;
+        for i in 0..8 {
+            for _ in 0..2 {
+                sent += 1;
+                let _ = s
+                    .http
+                    .post(format!("{}/payout/v2/payment", s.url))
+                    .bearer_auth(&token)
+                    .header("pid", "1111123")
+                    .json(&json!([paid(&format!("K-{i}"), "1000")]))
+                    .send();
+            }
+        }
+        let counted = s.requests();
+        assert_eq!(
+            counted["POST /payout/v2/payment"], sent,
+            "every request counted, faults too"
+        );
+        let ledger = s.ledger();
+        assert!(
+            ledger.iter().all(|e| e["state"] == "PENDING FOR APPROVAL"),
+            "{ledger:?}"
+        );
+        // Nothing shows before the visibility window, whatever the approval.
+        let hidden = s
+            .http
+            .post(format!("{}/payout/payment/listTransactions", s.url))
+            .bearer_auth(&token)
+            .header("payoutMerchantId", "1111123")
+            .form(&[("pageSize", "100")])
+            .send()
+            .ok()
+            .and_then(|r| r.json::<Value>().ok());
+        if let Some(page) = hidden.filter(|p| p["status"] == 0) {
+            assert_eq!(page["data"]["totalElements"], 0, "{page}");
+        }
+        assert_eq!(s.inspect("approve", None).0, 200);
+        assert_eq!(
+            s.inspect("deposit", Some(json!({"amount": "100000"}))).0,
+            200
+        );
+        s.advance_ms(2000);
+        let states: Vec<(String, String)> = s
+            .ledger()
+            .iter()
+            .map(|e| {
+                (
+                    e["reference"].as_str().unwrap().to_owned(),
+                    e["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(states.iter().all(|(_, w)| w == "SUCCESS"), "{states:?}");
+        states
+    };
+    let first = run();
+    assert!(
+        first.len() > 8,
+        "some references were paid twice: {first:?}"
+    );
+    assert_eq!(run(), first, "the same seed, the same run");
+}
