@@ -2459,3 +2459,300 @@ fn europe_refusals_as_payu_sends_them() {
     assert_eq!((status, denied["status"].get("statusCode")), (403, None));
     assert!(s.ledger().iter().all(|e| e["reference"] != "X-EU-2"));
 }
+
+/// The JSON bodies of seed 003's sample payout requests, exactly as printed.
+const SEED_003_PAYOUTS: [&str; 7] = [
+    r#"{ "shopId": "n7Cd7y1U", "payout": { "amount": 1100 } }"#,
+    r#"{ "shopId": "n7Cd7y1U" }"#,
+    r#"{ "shopId": "n7Cd7y1U", "payout": { "amount": 1100, "additionalVariables": "VS=888111" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "amount":"1000", "description":"Some payout" }, "account": { "accountNumber":"59114072854040477132976504" }, "customerAddress": { "name":"Stefan Jaracz" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "amount":"1000", "description":"Some foreign payout", "foreign":"true" }, "account": { "accountNumber":"DE610639036594575851447918096101", "swiftCode":"AARBDE5W700", "bankName":"Aareal Bank" }, "customerAddress": { "street":"RICHARD STRAUSS STRASSE 24", "city":"MUENCHEN", "countryCode":"DE", "name":"Steffen von Klaus" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "extPayoutId":"externalId12345", "amount":"1000", "description":"Some payout" }, "customerAddress": { "name":"Stefan Jaracz" }, "cardToken": { "value":"TOKC_2IHRST6HKSST3H62K2GS8pElI862" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "extPayoutId":"externalId12345", "amount":"1000", "description":"Some payout" }, "customerAddress": { "name":"Stefan Jaracz" }, "card": { "number":"4444333322221111", "expirationMonth":"11", "expirationYear":"2029" } }"#,
+];
+
+#[test]
+fn every_sample_request_of_the_seeds_is_answered_as_printed() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    // Seed 003: each payout sample, on an empty sandbox (two samples share an extPayoutId),
+    // with a live token in place of the sample's.
+    for (i, body) in SEED_003_PAYOUTS.iter().enumerate() {
+        assert_eq!(s.inspect("reset", None).0, 204);
+        let token = s.token();
+        let r = s
+            .http
+            .post(format!("{}/api/v2_1/payouts", s.url))
+            .header("Content-Type", "application/json")
+            .bearer_auth(&token)
+            .body(*body)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let answer: Value = r.json().unwrap();
+        assert_eq!(status, 201, "sample {i}: {answer}");
+        assert_eq!(answer["payout"]["status"], "PENDING", "sample {i}");
+        let id = answer["payout"]["payoutId"].as_str().unwrap();
+        let (status, found) = s.retrieve(&token, id);
+        assert_eq!(
+            (status, found["status"]["statusCode"].as_str()),
+            (200, Some("SUCCESS"))
+        );
+        let ledger = s.ledger();
+        assert_eq!(ledger.len(), 1, "sample {i}");
+        if i == 0 {
+            assert_eq!(ledger[0]["amount"], "1100", "the number's own digits");
+        }
+        if i == 4 {
+            assert_eq!(
+                ledger[0]["destination"],
+                "account:DE610639036594575851447918096101"
+            );
+        }
+    }
+    // Seed 003's retrieve sample: an id this sandbox never gave out.
+    let token = s.token();
+    let (status, unknown) = s.retrieve(&token, "133bfe5f400e4b2c8da44abfdf753d79");
+    assert_eq!((status, code(&unknown)), (404, "8353"));
+    // Seed 002: Smart Send v1's sample body (an amount as a number), on v1 and on v2.
+    let india = s.india_login();
+    let sample = r#"{
+ "amount":1.00,
+ "merchantRefId":"test1111",
+ "custEmail" : "test@gmail.com",
+ "custName": "test",
+ "custMobile":"9999999999",
+ "description" : "smart pay test1"
+}"#;
+    for (path, header) in [
+        ("/payout/smartPay", "payoutMerchantId"),
+        ("/payout/v2/smartSend/link", "pid"),
+    ] {
+        s.inspect("reset", None);
+        let india = s.india_login();
+        let made: Value = s
+            .http
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(&india)
+            .header(header, "1111123")
+            .header("Content-Type", "application/json")
+            .body(sample)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(
+            (made["status"].as_i64(), made["msg"].as_str()),
+            (Some(0), Some("Success")),
+            "{path}: {made}"
+        );
+        assert_eq!(s.ledger()[0]["amount"], "1.00");
+    }
+    drop(india);
+    // Seed 000: the UAT password grant as printed: PayU's credentials, not the sandbox's,
+    // so PayU's 401 in PayU's shape.
+    let r = s
+        .http
+        .post(format!("{}/oauth/token", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=password&scope=create_payout_transactions&client_id=6f8bb4951e030d4d7349e64a144a534778673585f86039617c167166e9154f7e&username=payouttest4%40mailinator.com&password=Tester%40123&=")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "invalid_grant");
+    // Seed 001: the chargeback token request as printed (its credentials are not the
+    // sandbox's): PayU's 401.
+    let r = s
+        .http
+        .post(format!("{}/api_auth?refresh_token=1", s.url))
+        .header("X-User-Email", "[email protected]")
+        .header("X-User-Password", "Payu@1234")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(
+        r.json::<Value>().unwrap()["error"],
+        "Invalid email or password"
+    );
+}
+
+#[test]
+fn india_amounts_and_europe_flags_read_either_way() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let mut as_text = imps("N-1", "51234567890");
+    as_text["amount"] = json!("1100");
+    assert_eq!(s.transfer(&token, true, &json!([as_text])).1["status"], 0);
+    assert_eq!(s.txn(&token, "N-1")["amount"], json!(1100));
+    let mut postal = json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "N-EU", "amount": 500, "postalOrder": "true"},
+        "customerAddress": {"name": "Jan Kowalski", "street": "Długa 1", "postalCode": "00-001", "city": "Warszawa"}});
+    let europe = s.token();
+    assert_eq!(s.payout(&europe, &postal).0, 201);
+    postal["payout"]["extPayoutId"] = json!("N-EU-2");
+    postal["payout"]["postalOrder"] = json!(true);
+    assert_eq!(s.payout(&europe, &postal).0, 201);
+    postal["payout"]["extPayoutId"] = json!("N-EU-3");
+    postal["payout"]["postalOrder"] = json!("perhaps");
+    let (status, refused) = s.payout(&europe, &postal);
+    assert_eq!(
+        (status, refused["status"]["statusCode"].as_str()),
+        (400, Some("ERROR_SYNTAX"))
+    );
+    let destinations: Vec<String> = s
+        .ledger()
+        .iter()
+        .map(|e| e["destination"].as_str().unwrap()[..6].to_owned())
+        .collect();
+    assert_eq!(destinations, ["accoun", "postal", "postal"]);
+}
+
+#[test]
+fn reversals_take_a_list_of_references() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let batch = json!([
+        imps("RV-1", "51234567890"),
+        imps("RV-2", "51234567890"),
+        imps("RV-3", "41234567890")
+    ]);
+    s.transfer(&token, true, &batch);
+    let (status, answer) = s.inspect(
+        "reverse",
+        Some(json!({"references": ["RV-1", "RV-2", "RV-3", "RV-NONE"]})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({"references": ["RV-1", "RV-2"], "not_reversed": ["RV-3", "RV-NONE"]})
+    );
+    for r in ["RV-1", "RV-2"] {
+        let t = s.txn(&token, r);
+        assert_eq!(
+            (t["txnStatus"].as_str(), t["txnSubStatus"].as_str()),
+            (Some("FAILED"), Some("REVERSED"))
+        );
+        assert_eq!(
+            t["bankTransactionRefNo"].as_str().map(str::len),
+            Some(12),
+            "it keeps its UTR"
+        );
+    }
+    let ledger = s.ledger();
+    assert!(
+        ledger
+            .iter()
+            .filter(|e| e["reference"] != "RV-3")
+            .all(|e| e["state"] == "FAILED")
+    );
+    assert_eq!(s.inspect("reverse", Some(json!("RV-1"))).0, 400);
+}
+
+#[test]
+fn every_knob_combines_with_faults_latency_and_the_seed() {
+    let args = [
+        "--settle-ms",
+        "1000",
+        "--latency-ms",
+        "2",
+        "--fault-rate",
+        "0.3",
+        "--seed",
+        "7",
+        "--visibility-ms",
+        "500",
+        "--dedupe-lag-ms",
+        "2000",
+        "--approval-flow",
+        "on",
+        "--balance",
+        "5000",
+        "--status-spelling",
+        "lifecycle",
+    ];
+    let run = || {
+        let s = Sandbox::start(&args);
+        // Faults meet the token grant too: try until one comes through (bounded).
+        let mut token = None;
+        for _ in 0..20 {
+            let r = s
+                .http
+                .post(format!("{}/oauth/token", s.url))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", PUBLIC_CLIENT),
+                    ("username", "payouts@sandbox.test"),
+                    ("password", "sandbox"),
+                ])
+                .send();
+            if let Ok(r) = r
+                && r.status().as_u16() == 200
+                && let Ok(body) = r.json::<Value>()
+            {
+                token = body["access_token"].as_str().map(str::to_owned);
+                break;
+            }
+        }
+        let token = token.expect("a token within 20 tries");
+        // Each reference sent twice: inside the dedupe lag, so a repeat that reaches the
+        // sandbox is a second payout.
+        let mut sent = 0u64;
+        for i in 0..8 {
+            for _ in 0..2 {
+                sent += 1;
+                let _ = s
+                    .http
+                    .post(format!("{}/payout/v2/payment", s.url))
+                    .bearer_auth(&token)
+                    .header("pid", "1111123")
+                    .json(&json!([paid(&format!("K-{i}"), "1000")]))
+                    .send();
+            }
+        }
+        let counted = s.requests();
+        assert_eq!(
+            counted["POST /payout/v2/payment"], sent,
+            "every request counted, faults too"
+        );
+        let ledger = s.ledger();
+        assert!(
+            ledger.iter().all(|e| e["state"] == "PENDING FOR APPROVAL"),
+            "{ledger:?}"
+        );
+        // Nothing shows before the visibility window, whatever the approval.
+        let hidden = s
+            .http
+            .post(format!("{}/payout/payment/listTransactions", s.url))
+            .bearer_auth(&token)
+            .header("payoutMerchantId", "1111123")
+            .form(&[("pageSize", "100")])
+            .send()
+            .ok()
+            .and_then(|r| r.json::<Value>().ok());
+        if let Some(page) = hidden.filter(|p| p["status"] == 0) {
+            assert_eq!(page["data"]["totalElements"], 0, "{page}");
+        }
+        assert_eq!(s.inspect("approve", None).0, 200);
+        assert_eq!(
+            s.inspect("deposit", Some(json!({"amount": "100000"}))).0,
+            200
+        );
+        s.advance_ms(2000);
+        let states: Vec<(String, String)> = s
+            .ledger()
+            .iter()
+            .map(|e| {
+                (
+                    e["reference"].as_str().unwrap().to_owned(),
+                    e["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(states.iter().all(|(_, w)| w == "SUCCESS"), "{states:?}");
+        states
+    };
+    let first = run();
+    assert!(
+        first.len() > 8,
+        "some references were paid twice: {first:?}"
+    );
+    assert_eq!(run(), first, "the same seed, the same run");
+}

@@ -22,14 +22,45 @@ pub struct CreatePayout {
 #[serde(rename_all = "camelCase")]
 pub struct Payout {
     pub ext_payout_id: Option<String>,
-    /// In the currency's smallest unit (grosz, cents). PayU's samples send it as a string;
-    /// absent means "the whole balance" (standard payouts only).
+    /// In the currency's smallest unit (grosz, cents). PayU's samples send it as a string
+    /// (`"1000"`) and as a number (`1100`): either is read, as its digits; absent means "the
+    /// whole balance" (standard payouts only).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_or_number"
+    )]
     pub amount: Option<String>,
     pub description: Option<String>,
     pub currency_code: Option<String>,
     pub additional_variables: Option<String>,
+    /// `true` or `"true"` (PayU's sample writes the string; its OpenAPI types it so).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
     pub foreign: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
     pub postal_order: Option<bool>,
+}
+
+/// A string, or a JSON number read as the digits it was written with.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Text(t) => t,
+        Either::Number(n) => n.to_string(),
+    }))
 }
 
 #[serde_with::skip_serializing_none]

@@ -19,8 +19,12 @@ pub struct Transfer {
     #[serde(default)]
     pub purpose: String,
     /// A JSON number with at most two decimals (`1234.12`), written digit for digit: never
-    /// through a binary float.
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision")]
+    /// through a binary float. Read as a number or a string (one OAS types it `"1000"`).
+    #[serde(
+        default,
+        serialize_with = "rust_decimal::serde::arbitrary_precision::serialize",
+        deserialize_with = "super::string_or_number_or_zero"
+    )]
     pub amount: Decimal,
     #[serde(default)]
     pub batch_id: String,

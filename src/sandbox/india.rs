@@ -1069,18 +1069,57 @@ impl Transfers {
     }
 }
 
-/// `POST /__sandbox/reverse` with `{"merchantRefId": …}`: the beneficiary's bank reverses a
-/// transfer that succeeded. PayU documents no way to cause a reversal in its test
-/// environment; this lets a client rehearse one (status FAILED / REVERSED, and the
-/// `TRANSFER_REVERSED` event).
-pub(super) async fn reverse(
-    State(sandbox): State<Sandbox>,
-    Json(body): Json<HashMap<String, String>>,
-) -> Response {
+/// `POST /__sandbox/reverse` with `{"references": [...]}` (design §8), or the older
+/// `{"merchantRefId": …}`: the beneficiary's bank reverses transfers that succeeded. PayU
+/// documents no way to cause a reversal in its test environment; this lets a client rehearse
+/// one (status FAILED / REVERSED, and the `TRANSFER_REVERSED` event).
+///
+/// With `references` it answers 200 `{"references": [reversed], "not_reversed": [...]}`
+/// (every paid transfer of a reference is reversed, both of a double payment); with
+/// `merchantRefId` alone, 204, or 409 when that transfer has not succeeded, or 404.
+pub(super) async fn reverse(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Reverse {
+        references: Option<Vec<String>>,
+        #[serde(rename = "merchantRefId")]
+        merchant_ref_id: Option<String>,
+    }
+    let Ok(asked) = serde_json::from_slice::<Reverse>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the body must be {\"references\": [...]}",
+        )
+            .into_response();
+    };
     let settle = sandbox.config.settle;
     let mut state = sandbox.state();
     let now = state.now();
-    let reference = body.get("merchantRefId").cloned().unwrap_or_default();
+    if let Some(references) = asked.references {
+        let mut reversed = Vec::new();
+        let mut not_reversed = Vec::new();
+        for reference in references.into_iter().chain(asked.merchant_ref_id) {
+            let mut any = false;
+            for sent in state
+                .india
+                .sent
+                .iter_mut()
+                .filter(|s| s.reference == reference)
+            {
+                if sent.status(settle, now) == TxnStatus::Success {
+                    sent.reversed = true;
+                    any = true;
+                }
+            }
+            if any {
+                reversed.push(reference);
+            } else {
+                not_reversed.push(reference);
+            }
+        }
+        let answer = serde_json::json!({ "references": reversed, "not_reversed": not_reversed });
+        return Json(answer).into_response();
+    }
+    let reference = asked.merchant_ref_id.unwrap_or_default();
     match state.india.latest_mut(&reference) {
         Some(sent) if sent.status(settle, now) == TxnStatus::Success => {
             sent.reversed = true;
