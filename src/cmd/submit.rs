@@ -47,17 +47,19 @@ pub struct Args {
     /// Requests in flight at once (default 8).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// Transfers per Initiate Transfer request, for payout sheets.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    /// Transfers per Initiate Transfer request, for payout sheets (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = session::at_least_one)]
     pub batch_size: usize,
     /// Smart Send: one link per request (api), or a Bulk Smart Send file (bulk).
     #[arg(long, value_enum, default_value = "api")]
     pub mode: Mode,
-    /// The journal of every row ever sent (default: in the user's data folder; for the
-    /// in-process sandbox, a journal of this run only).
+    /// The journal of every row ever sent (default: payu-bulk/journal.sqlite in the user's
+    /// data folder: ~/.local/share or $XDG_DATA_HOME on Linux, ~/Library/Application Support
+    /// on macOS, %APPDATA% on Windows; for the in-process sandbox, a journal of this run only).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// How long to keep asking about accepted rows after the last send (e.g. 30s, 2m, 0).
+    /// How long to keep asking about accepted rows after the last send (e.g. 30s, 2m, 1h 30m,
+    /// 0; at most 7 days).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = session::parse_duration)]
     pub wait: Duration,
     /// Send the valid rows even if some rows are invalid.
