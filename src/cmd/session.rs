@@ -87,6 +87,7 @@ pub fn pace(
         burst,
         concurrency,
         timeout: Duration::from_secs(30),
+        patience: Duration::from_secs(30),
     })
 }
 

@@ -24,6 +24,7 @@ use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
 use crate::journal::Journal;
+use crate::report::outputs::{self, Protected};
 use crate::report::{ResultsWriter, RowResult, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
@@ -114,7 +115,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let config = session::load_config(&args.at)?;
     let env = session::env_of(&args.at, config.as_ref());
     let session = session::connect(&args.at, config.as_ref(), |env, config_rate| {
-        session::pace(env, config_rate, args.rate, args.burst, args.concurrency)
+        // A PayU answering nothing but 429 is waited on for as long as --wait, no longer.
+        session::pace(env, config_rate, args.rate, args.burst, args.concurrency).map(|p| {
+            crate::client::Pace {
+                patience: args.wait,
+                ..p
+            }
+        })
     })?;
     let apis = &session.apis;
     let progress = Progress::new(args.quiet);
@@ -152,6 +159,19 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         }
         (None, None) => session::default_journal()?,
     };
+    // Every output proven writable before anything leaves: a results file that cannot be
+    // written after rows were paid would lose the record of the payments.
+    let protected = [
+        Protected {
+            what: "input sheet",
+            path: &args.input.sheet,
+        },
+        Protected {
+            what: "journal",
+            path: &journal_path,
+        },
+    ];
+    outputs::preflight(&protected, &super::validate::outputs(&args.input, &out))?;
     let _lock = lock_journal(&journal_path, &progress)?;
     let journal = Journal::open(&journal_path)?;
 
@@ -213,17 +233,22 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             .build()
             .map_err(|e| Error::Usage(format!("cannot start the run: {e}")))?;
         let finished = runtime.block_on(async {
+            // Listening before the first request leaves: a stop asked for at any moment of
+            // the run is a stop with results, never a kill without them.
+            let stop = stop_signal();
+            tokio::pin!(stop);
             tokio::select! {
-                r = engine.run(&mut items) => Some(r),
-                _ = tokio::signal::ctrl_c() => None,
+                r = engine.run(&mut items) => r.map_err(|e| e.to_string()),
+                how = &mut stop => Err(how.to_owned()),
             }
         });
-        match finished {
-            Some(r) => r?,
-            None => {
-                interrupted = true;
-                notes.push("interrupted: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them".to_owned());
-            }
+        if let Err(why) = finished {
+            // Stopped, by a signal or a fault (the journal locked by another process, a
+            // disk full): every row sent is written with what is known of it, the rest
+            // NOT_SENT, and the exit code says the run did not finish.
+            interrupted = true;
+            eprintln!("payu-bulk: {why}");
+            notes.push(format!("{why}: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them"));
         }
         if let Some(why) = engine.stopped() {
             notes.push(format!("stopped sending: {why}"));
@@ -267,6 +292,38 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         load(&t.unanswered)
     );
     Ok(exit_of(&summary, interrupted))
+}
+
+/// Resolves when the run is asked to stop: Ctrl-C (SIGINT), or SIGTERM (what cron,
+/// systemd and container runtimes send), with what to call the stop. A signal that cannot be
+/// listened for never resolves: the run is not stopped for it.
+async fn stop_signal() -> &'static str {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => "interrupted (Ctrl-C)",
+            _ = terminate => "stopped by SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        interrupt.await;
+        "interrupted (Ctrl-C)"
+    }
 }
 
 /// The results line of a row: its verdict, and what the run made of it.

@@ -17,6 +17,7 @@ use rustc_hash::FxHashSet;
 
 use super::Outcome;
 use crate::Error;
+use crate::report::outputs::{self, Output, Protected, Role};
 use crate::report::{CsvStyle, ResultsWriter, RowResult, Status, Summary, Tally};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{Chunk, Format, RawRow, ReadOptions, Sheet, sibling_path};
@@ -130,6 +131,24 @@ pub fn results_path(
     Ok((path, format))
 }
 
+/// Every file a run of these arguments writes, `results` first: what
+/// [`outputs::preflight`] proves writable before the run does anything.
+pub fn outputs<'a>(args: &'a Args, results: &'a Path) -> Vec<Output<'a>> {
+    let mut all = vec![Output {
+        path: results,
+        flag: args.output.as_ref().map(|_| "-o"),
+        role: Role::Results,
+    }];
+    if let Some(p) = &args.summary_json {
+        all.push(Output {
+            path: p,
+            flag: Some("--summary-json"),
+            role: Role::SummaryJson,
+        });
+    }
+    all
+}
+
 /// What the checking thread tells the results writer.
 enum ToWriter {
     Rows(Chunk, Vec<Verdict>),
@@ -167,6 +186,11 @@ pub fn check(args: &Args) -> Result<Summary, Error> {
     let sheet = Sheet::open(&args.sheet, &opts)?;
     let map = HeaderMap::build(&args.sheet, sheet.headers(), args.kind)?;
     let (out, format) = results_path(&args.sheet, sheet.format(), args.output.as_deref())?;
+    let input = Protected {
+        what: "input sheet",
+        path: &args.sheet,
+    };
+    outputs::preflight(&[input], &outputs(args, &out))?;
     if map.kind == Kind::Payout {
         // The IFSC list loads while the first rows are read, not on the checking thread.
         std::thread::spawn(crate::validate::ifsc::warm);

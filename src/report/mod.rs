@@ -1,6 +1,7 @@
 //! The results file and the summary: what a person reads to fix their sheet, and what
 //! scripts read to know what happened (design §4, a contract).
 
+pub mod outputs;
 mod results;
 mod summary;
 

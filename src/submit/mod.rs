@@ -510,7 +510,7 @@ impl<'a> Engine<'a> {
     /// What a call that ended without an answer leaves the item as.
     fn unanswered(&self, item: &mut Item, e: &CallError, had_been_sent: bool) -> Result<(), Error> {
         match e {
-            CallError::Auth(why) => {
+            CallError::Auth(why) | CallError::Throttled(why) => {
                 // PayU processed nothing: the claim is given back, unless an earlier request
                 // may have arrived.
                 if had_been_sent {
