@@ -305,18 +305,18 @@ impl<'a> Engine<'a> {
         self.poll(items).await
     }
 
-    /// Runs `tasks`, up to `--concurrency` at once (the limiter paces their requests);
-    /// the first journal error, if any.
+    /// Runs `tasks`, up to `--concurrency` at once (the limiter paces their requests),
+    /// until the first journal error: then the others are dropped (their rows in flight end
+    /// `UNKNOWN`) rather than each wait out the journal's busy timeout in turn.
     pub(super) async fn each<F>(&self, tasks: impl Iterator<Item = F>) -> Result<(), Error>
     where
         F: std::future::Future<Output = Result<(), Error>>,
     {
-        use futures_util::StreamExt;
-        let results: Vec<Result<(), Error>> = futures_util::stream::iter(tasks)
+        use futures_util::{StreamExt, TryStreamExt};
+        futures_util::stream::iter(tasks)
             .buffer_unordered(self.options.concurrency.max(1))
-            .collect()
-            .await;
-        results.into_iter().collect()
+            .try_for_each(|()| std::future::ready(Ok(())))
+            .await
     }
 
     /// Asks PayU about every item that was sent without a definitive answer.
@@ -516,7 +516,7 @@ impl<'a> Engine<'a> {
     /// What a call that ended without an answer leaves the item as.
     fn unanswered(&self, item: &mut Item, e: &CallError, had_been_sent: bool) -> Result<(), Error> {
         match e {
-            CallError::Auth(why) => {
+            CallError::Auth(why) | CallError::Throttled(why) => {
                 // PayU processed nothing: the claim is given back, unless an earlier request
                 // may have arrived.
                 if had_been_sent {
