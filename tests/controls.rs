@@ -428,3 +428,25 @@ fn two_rows_of_one_sheet_paying_the_same_get_a_warning_only() {
     assert!(rows[1]["result_error_message"].contains("row 2 ('INV-1')"));
     assert!(!rows[2]["result_error_message"].contains("warning"));
 }
+
+#[test]
+fn a_europe_payout_repeated_under_a_new_reference_is_held_back_too() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    let sheet = |reference: &str| {
+        format!(
+            "extPayoutId,amount,currency,description,account.accountNumber,customerAddress.name\n\
+             {reference},120.25,PLN,Wynagrodzenie,61109010140000071219812874,Jan Kowalski\n"
+        )
+    };
+    w.write("first.csv", sheet("EU-1"));
+    w.write("again.csv", sheet("EU-2"));
+    let out = run(&w, &sb, "submit", &["first.csv", "--wait", "0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&w, &sb, "submit", &["again.csv", "--wait", "0"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let row = results(&w.path("again.results.csv")).remove(0);
+    assert_eq!(row["result_error_code"], "POSSIBLE_REPEAT", "{row:?}");
+    assert!(row["result_error_message"].contains("'EU-1'"));
+    assert_eq!(references(&sb), ["EU-1"]);
+}
