@@ -1,5 +1,5 @@
 //! The configuration file (TOML): for each environment, PayU's whole endpoint URLs (with
-//! documented defaults, payu-api.md §1, §12.3, §15, §16.1), the merchant ids, and where each
+//! documented defaults, payu.md §1, §12.3, §15, §16.1), the merchant ids, and where each
 //! secret is read from: an environment variable or a file, never the file itself. Plain
 //! `http` is refused for any host but loopback.
 
@@ -351,7 +351,7 @@ impl serde::Serialize for DefaultsFor {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The environment `submit` uses when `--env` does not say (design §3: else `sandbox`).
+    /// The environment `submit` uses when `--env` does not say (architecture.md §4.1: else `sandbox`).
     #[serde(default)]
     pub env: Option<Env>,
     #[serde(default, rename = "environments")]

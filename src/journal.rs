@@ -1,4 +1,4 @@
-//! The journal: every row that was ever sent, so that no row is ever paid twice (design §5).
+//! The journal: every row that was ever sent, so that no row is ever paid twice (architecture.md §3.1).
 //!
 //! One SQLite file (WAL, every commit synced) holds one entry per reference, keyed by
 //! environment, merchant, kind and the row's reference, with a fingerprint of the fields

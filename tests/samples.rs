@@ -309,7 +309,7 @@ fn global_payout_xlsx() {
 
 #[test]
 fn the_samples_break_every_rule() {
-    // Every code validation-rules.md names appears in some sample row.
+    // Every code docs/rules.md names appears in some sample row.
     let all: Vec<&str> = [PAYOUT, SMART_SEND, GLOBAL_PAYOUT]
         .iter()
         .flat_map(|t| t.iter())

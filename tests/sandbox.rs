@@ -439,11 +439,33 @@ fn india_batches_are_refused_whole_with_codes_per_item() {
 
 #[test]
 fn latency_delays_payu_requests_only() {
-    let s = Sandbox::start(&["--latency-ms", "300"]);
-    let started = std::time::Instant::now();
-    s.token();
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
-    s.ledger();
+    // A latency far longer than any wait below, so that neither check depends on speed.
+    let s = Sandbox::start(&["--latency-ms", "120000"]);
+    let impatient = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let held = impatient
+        .post(format!("{}/pl/standard/user/oauth/authorize", s.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "300746"),
+            ("client_secret", "2ee86a66e5d97e3fadc400c9f19b065d"),
+        ])
+        .send();
+    assert!(
+        held.as_ref().is_err_and(|e| e.is_timeout()),
+        "a PayU request waits out the latency: {held:?}"
+    );
+    // The inspection endpoints answer at once: delayed by the latency, they would outlast
+    // the client's own timeout (30 s) and fail.
+    assert!(s.ledger().is_empty());
+    let reset = s
+        .http
+        .post(format!("{}/__sandbox/reset", s.url))
+        .send()
+        .expect("the reset answers while a PayU request is held");
+    assert!(reset.status().is_success());
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Tokens (design §7): fetched when first needed, renewed before they expire (by refresh
+//! Tokens (architecture.md §3.3): fetched when first needed, renewed before they expire (by refresh
 //! token where the grant gives one), and renewed once more when PayU answers 401. A token is
 //! never written anywhere: not to the log, the results, nor the journal.
 

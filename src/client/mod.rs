@@ -116,6 +116,13 @@ const BACKOFF_BASE: Duration = Duration::from_millis(100);
 /// How many times a safe request (a query, a token) is tried before giving up.
 const SAFE_TRIES: u32 = 6;
 
+/// The longest the `attempt`th backoff may wait: `base · 2^attempt`, at most the cap.
+fn ceiling(attempt: u32) -> Duration {
+    BACKOFF_BASE
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(BACKOFF_CAP)
+}
+
 impl Transport {
     pub fn new(pace: Pace) -> Result<Transport, String> {
         install_tls();
@@ -148,12 +155,10 @@ impl Transport {
         (*s >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    /// Exponential backoff with full jitter: a random wait up to `base · 2^attempt`, capped.
+    /// Exponential backoff with full jitter: a random wait between zero and `base ·
+    /// 2^attempt`, capped, so that workers that failed together come back spread apart.
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = BACKOFF_BASE
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(BACKOFF_CAP);
-        ceiling.mul_f64(0.5 + self.random() / 2.0)
+        ceiling(attempt).mul_f64(self.random())
     }
 
     /// Waits `d`, counted as a wait.
@@ -312,15 +317,27 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_and_is_capped() {
+    fn backoff_is_full_jitter_under_a_growing_capped_ceiling() {
         let t = transport();
-        for attempt in 0..20 {
-            let d = t.backoff(attempt);
-            let ceiling = BACKOFF_BASE
-                .saturating_mul(1 << attempt.min(16))
-                .min(BACKOFF_CAP);
-            assert!(d <= ceiling && d >= ceiling / 2, "{attempt}: {d:?}");
+        // A fixed seed, so that the draws are the same every run.
+        *t.jitter.lock().unwrap() = 0x9E37_79B9_7F4A_7C15;
+        let ceilings: Vec<Duration> = (0..20).map(ceiling).collect();
+        assert_eq!(ceilings[0], BACKOFF_BASE);
+        assert!(ceilings.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(ceilings[19], BACKOFF_CAP);
+        let mut below_half = 0;
+        for round in 0..50 {
+            for (attempt, &top) in ceilings.iter().enumerate() {
+                let d = t.backoff(attempt as u32);
+                assert!(d < top, "round {round}, attempt {attempt}: {d:?} ≥ {top:?}");
+                if d < top / 2 {
+                    below_half += 1;
+                }
+            }
         }
+        // Full jitter draws from the whole range: about half the waits are under half the
+        // ceiling (equal jitter would give none).
+        assert!((300..=700).contains(&below_half), "{below_half} of 1000");
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub fn env_name(env: Env) -> &'static str {
     }
 }
 
-/// The sandbox with its built-in accounts (design §8): at `--base-url`, or in-process.
+/// The sandbox with its built-in accounts (architecture.md §4.3): at `--base-url`, or in-process.
 fn sandbox_session(w: &Where, pace: Pace) -> Result<Session, Error> {
     let (base, running) = match &w.base_url {
         Some(base) => (base.trim_end_matches('/').to_owned(), None),

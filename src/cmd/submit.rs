@@ -317,7 +317,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
     }
 }
 
-/// The exit code of design §3.
+/// The exit code of architecture.md §4.1.
 pub fn exit_of(summary: &Summary, interrupted: bool) -> Exit {
     if interrupted || summary.count(Status::Unknown) > 0 {
         Exit::Unsettled

@@ -43,7 +43,7 @@ pub struct Args {
     /// windows-1252 (default: UTF-8).
     #[arg(long, value_name = "LABEL")]
     pub encoding: Option<String>,
-    /// Where to write the results (default: beside the sheet, as <name>.results.<ext>); the
+    /// Where to write the results (default: beside the sheet, as `<name>.results.<ext>`); the
     /// extension chooses CSV or XLSX.
     #[arg(short = 'o', long = "output", value_name = "RESULTS")]
     pub output: Option<PathBuf>,

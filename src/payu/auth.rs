@@ -36,6 +36,7 @@ pub enum IndiaTokenRequest {
 }
 
 /// A token, as PayU India and PayU Europe answer it.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
     pub access_token: String,
@@ -44,25 +45,20 @@ pub struct Token {
     /// `expires_in`, which is what is sent.
     #[serde(alias = "expire_in")]
     pub expires_in: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Epoch seconds (PayU's text says milliseconds; its samples are seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_uuid: Option<String>,
     /// PayU Europe echoes the grant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
 }
 
 /// An OAuth refusal: `{"error":"invalid_client","error_description":"…"}` (§2.5, §16.2).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OAuthError {
     pub error: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
 }
 

@@ -4,67 +4,51 @@
 use serde::{Deserialize, Serialize};
 
 /// A payout request. Which parts are there decides the destination (§16.3).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreatePayout {
     pub shop_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout: Option<Payout>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<Account>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_address: Option<Address>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_address: Option<Address>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_token: Option<CardToken>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<Card>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Payout {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ext_payout_id: Option<String>,
     /// In the currency's smallest unit (grosz, cents). PayU's samples send it as a string;
     /// absent means "the whole balance" (standard payouts only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub additional_variables: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foreign: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_order: Option<bool>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     pub account_number: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swift_code: Option<String>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Address {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
 }
 
@@ -90,15 +74,13 @@ pub struct PayoutAnswer {
     pub status: Status,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PayoutState {
     pub payout_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ext_payout_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub status: PayoutStatus,
 }
@@ -122,17 +104,14 @@ impl PayoutStatus {
 
 /// The `status` object of every PayU Europe answer (§16.6). On errors `code` is PayU's code
 /// as a string (`"8356"`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
     pub status_code: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_literal: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_desc: Option<String>,
 }
 

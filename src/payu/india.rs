@@ -6,18 +6,15 @@ use serde::{Deserialize, Serialize};
 /// One transfer of an Initiate Transfer request; the request body is a JSON array of them.
 /// A field a request leaves out reads as empty, so that the sandbox can answer it with
 /// PayU's code for that field rather than refuse the whole body.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transfer {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_account_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_ifsc_code: Option<String>,
     #[serde(default)]
     pub beneficiary_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beneficiary_mobile: Option<String>,
     #[serde(default)]
     pub purpose: String,
@@ -32,19 +29,14 @@ pub struct Transfer {
     /// `IMPS`, `NEFT`, `RTGS` or `UPI`.
     #[serde(default)]
     pub payment_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpa: Option<String>,
     /// Sent explicitly: PayU's sources disagree on its default.
     #[serde(default)]
     pub retry: bool,
     /// `yyyy-MM-dd HH:mm:ss`, IST.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_time: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom1: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom2: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom3: Option<String>,
 }
 
@@ -63,18 +55,14 @@ pub struct TransferError {
 }
 
 /// The form of a listTransactions request (§5); every field is optional.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListTransactions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_ref_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
 }
 

@@ -1,5 +1,5 @@
 //! PayU's requests and responses as types, spelled exactly as PayU spells them
-//! (`payu-api.md`). They are the one definition the PayU clients and the sandbox share, so the
+//! (`docs/payu.md`). They are the one definition the PayU clients and the sandbox share, so the
 //! two cannot drift apart. This module holds data only: no HTTP (that is [`crate::client`]).
 
 pub mod auth;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Create a link: `POST {base}/payout/v2/smartSend/link` with header `pid`. A field a request
 /// leaves out reads as empty, for the sandbox to answer with PayU's code.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateLink {
@@ -19,14 +20,11 @@ pub struct CreateLink {
     pub merchant_ref_id: String,
     #[serde(default)]
     pub cust_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cust_mobile: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cust_email: Option<String>,
     #[serde(default)]
     pub description: String,
     /// `yyyy-MM-dd'T'HH:mm:ss.000Z`; PayU's default is 7 days.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_date: Option<String>,
 }
 
@@ -128,7 +126,7 @@ pub struct BulkFile {
 }
 
 /// The columns of a Bulk Smart Send upload file: PayU does not publish its template, so
-/// these follow the create-link fields (design §8).
+/// these follow the create-link fields (architecture.md §4.3).
 pub const BULK_COLUMNS: [&str; 7] = [
     "merchantRefId",
     "amount",

@@ -10,42 +10,32 @@ pub struct Subscription {
     pub values: Target,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub url: String,
     /// A secret of the merchant's that PayU sends back with every event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<String>,
 }
 
 /// An event as PayU posts it; `event` is upper case (`TRANSFER_SUCCESS`…). Fields an event
 /// does not carry are left out.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub event: String,
     pub msg: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payu_ref_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merchant_reference_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bank_reference_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_rows: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub successful_rows: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_rows: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payout_merchant_id: Option<String>,
 }
 

@@ -1,5 +1,5 @@
 //! The results file and the summary: what a person reads to fix their sheet, and what
-//! scripts read to know what happened (design §4, a contract).
+//! scripts read to know what happened (architecture.md §4.2, a contract).
 
 mod results;
 mod results_file;

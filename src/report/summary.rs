@@ -93,7 +93,7 @@ impl Summary {
         self.by_status.get(&status).copied().unwrap_or(0)
     }
 
-    /// The JSON of design §4: `amount_by_status` holds decimal strings in the sheet's one
+    /// The JSON of architecture.md §4.2: `amount_by_status` holds decimal strings in the sheet's one
     /// currency; a sheet in several currencies leaves it empty and gives
     /// `amount_by_status_by_currency` instead (it is always there).
     pub fn to_json(&self) -> serde_json::Value {

@@ -1,4 +1,4 @@
-//! `global-payout` sheets: PayU Europe payouts (payu-api.md §16.3). Column names follow the
+//! `global-payout` sheets: PayU Europe payouts (payu.md §16.3). Column names follow the
 //! JSON paths of the request (`account.accountNumber`, `customerAddress.city`…).
 
 use super::{FieldSpec, Identifier::*};

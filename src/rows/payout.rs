@@ -1,4 +1,4 @@
-//! `payout` sheets: PayU India Initiate Transfer items (payu-api.md §4.1).
+//! `payout` sheets: PayU India Initiate Transfer items (payu.md §4.1).
 
 use super::{FieldSpec, Identifier::*};
 

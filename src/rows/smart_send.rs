@@ -1,4 +1,4 @@
-//! `smart-send` sheets: PayU India Smart Send v2 links (payu-api.md §12.2).
+//! `smart-send` sheets: PayU India Smart Send v2 links (payu.md §12.2).
 
 use super::{FieldSpec, Identifier::*};
 

@@ -1,4 +1,4 @@
-//! The sandbox's knobs (design §8): latency, a request-rate limit answered with 429 and
+//! The sandbox's knobs (architecture.md §4.3): latency, a request-rate limit answered with 429 and
 //! `Retry-After`, and seeded faults. They apply to PayU's paths only: `/__sandbox/*` always
 //! answers, so that tests can see what happened.
 

@@ -1,5 +1,5 @@
 //! The ledger: one entry per payout or link the sandbox accepted, with how many requests
-//! carried its reference (`GET /__sandbox/ledger`, `POST /__sandbox/reset`; design §8).
+//! carried its reference (`GET /__sandbox/ledger`, `POST /__sandbox/reset`; architecture.md §4.3).
 
 use std::collections::HashMap;
 

@@ -1,5 +1,5 @@
 //! The sandbox: a local PayU on loopback, so that the whole flow runs with no account and no
-//! network (design §8). It serves PayU's paths with the request and response types of
+//! network (architecture.md §4.3). It serves PayU's paths with the request and response types of
 //! [`crate::payu`], and `/__sandbox/ledger` to prove that nothing was paid twice.
 
 mod answer;
@@ -22,12 +22,12 @@ use axum::routing::{get, post};
 pub use chargeback::{CHARGEBACK_EMAIL, CHARGEBACK_PASSWORD};
 pub use ledger::LedgerEntry;
 
-/// PayU Europe's public sandbox POS (payu-api.md §16.1): its id and OAuth secret.
+/// PayU Europe's public sandbox POS (payu.md §16.1): its id and OAuth secret.
 pub const EUROPE_POS_ID: &str = "300746";
 pub const EUROPE_POS_SECRET: &str = "2ee86a66e5d97e3fadc400c9f19b065d";
 /// The shop the sandbox POS pays out from.
 pub const EUROPE_SHOP_ID: &str = "n7Cd7y1U";
-/// PayU India's built-in account (design §8): password grant, private client id grant, and
+/// PayU India's built-in account (architecture.md §4.3): password grant, private client id grant, and
 /// the payout merchant id.
 pub const INDIA_USERNAME: &str = "payouts@sandbox.test";
 pub const INDIA_PASSWORD: &str = "sandbox";

@@ -336,7 +336,7 @@ fn now_text() -> String {
         .to_string()
 }
 
-/// Reads an upload file (CSV or XLSX, the columns of [`BULK_COLUMNS`]) with the tool's own
+/// Reads an upload file (CSV or XLSX, the columns of [`BULK_COLUMNS`](crate::payu::smart_send::BULK_COLUMNS)) with the tool's own
 /// sheet reader: each row a link request.
 fn read_upload(name: &str, bytes: &[u8]) -> Result<Vec<Result<CreateLink, String>>, String> {
     use crate::rows::{HeaderMap, Kind, smart_send as col};

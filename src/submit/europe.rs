@@ -1,6 +1,6 @@
 //! `global-payout` rows: one PayU Europe payout request per row. PayU Europe cannot be asked
 //! by `extPayoutId`, so a row sent without an answer is resent with the same reference, and
-//! PayU's `8356` (the payout exists) settles it (design §5).
+//! PayU's `8356` (the payout exists) settles it (architecture.md §3.1).
 
 use super::{Engine, Item, Outcome, Phase, Request, to_send};
 use crate::Error;

@@ -1,6 +1,6 @@
 //! `payout` rows: PayU India Initiate Transfer, in batches. PayU accepts a batch whole or
 //! refuses it naming the items at fault; items it does not name stay `UNKNOWN` until
-//! listTransactions, asked by reference, settles them (design §5).
+//! listTransactions, asked by reference, settles them (architecture.md §3.1).
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! Paying the valid rows: plan → journal → send → reconcile → poll (design §2, §5, §6).
+//! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4).
 //!
 //! Every row that may be paid is an [`Item`]: its request, its journal key and where it
 //! stands. The journal is asked first: a reference it already holds is never sent again (its

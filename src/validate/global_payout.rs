@@ -1,4 +1,4 @@
-//! Rules for `global-payout` rows (PayU Europe), with PayU's codes (payu-api.md §16.7).
+//! Rules for `global-payout` rows (PayU Europe), with PayU's codes (payu.md §16.7).
 //!
 //! A row pays to exactly one destination: the shop's own account (no destination columns),
 //! a bank account (domestic or foreign), a postal order, a card token or a card number.

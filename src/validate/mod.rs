@@ -1,4 +1,4 @@
-//! Checking rows offline, before anything is sent: every rule of `validation-rules.md`, with
+//! Checking rows offline, before anything is sent: every rule of `docs/rules.md`, with
 //! PayU's code where PayU has one for the problem, else the tool's own.
 //!
 //! A row collects every problem it has, not just the first. Validation knows nothing of HTTP:

@@ -1,4 +1,4 @@
-//! Rules for `payout` rows (PayU India direct transfers), with PayU's codes (payu-api.md §4.3).
+//! Rules for `payout` rows (PayU India direct transfers), with PayU's codes (payu.md §4.3).
 
 use super::{Check, Currency, Val, contact, dates, ifsc};
 use crate::rows::payout::*;

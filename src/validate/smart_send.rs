@@ -1,4 +1,4 @@
-//! Rules for `smart-send` rows (PayU India payout links), with PayU's codes (payu-api.md §13).
+//! Rules for `smart-send` rows (PayU India payout links), with PayU's codes (payu.md §13).
 
 use chrono::Duration;
 
