@@ -356,8 +356,8 @@ pub struct Config {
     pub env: Option<Env>,
     #[serde(default, rename = "environments")]
     pub environments: BTreeMap<Env, Environment>,
-    /// How far back `submit` looks for the same payment under another reference (design
-    /// §10), e.g. `"7d"` (the default) or `"36h"`; `"0"` turns the check off.
+    /// How far back `submit` looks for the same payment under another reference (architecture.md
+    /// §7.2), e.g. `"7d"` (the default) or `"36h"`; `"0"` turns the check off.
     #[serde(default)]
     pub repeat_window: Option<String>,
 }

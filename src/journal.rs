@@ -117,7 +117,7 @@ CREATE TABLE IF NOT EXISTS sent (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (env, merchant, kind, reference)
 ) WITHOUT ROWID;
--- Added for the controls (design §10); a journal written before them gains these on open.
+-- Added for the controls (architecture.md §7.2); a journal written before them gains these on open.
 -- The same payment under another reference, found by what it pays.
 CREATE INDEX IF NOT EXISTS sent_by_payment ON sent (env, merchant, kind, fingerprint, created_at);
 -- The tool's own code for how a payout ended, where PayU's state does not say it
@@ -277,7 +277,7 @@ impl Journal {
     }
 }
 
-/// The controls' questions (design §10).
+/// The controls' questions (architecture.md §7.2).
 impl Journal {
     /// The payments with `fingerprint` (same amount and destination) under another reference
     /// than `key`'s, first sent at or after `since` (RFC 3339, as the journal writes times),

@@ -1,4 +1,4 @@
-//! The controls of design §10 through the binary, against a sandbox on a port the OS chose:
+//! The controls of architecture.md §7.2 through the binary, against a sandbox on a port the OS chose:
 //! the balance checked before paying, `cancel`, `status --recheck-success`, and the same
 //! payment under a new reference. The sandbox's ledger shows what was really sent.
 

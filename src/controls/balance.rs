@@ -1,5 +1,5 @@
-//! Balance before paying (design §10). PayU India queues a transfer it cannot pay from the
-//! account's balance (payu-api.md §6) and pays it whenever money arrives, which may be days
+//! Balance before paying (architecture.md §7.2). PayU India queues a transfer it cannot pay from the
+//! account's balance (payu.md §6) and pays it whenever money arrives, which may be days
 //! later, after the sheet has been forgotten. So before a payout sheet is sent, the rupees of
 //! the rows still to send are compared with `getAccountDetail`'s `transferableAmount`
 //! (§3): a shortfall sends nothing (exit 2) unless `--allow-queue` says queueing is wanted.

@@ -1,5 +1,5 @@
-//! Cancelling what PayU has not paid yet (design §10): India transfers still QUEUED or
-//! SCHEDULED (payu-api.md §7) and Smart Send links the payee has not claimed (§12.2, by
+//! Cancelling what PayU has not paid yet (architecture.md §7.2): India transfers still QUEUED or
+//! SCHEDULED (payu.md §7) and Smart Send links the payee has not claimed (§12.2, by
 //! `merchantRefId`). PayU decides what can still be stopped; the tool asks about every row
 //! that may still be in flight (`PENDING` or `UNKNOWN`) and writes down PayU's answer: a
 //! cancelled row becomes FAILED with code `CANCELLED`; a row PayU will not cancel keeps its

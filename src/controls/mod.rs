@@ -1,4 +1,4 @@
-//! The controls a finance team expects before and after money moves (design §10): the
+//! The controls a finance team expects before and after money moves (architecture.md §7.2): the
 //! balance checked before paying ([`balance`]), the same payment under a new reference held
 //! back ([`repeat`]), queued transfers and unclaimed links cancelled ([`cancel`]), and paid
 //! transfers reversed since found again ([`reversal`]). Each is called from one place in its

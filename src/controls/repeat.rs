@@ -1,4 +1,4 @@
-//! The same payment under a new reference (design §10). The journal already stops a
+//! The same payment under a new reference (architecture.md §7.2). The journal already stops a
 //! reference from being paid twice; a sheet exported again under fresh references (yesterday's
 //! payroll with today's ids) it would pay again. So a row that pays the same destination the
 //! same amount as a payment the journal holds under another reference, sent within

@@ -1,6 +1,6 @@
-//! Reversals found again (design §10). A transfer PayU paid can come back days later: the
+//! Reversals found again (architecture.md §7.2). A transfer PayU paid can come back days later: the
 //! beneficiary's bank returns it, and PayU then reports it as `txnStatus` FAILED with
-//! `txnSubStatus` REVERSED, or as REVERSED (payu-api.md §5, §6). A results file that said
+//! `txnSubStatus` REVERSED, or as REVERSED (payu.md §5, §6). A results file that said
 //! SUCCESS would go on saying so; `status --recheck-success` asks PayU again about the SUCCESS
 //! rows first sent within `--since`, and a reversed one becomes FAILED with code `REVERSED`
 //! and the date it was found, in the results file and in the journal.
