@@ -1479,3 +1479,181 @@ fn every_europe_destination_is_accepted_or_refused_with_payus_codes() {
     );
     assert_eq!(s.ledger().len(), 5);
 }
+
+// ---- PayU's uncertainty (issue 12 §1): visibility, dedupe lag, approval, balance, spellings.
+
+impl Sandbox {
+    /// Moves the sandbox's clock ahead by `ms`: time in tests is driven, not slept.
+    fn advance_ms(&self, ms: u64) {
+        let r = self
+            .http
+            .post(format!("{}/__sandbox/clock", self.url))
+            .json(&json!({ "advance_ms": ms }))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+
+    fn link_status_by_id(&self, token: &str, link_id: &str) -> Value {
+        self.http
+            .get(format!("{}/payout/v2/smartSend/status", self.url))
+            .bearer_auth(token)
+            .header("pid", "1111123")
+            .query(&[("linkId", link_id)])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn before_the_visibility_window_every_lookup_answers_as_for_an_unknown_reference() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--visibility-ms", "60000"]);
+    let token = s.india_login();
+    assert_eq!(
+        s.transfer(&token, true, &json!([imps("V-1", "51234567890")]))
+            .1["status"],
+        0
+    );
+    let unknown = s.transactions(&token, "never-sent");
+    let hidden = s.transactions(&token, "V-1");
+    assert_eq!(hidden, unknown, "exactly as a reference never seen");
+    assert_eq!(hidden["status"], 0);
+    assert_eq!(hidden["data"]["transactionDetails"], json!([]));
+    assert_eq!(hidden["data"]["totalElements"], 0);
+    // The link and its status by id, and a bulk file's counts, hide the same way.
+    let made = s.create_link(&token, &link("V-LINK"));
+    let link_id = made["data"]["linkId"].as_str().unwrap().to_owned();
+    let details = s.link_details(&token, "V-LINK");
+    assert_eq!(details["status"], 1);
+    assert!(
+        details["msg"]
+            .as_str()
+            .unwrap()
+            .ends_with("Kindly fetch details after some time."),
+        "{details}"
+    );
+    assert_eq!(details["data"]["smartSendStatus"], Value::Null);
+    assert_eq!(
+        s.link_status_by_id(&token, &link_id),
+        s.link_status_by_id(&token, "no-such-link")
+    );
+    let uploaded = s.upload(&token, "links.csv", BULK_CSV.as_bytes().to_vec());
+    let id = uploaded["data"]["id"].as_i64().unwrap();
+    let processing = s.bulk(&token, true, id);
+    assert_eq!(
+        (
+            processing["data"]["successfulRows"].as_i64(),
+            processing["data"]["failedRows"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(s.bulk(&token, false, id)["data"]["successfulRows"], 0);
+    // Nothing is missing from the ledger meanwhile: recorded is not the same as visible.
+    assert_eq!(s.ledger().len(), 4);
+    s.advance_ms(59_000);
+    assert_eq!(s.transactions(&token, "V-1")["data"]["totalElements"], 0);
+    s.advance_ms(1_000);
+    let shown = s.transactions(&token, "V-1");
+    assert_eq!(
+        shown["data"]["transactionDetails"][0]["txnStatus"],
+        "SUCCESS"
+    );
+    assert_eq!(
+        s.link_details(&token, "V-LINK")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    assert_eq!(
+        s.link_status_by_id(&token, &link_id)["data"]["merchantRefId"],
+        "V-LINK"
+    );
+    let done = s.bulk(&token, false, id);
+    assert_eq!(
+        (
+            done["data"]["status"].as_str(),
+            done["data"]["successfulRows"].as_i64(),
+            done["data"]["failedRows"].as_i64()
+        ),
+        (Some("COMPLETED"), Some(2), Some(1))
+    );
+}
+
+/// Login, transfer and lookup against an in-process sandbox (`sandbox::spawn`).
+struct InProcess {
+    url: String,
+    http: reqwest::blocking::Client,
+    token: String,
+}
+
+impl InProcess {
+    fn new(running: &payu_bulk::sandbox::Running) -> InProcess {
+        let http = client();
+        let url = running.url();
+        let body: Value = http
+            .post(format!("{url}/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", PUBLIC_CLIENT),
+                ("username", "payouts@sandbox.test"),
+                ("password", "sandbox"),
+            ])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        InProcess { url, http, token }
+    }
+
+    fn transfer(&self, items: &Value) -> Value {
+        self.http
+            .post(format!("{}/payout/v2/payment", self.url))
+            .bearer_auth(&self.token)
+            .header("pid", "1111123")
+            .json(items)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    fn transactions(&self, form: &[(&str, &str)]) -> Value {
+        self.http
+            .post(format!("{}/payout/payment/listTransactions", self.url))
+            .bearer_auth(&self.token)
+            .header("payoutMerchantId", "1111123")
+            .form(form)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn visibility_counts_real_milliseconds_too_and_works_in_process() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        visibility: std::time::Duration::from_millis(500),
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = InProcess::new(&running);
+    assert_eq!(
+        s.transfer(&json!([imps("V-2", "51234567890")]))["status"],
+        0
+    );
+    let total = || s.transactions(&[("merchantRefId", "V-2")])["data"]["totalElements"].clone();
+    assert_eq!(total(), 0, "hidden at first");
+    // Polled, in a bounded loop: the transfer shows once 500 ms have passed.
+    let mut shown = false;
+    for _ in 0..1000 {
+        if total() == 1 {
+            shown = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(shown, "visible after the window");
+}

@@ -37,36 +37,66 @@ const ACCEPTED: &str =
 /// What the sandbox account holds before any transfer: ₹1,00,00,000.
 const OPENING_BALANCE: i64 = 10_000_000;
 
-/// The transfers the sandbox accepted, by `merchantRefId`.
+/// The transfers the sandbox accepted, in arrival order (a reference paid twice inside
+/// `--dedupe-lag-ms` has two).
 #[derive(Default)]
 pub(super) struct Transfers {
-    by_reference: HashMap<String, Sent>,
+    sent: Vec<Sent>,
     next_txn: i64,
 }
 
 impl Transfers {
     /// The balance: the opening balance less what live transfers hold (a failed or cancelled
     /// transfer gives its money back; one queued for want of balance holds none).
-    fn balance(&self, settle: Duration) -> Decimal {
+    fn balance(&self, settle: Duration, now: Instant) -> Decimal {
         let held: Decimal = self
-            .by_reference
-            .values()
+            .sent
+            .iter()
             .filter(|s| {
                 !s.waiting_for_balance
-                    && !matches!(s.status(settle), TxnStatus::Failed | TxnStatus::Cancelled)
+                    && !matches!(
+                        s.status(settle, now),
+                        TxnStatus::Failed | TxnStatus::Cancelled
+                    )
             })
             .map(|s| s.amount)
             .sum();
         Decimal::from(OPENING_BALANCE) - held
     }
+
+    /// Each transfer's ledger entry and its current status.
+    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+        self.sent
+            .iter()
+            .map(|s| {
+                let word = serde_json::to_value(s.status(settle, now))
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (s.ledger, word)
+            })
+            .collect()
+    }
+
+    /// The latest transfer with `reference`.
+    fn latest_mut(&mut self, reference: &str) -> Option<&mut Sent> {
+        self.sent
+            .iter_mut()
+            .rev()
+            .find(|s| s.reference == reference)
+    }
 }
 
 struct Sent {
+    reference: String,
+    /// Its entry in the ledger.
+    ledger: usize,
     txn_id: i64,
     batch_id: String,
     amount: Decimal,
     transfer_type: String,
     payu_ref: String,
+    /// When it was recorded, by the sandbox's clock.
     at: Instant,
     /// Where it ends once settled (the pending test account never settles).
     outcome: TxnStatus,
@@ -79,7 +109,7 @@ struct Sent {
 
 impl Sent {
     /// QUEUED, then IN_PROGRESS, then its outcome once `settle` has passed.
-    fn status(&self, settle: Duration) -> TxnStatus {
+    fn status(&self, settle: Duration, now: Instant) -> TxnStatus {
         if self.cancelled {
             return TxnStatus::Cancelled;
         }
@@ -90,7 +120,7 @@ impl Sent {
         if self.waiting_for_balance {
             return TxnStatus::Queued;
         }
-        let elapsed = self.at.elapsed();
+        let elapsed = now.saturating_duration_since(self.at);
         if elapsed >= settle {
             self.outcome
         } else if elapsed >= settle / 2 {
@@ -98,6 +128,11 @@ impl Sent {
         } else {
             TxnStatus::Queued
         }
+    }
+
+    /// Whether status lookups show it yet (`--visibility-ms`).
+    fn visible(&self, visibility: Duration, now: Instant) -> bool {
+        now.saturating_duration_since(self.at) >= visibility
     }
 }
 
@@ -317,7 +352,7 @@ fn initiate(
                 .to_ascii_uppercase();
             (format!("account:{number}/{ifsc}"), outcome)
         };
-        state.ledger.accept(LedgerEntry {
+        let ledger = state.ledger.accept(LedgerEntry {
             api: "india-payout".to_owned(),
             merchant: INDIA_MERCHANT_ID.to_owned(),
             reference: t.merchant_ref_id.clone(),
@@ -325,22 +360,26 @@ fn initiate(
             destination,
             accepted_at: timestamp(),
             times_received: 1,
+            state: String::new(),
         });
         state.india.next_txn += 1;
-        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle);
+        let now = state.now();
+        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle, now);
         let sent = Sent {
+            reference: t.merchant_ref_id,
+            ledger,
             txn_id: state.india.next_txn,
             batch_id: t.batch_id,
             amount: t.amount,
             transfer_type: t.payment_type.to_ascii_uppercase(),
             payu_ref,
-            at: Instant::now(),
+            at: now,
             outcome,
             cancelled: false,
             waiting_for_balance,
             reversed: false,
         };
-        state.india.by_reference.insert(t.merchant_ref_id, sent);
+        state.india.sent.push(sent);
     }
     Json(Envelope {
         status: 0,
@@ -425,19 +464,23 @@ pub(super) async fn list_transactions(
     let wanted =
         |name: &str, value: &str| form.get(name).is_none_or(|w| w.is_empty() || w == value);
     let settle = sandbox.config.settle;
+    let now = state.now();
+    let visibility = sandbox.config.visibility;
     let mut details: Vec<Transaction> = state
         .india
-        .by_reference
+        .sent
         .iter()
-        .filter(|(reference, sent)| {
-            wanted("merchantRefId", reference) && wanted("batchId", &sent.batch_id)
+        // Not yet visible: exactly as a reference PayU never saw (§5).
+        .filter(|sent| sent.visible(visibility, now))
+        .filter(|sent| {
+            wanted("merchantRefId", &sent.reference) && wanted("batchId", &sent.batch_id)
         })
-        .map(|(reference, sent)| Transaction {
+        .map(|sent| Transaction {
             txn_id: Some(sent.txn_id),
             batch_id: Some(sent.batch_id.clone()),
-            merchant_ref_id: reference.clone(),
+            merchant_ref_id: sent.reference.clone(),
             amount: Some(sent.amount),
-            txn_status: sent.status(settle),
+            txn_status: sent.status(settle, now),
             txn_sub_status: sent.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(sent.payu_ref.clone()),
             bank_transaction_ref_no: None,
@@ -480,12 +523,13 @@ pub(super) async fn cancel(
         .remove("merchantRefId")
         .unwrap_or_default();
     let settle = sandbox.config.settle;
-    match state.india.by_reference.get_mut(&reference) {
+    let now = state.now();
+    match state.india.latest_mut(&reference) {
         None => reply::<()>(1, "Merchant reference Id is incorrect", None),
         Some(sent) if sent.cancelled => {
             reply::<()>(1, "Payout transaction already cancelled", None)
         }
-        Some(sent) if sent.status(settle) != TxnStatus::Queued => reply::<()>(
+        Some(sent) if sent.status(settle, now) != TxnStatus::Queued => reply::<()>(
             1,
             "Payout cannot be cancelled as it is already processed",
             None,
@@ -503,7 +547,7 @@ pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: Head
     if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
         return refused;
     }
-    let balance = state.india.balance(sandbox.config.settle);
+    let balance = state.india.balance(sandbox.config.settle, state.now());
     let detail = crate::payu::india::AccountDetail {
         payout_merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
         uuid: "11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned(),
@@ -651,11 +695,13 @@ impl Transfers {
     pub(super) fn settled_events(
         &self,
         settle: Duration,
+        now: Instant,
         sent: &mut HashSet<String>,
     ) -> Vec<crate::payu::webhook::Event> {
         let mut events = Vec::new();
-        for (reference, transfer) in &self.by_reference {
-            if transfer.reversed && sent.insert(format!("reversed:{reference}")) {
+        for transfer in &self.sent {
+            let reference = &transfer.reference;
+            if transfer.reversed && sent.insert(format!("reversed:{}", transfer.txn_id)) {
                 events.push(crate::payu::webhook::Event {
                     event: "TRANSFER_REVERSED".to_owned(),
                     msg: "Transfer reversed by the beneficiary bank".to_owned(),
@@ -665,7 +711,7 @@ impl Transfers {
                     ..crate::payu::webhook::Event::default()
                 });
             }
-            let (event, msg) = match transfer.status(settle) {
+            let (event, msg) = match transfer.status(settle, now) {
                 TxnStatus::Success => ("TRANSFER_SUCCESS", "Success"),
                 TxnStatus::Failed => (
                     "TRANSFER_FAILED",
@@ -673,7 +719,7 @@ impl Transfers {
                 ),
                 _ => continue,
             };
-            if !sent.insert(format!("transfer:{reference}")) {
+            if !sent.insert(format!("transfer:{}", transfer.txn_id)) {
                 continue;
             }
             events.push(crate::payu::webhook::Event {
@@ -700,9 +746,10 @@ pub(super) async fn reverse(
 ) -> Response {
     let settle = sandbox.config.settle;
     let mut state = sandbox.state();
+    let now = state.now();
     let reference = body.get("merchantRefId").cloned().unwrap_or_default();
-    match state.india.by_reference.get_mut(&reference) {
-        Some(sent) if sent.status(settle) == TxnStatus::Success => {
+    match state.india.latest_mut(&reference) {
+        Some(sent) if sent.status(settle, now) == TxnStatus::Success => {
             sent.reversed = true;
             StatusCode::NO_CONTENT.into_response()
         }

@@ -27,6 +27,10 @@ pub struct LedgerEntry {
     pub accepted_at: String,
     /// Requests that carried this reference, duplicates included.
     pub times_received: u64,
+    /// The payout's current status, in its API's words (`txnStatus`, `smartSendStatus`,
+    /// PayU Europe's `status`).
+    #[serde(default)]
+    pub state: String,
 }
 
 #[derive(Default)]
@@ -48,19 +52,37 @@ impl Ledger {
         }
     }
 
-    pub(super) fn accept(&mut self, entry: LedgerEntry) {
+    /// Records a payout; its index in the ledger.
+    pub(super) fn accept(&mut self, entry: LedgerEntry) -> usize {
         let key = (
             entry.api.clone(),
             entry.merchant.clone(),
             entry.reference.clone(),
         );
-        self.by_reference.insert(key, self.entries.len());
+        let index = self.entries.len();
+        self.by_reference.insert(key, index);
         self.entries.push(entry);
+        index
     }
 }
 
 pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry>> {
-    Json(sandbox.state().ledger.entries.clone())
+    let settle = sandbox.config.settle;
+    let state = sandbox.state();
+    let now = state.now();
+    let mut entries = state.ledger.entries.clone();
+    let states = state
+        .india
+        .states(settle, now)
+        .into_iter()
+        .chain(state.smart_send.states(settle, now))
+        .chain(state.europe.states(settle, now));
+    for (index, word) in states {
+        if let Some(entry) = entries.get_mut(index) {
+            entry.state = word;
+        }
+    }
+    Json(entries)
 }
 
 /// Forgets every payout, link and token.
@@ -78,11 +100,15 @@ pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// `POST /__sandbox/clock` with `{"advance_seconds": N}`: moves the sandbox's clock forward,
-/// for what depends on age (PayU Europe keeps payouts retrievable for 14 days).
+/// `POST /__sandbox/clock` with `{"advance_seconds": N}` and/or `{"advance_ms": N}`: moves
+/// the sandbox's clock forward, for everything that depends on age (settling, visibility,
+/// the dedupe lag, PayU Europe's 14 days).
 #[derive(Debug, Deserialize)]
 pub(super) struct Advance {
+    #[serde(default)]
     advance_seconds: u64,
+    #[serde(default)]
+    advance_ms: u64,
 }
 
 pub(super) async fn advance_clock(
@@ -90,6 +116,10 @@ pub(super) async fn advance_clock(
     Json(advance): Json<Advance>,
 ) -> Json<serde_json::Value> {
     let mut state = sandbox.state();
-    state.clock_ahead += std::time::Duration::from_secs(advance.advance_seconds);
-    Json(serde_json::json!({ "ahead_seconds": state.clock_ahead.as_secs() }))
+    state.clock_ahead += std::time::Duration::from_secs(advance.advance_seconds)
+        + std::time::Duration::from_millis(advance.advance_ms);
+    Json(serde_json::json!({
+        "ahead_seconds": state.clock_ahead.as_secs(),
+        "ahead_ms": state.clock_ahead.as_millis() as u64,
+    }))
 }

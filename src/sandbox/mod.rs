@@ -52,6 +52,10 @@ pub struct Config {
     pub fault_rate: f64,
     /// Seeds the faults, so that the same requests meet the same faults.
     pub seed: u64,
+    /// How long a payout or link stays out of every status lookup after it was recorded
+    /// (PayU: "kindly fetch details after some time"); until then lookups answer as for a
+    /// reference never seen.
+    pub visibility: Duration,
 }
 
 impl Default for Config {
@@ -63,6 +67,7 @@ impl Default for Config {
             rate_limit: None,
             fault_rate: 0.0,
             seed: 0,
+            visibility: Duration::ZERO,
         }
     }
 }
@@ -112,6 +117,13 @@ impl State {
                 .get(t)
                 .is_some_and(|issued| issued.api == api && issued.expires_at > Instant::now())
         })
+    }
+
+    /// Now by the sandbox's clock, which `POST /__sandbox/clock` moves ahead: every age the
+    /// sandbox measures (settling, visibility, the dedupe lag, Europe's 14 days) is taken
+    /// from it, so tests can drive time instead of sleeping.
+    fn now(&self) -> Instant {
+        Instant::now() + self.clock_ahead
     }
 
     fn next_id(&mut self, salt: &str) -> String {
