@@ -60,6 +60,19 @@ fn payouts(rows: &[(&str, &str)]) -> String {
     s
 }
 
+/// The sandbox's state of each reference (its ledger, in PayU's words).
+fn states(sb: &Sandbox) -> HashMap<String, String> {
+    sb.ledger()
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap().to_owned(),
+                e["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn journal_key(reference: &str, kind: &str) -> Key {
     Key {
         env: "sandbox".into(),
@@ -140,6 +153,11 @@ fn a_shortfall_sends_nothing_a_dry_run_says_so_and_allow_queue_lets_payu_queue()
     assert!(rows[1]["result_error_message"].contains("Payout transaction cancelled"));
     assert_eq!(ended(&w, "BIG-2", "payout").as_deref(), Some("CANCELLED"));
     assert_eq!(ended(&w, "BIG-1", "payout"), None);
+    let states = states(&sb);
+    assert_eq!(
+        (states["BIG-1"].as_str(), states["BIG-2"].as_str()),
+        ("SUCCESS", "CANCELLED")
+    );
 }
 
 #[test]
@@ -197,6 +215,11 @@ fn queued_transfers_are_cancelled_by_row_and_processed_ones_refused() {
         ]
     );
     assert_eq!(ended(&w, "Q-3", "payout").as_deref(), Some("CANCELLED"));
+    let ledger = states(&sb);
+    assert_eq!(
+        [&ledger["Q-1"], &ledger["Q-2"], &ledger["Q-3"]],
+        ["CANCELLED", "QUEUED", "CANCELLED"]
+    );
 
     // Cancelled rows are FAILED now, so a rerun of the sheet sends nothing again.
     let out = run(&w, &sb, "submit", &["q.csv", "--wait", "0"]);
@@ -251,6 +274,7 @@ fn a_live_link_is_cancelled_and_a_claimed_one_refused() {
             );
             assert!(row["result_error_message"].contains("Smart send link cancelled"));
             assert_eq!(ended(&w, "L-1", "smart-send").as_deref(), Some("CANCELLED"));
+            assert_eq!(states(&sb)["L-1"], "CANCELLED");
         } else {
             assert_eq!(code(&out), 1, "{err}");
             assert_eq!(row["result_status"], "PENDING");
