@@ -83,6 +83,7 @@ fn main() {
         mode: payu_bulk::submit::Mode::Api,
         journal: Some(dir.path().join("journal.sqlite")),
         wait: std::time::Duration::ZERO,
+        visibility_window: None,
         skip_invalid: false,
         dry_run: false,
         yes: false,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::{Sandbox, Workdir, code, read_csv, stderr};
-use payu_bulk::journal::{Journal, Key};
+use payu_bulk::journal::{Journal, Key, State};
 
 /// The results file as one map per row, by header.
 fn results(path: &Path) -> Vec<HashMap<String, String>> {
@@ -82,10 +82,13 @@ fn journal_key(reference: &str, kind: &str) -> Key {
     }
 }
 
-/// How the journal says a row ended, if with a code of the tool's own.
+/// The journal's code for a row that ended FAILED.
 fn ended(w: &Workdir, reference: &str, kind: &str) -> Option<String> {
     let j = Journal::open(&w.path("journal.sqlite")).unwrap();
-    j.ended(&journal_key(reference, kind)).unwrap().map(|e| e.0)
+    let entry = j.get(&journal_key(reference, kind)).unwrap()?;
+    (entry.state == State::Failed)
+        .then_some(entry.details.code)
+        .flatten()
 }
 
 /// The sandbox account opens with INR 1,00,00,000; these two rows ask for 1,20,00,000.
@@ -228,6 +231,16 @@ fn queued_transfers_are_cancelled_by_row_and_processed_ones_refused() {
     assert!(
         ledger.iter().all(|e| e["times_received"] == 1),
         "{ledger:?}"
+    );
+    let rows = results(&w.path("q.results.csv"));
+    assert_eq!(
+        (
+            rows[0]["result_status"].as_str(),
+            rows[0]["result_error_code"].as_str()
+        ),
+        ("FAILED", "CANCELLED"),
+        "the journal says how it ended: {:?}",
+        rows[0]
     );
 
     // Processed already: PayU refuses, the row keeps its state and says why.

@@ -297,16 +297,23 @@ fn a_reference_reused_with_another_amount_is_refused() {
     assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
 }
 
-/// Reruns `submit` until no row is UNKNOWN (as cron would the next night), at most 6 times.
+/// Reruns `submit` until no row is UNKNOWN (as cron would the next night), or until a rerun
+/// has nothing left to ask (a PayU Europe payout PayU answered 8356 to, whose payoutId was
+/// in a lost answer, stays UNKNOWN: PayU cannot be asked by extPayoutId), at most 6 times.
 fn submit_until_settled(w: &Workdir, sb: &Sandbox, sheet: &str, extra: &[&str]) -> Output {
     for _ in 0..6 {
         let out = submit(w, sb, sheet, extra);
         assert!(matches!(code(&out), 0 | 1 | 3), "{}", stderr(&out));
-        if code(&out) != 3 {
+        if code(&out) != 3 || stderr(&out).contains("requests: 0 ") {
             return out;
         }
     }
     panic!("rows still UNKNOWN after 6 runs");
+}
+
+/// A row left UNKNOWN only because PayU Europe holds it (8356) and cannot be asked.
+fn held_by_europe(r: &HashMap<String, String>) -> bool {
+    r["result_status"] == "UNKNOWN" && r["result_error_message"].contains("8356")
 }
 
 #[test]
@@ -334,7 +341,8 @@ fn with_a_third_of_requests_failing_every_row_is_accounted_for_and_paid_once() {
         let w = Workdir::new();
         w.write(name, sheet);
         let mut args = extra.clone();
-        args.extend(["--wait", "3s"]);
+        // The sandbox shows every payout at once: a short window lets lost rows be resent.
+        args.extend(["--wait", "3s", "--visibility-window", "300ms"]);
         submit_until_settled(&w, &sb, name, &args);
         let rows = results(&w.path(&name.replace(".csv", ".results.csv")), delimiter);
         let ledger = sb.ledger();
@@ -343,7 +351,7 @@ fn with_a_third_of_requests_failing_every_row_is_accounted_for_and_paid_once() {
         for r in &rows {
             let status = r["result_status"].as_str();
             assert!(
-                matches!(status, "SUCCESS" | "PENDING" | "FAILED"),
+                matches!(status, "SUCCESS" | "PENDING" | "FAILED") || held_by_europe(r),
                 "{name}: {r:?}"
             );
             // Nothing lost: a row PayU did not refuse is in the ledger.
@@ -391,7 +399,7 @@ fn killed_at_random_moments_twenty_times_nothing_is_paid_twice_or_lost() {
         w.write(name, sheet);
         for _ in 0..20 {
             let mut args = extra.clone();
-            args.extend(["--wait", "1s"]);
+            args.extend(["--wait", "1s", "--visibility-window", "300ms"]);
             let mut child = submit_command(&w, &sb, name, &args)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -401,8 +409,10 @@ fn killed_at_random_moments_twenty_times_nothing_is_paid_twice_or_lost() {
             let _ = child.kill(); // SIGKILL on Unix
             let _ = child.wait();
         }
-        let out = submit_until_settled(&w, &sb, name, &extra);
-        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        let mut args = extra.clone();
+        args.extend(["--visibility-window", "300ms"]);
+        let out = submit_until_settled(&w, &sb, name, &args);
+        assert!(matches!(code(&out), 0 | 1 | 3), "{}", stderr(&out));
         let rows = results(&w.path(&name.replace(".csv", ".results.csv")), delimiter);
         let ledger = sb.ledger();
         assert_once(&ledger);
@@ -411,7 +421,7 @@ fn killed_at_random_moments_twenty_times_nothing_is_paid_twice_or_lost() {
         for r in &rows {
             let status = r["result_status"].as_str();
             assert!(
-                matches!(status, "SUCCESS" | "PENDING" | "FAILED"),
+                matches!(status, "SUCCESS" | "PENDING" | "FAILED") || held_by_europe(r),
                 "{name}: {r:?}"
             );
             if status != "FAILED" {

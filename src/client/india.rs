@@ -4,9 +4,7 @@
 use super::auth::{Tokens, authed};
 use super::{Answer, CallError, Transport};
 use crate::config::{Endpoints, PaymentApi};
-use crate::payu::india::{
-    AccountDetail, ListTransactions, Transaction, TransactionPage, Transfer, TransferError,
-};
+use crate::payu::india::{AccountDetail, ListTransactions, Transfer, TransferError};
 use crate::payu::{Codes, Envelope};
 
 /// What PayU said of a batch.
@@ -21,6 +19,51 @@ pub enum BatchAnswer {
         msg: Option<String>,
         code: Option<Codes>,
     },
+}
+
+/// One transfer as listTransactions reports it (§5), its status word as PayU wrote it: PayU
+/// spells states more than one way (`IN_PROGRESS`, `IN PROGRESS`, `FAILURE`) and may name one
+/// no document does, so the word is read by the caller, never refused here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    #[serde(default)]
+    pub merchant_ref_id: String,
+    #[serde(default)]
+    pub txn_status: String,
+    #[serde(default)]
+    pub txn_sub_status: Option<String>,
+    #[serde(default)]
+    pub payu_transaction_ref_no: Option<String>,
+    /// The UTR of a paid transfer.
+    #[serde(default)]
+    pub bank_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub msg: Option<String>,
+    /// The failure or queue reason.
+    #[serde(default)]
+    pub txn_status_description: Option<String>,
+    /// PayU's code for a failure (a number or text, as PayU writes it).
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub response_code: Option<String>,
+}
+
+/// A field PayU writes as a number in one answer and as text in another.
+pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    #[serde(default)]
+    transaction_details: Vec<Found>,
 }
 
 pub struct India<'a> {
@@ -71,7 +114,7 @@ impl India<'_> {
     }
 
     /// The transfer with `reference`, if PayU holds one.
-    pub async fn find(&self, reference: &str) -> Result<Option<Transaction>, CallError> {
+    pub async fn find(&self, reference: &str) -> Result<Option<Found>, CallError> {
         let query = ListTransactions {
             merchant_ref_id: Some(reference.to_owned()),
             ..ListTransactions::default()
@@ -79,7 +122,7 @@ impl India<'_> {
         let answer = self
             .v1(&self.endpoints.india_list_transactions, &query)
             .await?;
-        let envelope: Envelope<TransactionPage> = answer.json().map_err(CallError::Unreadable)?;
+        let envelope: Envelope<Page> = answer.json().map_err(CallError::Unreadable)?;
         if !envelope.is_success() {
             return Err(CallError::Unreadable(format!(
                 "listTransactions refused the query: {}",

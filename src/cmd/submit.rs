@@ -27,7 +27,7 @@ use crate::journal::Journal;
 use crate::report::{ResultsWriter, RowResult, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
-use crate::submit::{Engine, Item, Mode, Options, Outcome, Phase, Progress, Target, plan};
+use crate::submit::{Engine, Item, Mode, Options, Outcome, Progress, Target, plan};
 use crate::validate::{Context, Currency, Duplicates, Rules, Verdict, validate_row};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -60,6 +60,11 @@ pub struct Args {
     /// How long to keep asking about accepted rows after the last send (e.g. 30s, 2m, 0).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = session::parse_duration)]
     pub wait: Duration,
+    /// How long PayU may take to show a payout it has: a row sent without an answer is
+    /// resent (same reference) only when PayU still does not show it this long after its
+    /// last send (default: the config's `visibility_window`, else 15m).
+    #[arg(long, value_name = "DURATION", value_parser = session::parse_duration)]
+    pub visibility_window: Option<Duration>,
     /// Send the valid rows even if some rows are invalid.
     #[arg(long)]
     pub skip_invalid: bool,
@@ -144,6 +149,11 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         std::sync::atomic::Ordering::Relaxed,
     );
     let mut notes = Vec::new();
+    let window = visibility_window(
+        args.visibility_window,
+        config.as_ref(),
+        args.at.config.as_deref(),
+    )?;
 
     // The journal: the in-process sandbox starts empty every run, so its journal is this
     // run's only (a journal kept across runs would hold references that sandbox never saw).
@@ -182,6 +192,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             batch_size: args.batch_size,
             concurrency: args.concurrency.unwrap_or(8),
             wait: args.wait,
+            visibility_window: window,
         },
         &progress,
     );
@@ -200,7 +211,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let invalid = loaded.verdicts.iter().filter(|v| !v.is_valid()).count()
         + items
             .iter()
-            .filter(|i| i.outcome.status == Status::Invalid)
+            .filter(|i| i.state().status() == Status::Invalid)
             .count();
     let blocked = invalid > 0 && !args.skip_invalid;
     let mut interrupted = false;
@@ -222,15 +233,12 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
         );
         for item in crate::submit::to_send(&mut items) {
-            item.outcome.messages = vec![why.clone()];
-            item.phase = Phase::Done;
+            item.hold(&why);
         }
         notes.push(why);
     } else if args.dry_run {
         for item in crate::submit::to_send(&mut items) {
-            item.outcome.status = Status::Valid;
-            item.outcome.messages = vec!["dry run: would be sent".to_owned()];
-            item.phase = Phase::Done;
+            item.dry_run();
         }
         notes.push("dry run: nothing was sent".to_owned());
     } else {
@@ -255,18 +263,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         }
     }
     progress.finish();
-    for item in items.iter_mut() {
-        // A request in flight when the run stopped: only PayU knows.
-        if item.maybe_sent && item.outcome.status == Status::NotSent {
-            item.outcome.status = Status::Unknown;
-            item.outcome.messages = vec!["the run stopped before PayU answered".to_owned()];
-        }
+    notes.extend(waiting_notes(&items));
+    for word in engine.unknown_words() {
+        notes.push(format!(
+            "PayU reported the state '{word}', which the tool does not know: its rows are left PENDING"
+        ));
     }
 
     let mut outcomes: Vec<Option<Outcome>> = vec![None; loaded.rows.len()];
-    for item in items {
-        let row = item.row;
-        outcomes[row] = Some(item.outcome);
+    for item in &items {
+        outcomes[item.row] = Some(item.outcome(window));
     }
     let mut summary = Summary::new(kind, &args.input.sheet, &out, started);
     summary.unknown_columns = loaded.map.unknown.clone();
@@ -292,6 +298,52 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         load(&t.unanswered)
     );
     Ok(exit_of(&summary, interrupted))
+}
+
+/// The visibility window: the flag, else the config's `visibility_window`, else 15 minutes.
+pub fn visibility_window(
+    flag: Option<Duration>,
+    config: Option<&crate::config::Config>,
+    path: Option<&Path>,
+) -> Result<Duration, Error> {
+    if let Some(d) = flag {
+        return Ok(d);
+    }
+    match config.and_then(|c| c.visibility_window.as_deref()) {
+        Some(text) => session::parse_duration(text).map_err(|why| {
+            Error::format(
+                path.unwrap_or(Path::new("the configuration")),
+                format!("visibility_window: {why}"),
+            )
+        }),
+        None => Ok(crate::submit::VISIBILITY_WINDOW),
+    }
+}
+
+/// The PENDING rows that wait for a person (approval) or for money (a queue), counted apart
+/// from the others for the summary.
+pub fn waiting_notes(items: &[Item]) -> Vec<String> {
+    use crate::submit::Waiting;
+    let approval = items
+        .iter()
+        .filter(|i| matches!(i.state().waiting(), Some(Waiting::Approval)))
+        .count();
+    let queued = items
+        .iter()
+        .filter(|i| matches!(i.state().waiting(), Some(Waiting::Queued(_))))
+        .count();
+    let mut notes = Vec::new();
+    if approval > 0 {
+        notes.push(format!(
+            "{approval} PENDING row(s) are waiting for approval in the PayU dashboard"
+        ));
+    }
+    if queued > 0 {
+        notes.push(format!(
+            "{queued} PENDING row(s) are queued by PayU because the balance is too low: add funds, and run `payu-bulk status`"
+        ));
+    }
+    notes
 }
 
 /// The results line of a row: its verdict, and what the run made of it.
@@ -366,7 +418,7 @@ fn lock_journal(journal: &Path, progress: &Progress) -> Result<std::fs::File, Er
 
 /// Production: the count and total per currency, and a yes from a person.
 fn confirm(items: &[Item]) -> Result<(), Error> {
-    let to_send: Vec<&Item> = items.iter().filter(|i| i.phase != Phase::Done).collect();
+    let to_send: Vec<&Item> = items.iter().filter(|i| i.state().is_to_send()).collect();
     let mut totals: std::collections::BTreeMap<Currency, Decimal> = Default::default();
     for item in &to_send {
         if let Some((v, c)) = item.payment.amount {

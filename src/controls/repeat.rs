@@ -20,8 +20,7 @@ use chrono::{DateTime, Utc};
 use super::when;
 use crate::Error;
 use crate::journal::Journal;
-use crate::report::Status;
-use crate::submit::{Item, Outcome, Payment, Phase, Request};
+use crate::submit::{Item, Payment, Request};
 use crate::validate::Verdict;
 
 /// The code of a row held back.
@@ -64,7 +63,7 @@ pub fn hold_back(
     let (mut held, mut let_through) = (0usize, 0usize);
     for item in items
         .iter_mut()
-        .filter(|i| i.phase == Phase::Send && names_a_payee(&i.payment))
+        .filter(|i| i.state().is_to_send() && names_a_payee(&i.payment))
     {
         let earlier = journal.same_payment(&item.key, &item.payment.fingerprint, &since)?;
         // The latest of them is the one a person remembers.
@@ -91,12 +90,12 @@ pub fn hold_back(
                 .push(format!("{what}; sent anyway (--allow-repeats)"));
         } else {
             held += 1;
-            item.outcome = Outcome::new(Status::Invalid);
-            item.outcome.codes = vec![CODE.to_owned()];
-            item.outcome.messages = vec![format!(
-                "possibly paid already: {what}; if this is a new payment, submit again with --allow-repeats"
-            )];
-            item.phase = Phase::Done;
+            item.refuse(
+                CODE,
+                format!(
+                    "possibly paid already: {what}; if this is a new payment, submit again with --allow-repeats"
+                ),
+            );
         }
     }
     if held > 0 {
@@ -120,7 +119,7 @@ fn warn_within_sheet(items: &[Item], verdicts: &mut [Verdict], numbers: &[u64]) 
     let mut groups: HashMap<(&str, &str), Vec<&Item>> = HashMap::new();
     for item in items
         .iter()
-        .filter(|i| i.phase == Phase::Send && names_a_payee(&i.payment))
+        .filter(|i| i.state().is_to_send() && names_a_payee(&i.payment))
     {
         groups
             .entry((&item.key.merchant, &item.payment.fingerprint))
