@@ -89,6 +89,7 @@ fn main() {
         yes: false,
         allow_queue: false,
         allow_repeats: false,
+        stop_after: 10,
         quiet: true,
     };
     let cpu = cpu_seconds();

@@ -487,3 +487,54 @@ fn a_europe_payout_repeated_under_a_new_reference_is_held_back_too() {
     assert!(row["result_error_message"].contains("'EU-1'"));
     assert_eq!(references(&sb), ["EU-1"]);
 }
+
+/// PayU Europe rows from `shop`, one request each.
+fn europe_rows(shop: &str, n: usize) -> String {
+    let mut s =
+        "extPayoutId,shopId,amount,currency,description,account.accountNumber,customerAddress.name\n"
+            .to_owned();
+    for i in 0..n {
+        s.push_str(&format!(
+            "EU-{i},{shop},{}.25,PLN,Wynagrodzenie,61109010140000071219812874,Jan Kowalski\n",
+            10 + i
+        ));
+    }
+    s
+}
+
+#[test]
+fn an_account_wide_refusal_stops_the_run_and_a_rerun_after_the_fix_sends_the_rest_once() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // A shop this POS may not pay out from: PayU answers 8359 SHOP_NOT_ALLOWED.
+    w.write("eu.csv", europe_rows("wrongShop", 5));
+    let out = run(
+        &w,
+        &sb,
+        "submit",
+        &["eu.csv", "--wait", "0", "--concurrency", "1"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped sending: PayU answered 8359"), "{err}");
+    let rows = results(&w.path("eu.results.csv"));
+    assert_eq!(rows[0]["result_status"], "FAILED");
+    assert_eq!(rows[0]["result_error_code"], "8359");
+    for r in &rows[1..] {
+        assert_eq!(r["result_status"], "NOT_SENT", "{r:?}");
+        assert!(r["result_error_message"].contains("8359"), "{r:?}");
+    }
+    assert!(references(&sb).is_empty(), "PayU took none of them");
+
+    // Fixed: the right shop. Every row is sent, once.
+    w.write("eu.csv", europe_rows(payu_bulk::sandbox::EUROPE_SHOP_ID, 5));
+    let out = run(
+        &w,
+        &sb,
+        "submit",
+        &["eu.csv", "--wait", "0", "--concurrency", "1"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(references(&sb), ["EU-0", "EU-1", "EU-2", "EU-3", "EU-4"]);
+    assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
+}

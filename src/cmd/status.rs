@@ -85,6 +85,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             concurrency: 8,
             wait: std::time::Duration::ZERO,
             visibility_window: window,
+            stop_after: 0,
         },
         &progress,
     );

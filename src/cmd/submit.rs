@@ -82,6 +82,10 @@ pub struct Args {
     /// amount under another reference) instead of holding them back as POSSIBLE_REPEAT.
     #[arg(long)]
     pub allow_repeats: bool,
+    /// Stop sending when PayU refuses this many rows in a row with the same code (0: never);
+    /// the rest stay NOT_SENT for a rerun after the fix.
+    #[arg(long, value_name = "N", default_value_t = crate::controls::stops::DEFAULT_STOP_AFTER)]
+    pub stop_after: usize,
     /// No progress bar or log lines; the summary only.
     #[arg(long, hide = true)]
     pub quiet: bool,
@@ -193,6 +197,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             concurrency: args.concurrency.unwrap_or(8),
             wait: args.wait,
             visibility_window: window,
+            stop_after: args.stop_after,
         },
         &progress,
     );

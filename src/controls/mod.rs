@@ -8,6 +8,7 @@ pub mod balance;
 pub mod cancel;
 pub mod repeat;
 pub mod reversal;
+pub mod stops;
 
 use std::time::Duration;
 

@@ -227,6 +227,8 @@ pub struct Options {
     /// How long PayU may take to show a row it has: a row sent without an answer is resent
     /// only when PayU still does not show it this long after its last send.
     pub visibility_window: Duration,
+    /// Stop sending after this many refusals in a row with one code (0: never).
+    pub stop_after: usize,
 }
 
 /// The default `visibility_window` (architecture.md §3.1).
@@ -295,8 +297,11 @@ pub struct Engine<'a> {
     pub journal: Mutex<Journal>,
     pub options: Options,
     pub progress: &'a Progress,
-    /// Set when PayU refuses the run's credentials: nothing more is sent.
+    /// Set when PayU refuses the run's credentials, or answers that no further row can
+    /// succeed: nothing more is sent.
     stopped: Mutex<Option<String>>,
+    /// The run's refusals in a row (architecture.md §7.2).
+    streak: Mutex<crate::controls::stops::Streak>,
     /// The status words PayU used that the tool does not know, each warned of once.
     warned: Mutex<BTreeSet<String>>,
 }
@@ -306,6 +311,7 @@ impl<'a> Engine<'a> {
         Engine {
             apis,
             journal: Mutex::new(journal),
+            streak: Mutex::new(crate::controls::stops::Streak::new(options.stop_after)),
             options,
             progress,
             stopped: Mutex::new(None),
@@ -569,6 +575,10 @@ impl<'a> Engine<'a> {
     fn answered(&self, item: &mut Item, answer: Answer) -> Result<(), Error> {
         if let Answer::NotProcessed(why) = &answer {
             self.stop(why);
+        }
+        let account_wide = (self.streak.lock().unwrap_or_else(|p| p.into_inner())).after(&answer);
+        if let Some(why) = account_wide {
+            self.stop(&why);
         }
         if let Answer::Accepted(r) = &answer {
             self.warn_of(r);
