@@ -90,6 +90,7 @@ fn main() {
         allow_queue: false,
         allow_repeats: false,
         stop_after: 10,
+        canary: 0,
         quiet: true,
     };
     let cpu = cpu_seconds();

@@ -538,3 +538,97 @@ fn an_account_wide_refusal_stops_the_run_and_a_rerun_after_the_fix_sends_the_res
     assert_eq!(references(&sb), ["EU-0", "EU-1", "EU-2", "EU-3", "EU-4"]);
     assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
 }
+
+#[test]
+fn a_failing_canary_holds_the_rest_back_and_a_passing_one_sends_them() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // The first row goes to PayU's failing test account.
+    let mut sheet = PAYOUT_HEADER.to_owned();
+    sheet.push_str("C-1,NEFT,41234567890,HDFC0000001,Asha Verma,101.00,Salary\n");
+    for i in 2..=5 {
+        sheet.push_str(&format!(
+            "C-{i},NEFT,51234567890,HDFC0000001,Asha Verma,10{i}.00,Salary\n"
+        ));
+    }
+    w.write("c.csv", &sheet);
+    let out = run(
+        &w,
+        &sb,
+        "submit",
+        &["c.csv", "--canary", "1", "--wait", "5s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("canary: not all of the first 1 row(s) ended SUCCESS")
+            && err.contains("'C-1' FAILED"),
+        "{err}"
+    );
+    let rows = results(&w.path("c.results.csv"));
+    assert_eq!(rows[0]["result_status"], "FAILED");
+    for r in &rows[1..] {
+        assert_eq!(
+            (r["result_status"].as_str(), r["result_error_code"].as_str()),
+            ("NOT_SENT", "CANARY"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(references(&sb), ["C-1"], "only the canary was sent");
+
+    // A canary that stays PENDING past --wait holds the rest back too.
+    let w2 = Workdir::new();
+    w2.write(
+        "p.csv",
+        format!(
+            "{PAYOUT_HEADER}P-1,NEFT,61234567890,HDFC0000001,Asha Verma,100.00,Salary\n\
+             P-2,NEFT,51234567890,HDFC0000001,Asha Verma,200.00,Salary\n"
+        ),
+    );
+    let out = run(
+        &w2,
+        &sb,
+        "submit",
+        &["p.csv", "--canary", "1", "--wait", "1s"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w2.path("p.results.csv"));
+    assert_eq!(rows[0]["result_status"], "PENDING");
+    assert_eq!(rows[1]["result_error_code"], "CANARY");
+
+    // Passing: the two canary rows are paid, then the rest go; a rerun sends nothing twice.
+    let w3 = Workdir::new();
+    w3.write(
+        "ok.csv",
+        payouts(&[
+            ("K-1", "11.00"),
+            ("K-2", "12.00"),
+            ("K-3", "13.00"),
+            ("K-4", "14.00"),
+        ]),
+    );
+    let out = run(
+        &w3,
+        &sb,
+        "submit",
+        &["ok.csv", "--canary", "2", "--wait", "5s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("canary: the first 2 row(s) were paid"),
+        "{err}"
+    );
+    let rows = results(&w3.path("ok.results.csv"));
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "SUCCESS"),
+        "{rows:?}"
+    );
+    let ledger = sb.ledger();
+    let k: Vec<&serde_json::Value> = ledger
+        .iter()
+        .filter(|e| e["reference"].as_str().unwrap().starts_with("K-"))
+        .collect();
+    assert_eq!(k.len(), 4);
+    assert!(k.iter().all(|e| e["times_received"] == 1));
+}

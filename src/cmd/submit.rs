@@ -86,6 +86,10 @@ pub struct Args {
     /// the rest stay NOT_SENT for a rerun after the fix.
     #[arg(long, value_name = "N", default_value_t = crate::controls::stops::DEFAULT_STOP_AFTER)]
     pub stop_after: usize,
+    /// Send the first N rows, wait until they are final (within --wait), and send the rest
+    /// only if all N ended SUCCESS; else the rest are NOT_SENT with code CANARY.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
     /// No progress bar or log lines; the summary only.
     #[arg(long, hide = true)]
     pub quiet: bool,
@@ -252,12 +256,12 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         }
         let finished = runtime.block_on(async {
             tokio::select! {
-                r = engine.run(&mut items) => Some(r),
+                r = crate::controls::canary::run(&engine, &mut items, args.canary) => Some(r),
                 _ = tokio::signal::ctrl_c() => None,
             }
         });
         match finished {
-            Some(r) => r?,
+            Some(r) => notes.extend(r?),
             None => {
                 interrupted = true;
                 notes.push("interrupted: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them".to_owned());

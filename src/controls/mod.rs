@@ -5,6 +5,7 @@
 //! command; none of them sends a payment.
 
 pub mod balance;
+pub mod canary;
 pub mod cancel;
 pub mod repeat;
 pub mod reversal;

@@ -125,6 +125,8 @@ pub struct Item {
     pub key: Key,
     /// What the journal said of it, when an earlier run sent it.
     note: String,
+    /// The tool's code for a row held back unsent (`CANARY`).
+    held_code: Option<String>,
     /// Where it stands: changed only through its transitions.
     state: SendState,
 }
@@ -142,6 +144,7 @@ impl Item {
             payment,
             key,
             note: String::new(),
+            held_code: None,
             state: SendState::new(by_reference(kind)),
         }
     }
@@ -154,7 +157,20 @@ impl Item {
     pub fn outcome(&self, window: Duration) -> Outcome {
         let mut o = self.state.outcome(window_ms(window));
         o.note = self.note.clone();
+        if let Some(code) = &self.held_code
+            && o.status == Status::NotSent
+        {
+            o.codes = vec![code.clone()];
+        }
         o
+    }
+
+    /// Not sent by this run, for `why`, with the tool's `code` for it (`CANARY`); nothing if
+    /// it is not a row still to send.
+    pub fn hold_with(&mut self, code: &str, why: &str) {
+        if self.state.hold(why).is_ok() {
+            self.held_code = Some(code.to_owned());
+        }
     }
 
     /// Not sent by this run, for `why`; nothing if it is not a row still to send.
