@@ -91,6 +91,7 @@ fn main() {
         allow_repeats: false,
         stop_after: 10,
         canary: 0,
+        plan: None,
         quiet: true,
     };
     let cpu = cpu_seconds();

@@ -71,7 +71,8 @@ def main(args):
     changed = 0
     for root in roots:
         files = [root] if root.is_file() else sorted(root.rglob("*.rs"))
-        for path in files:
+        # tests/docs.rs holds made-up old forms on purpose, to check the checker.
+        for path in (p for p in files if p.parts[-2:] != ("tests", "docs.rs")):
             before = path.read_text(encoding="utf-8")
             after = rewrite(before)
             if after != before:

@@ -305,6 +305,19 @@ pub struct Environment {
     /// Requests per second PayU allows this merchant (the limiter's default rate).
     #[serde(default)]
     pub rate: Option<u32>,
+    /// Approved plans (architecture.md §7.3): who may sign plans, by name, with their public keys
+    /// (`name = "ed25519:…"`, the line `payu-bulk keygen` prints).
+    #[serde(default)]
+    pub approvers: BTreeMap<String, String>,
+    /// How many approvers other than the preparer must sign a plan (default 1).
+    #[serde(default)]
+    pub approvals_required: Option<u32>,
+    /// `submit` refuses to send without an approved plan (`--plan`).
+    #[serde(default)]
+    pub require_plan: bool,
+    /// How long a plan stays good after it is made, e.g. `24h` (the default) or `90m`.
+    #[serde(default)]
+    pub plan_ttl: Option<String>,
 }
 
 impl Environment {
@@ -405,6 +418,8 @@ impl Config {
                     format!("[environments.{env:?}.endpoints]: {why}").to_lowercase(),
                 )
             })?;
+            crate::plan::Policy::of(*env, Some(environment))
+                .map_err(|why| Error::format(path, why))?;
         }
         Ok(config)
     }
@@ -440,6 +455,47 @@ mod tests {
             .endpoints(Env::Production)
             .unwrap();
         assert_eq!(production.india_payment_api, PaymentApi::V1);
+        let plans =
+            crate::plan::Policy::of(Env::Production, config.environments.get(&Env::Production))
+                .unwrap();
+        assert!(plans.require_plan, "production needs an approved plan");
+        assert_eq!(plans.approvals_required, 1);
+        assert!(!config.environments[&Env::Uat].require_plan);
+    }
+
+    #[test]
+    fn plan_settings_are_checked_when_the_file_loads() {
+        let key = crate::plan::KeyFile::generate("asha").unwrap().public();
+        let config = load(&format!(
+            "[environments.sandbox]\napprovals_required = 2\nplan_ttl = \"90m\"\n[environments.sandbox.approvers]\nasha = \"{key}\"\n"
+        ))
+        .unwrap();
+        let p =
+            crate::plan::Policy::of(Env::Sandbox, config.environments.get(&Env::Sandbox)).unwrap();
+        assert_eq!(p.approvers, vec![("asha".to_owned(), key)]);
+        assert_eq!(p.approvals_required, 2);
+        assert_eq!(p.ttl, std::time::Duration::from_secs(90 * 60));
+        for (text, named) in [
+            (
+                "[environments.uat.approvers]\nasha = \"ed25519:nope\"\n",
+                "approvers.asha",
+            ),
+            (
+                "[environments.uat]\napprovals_required = 0\n",
+                "approvals_required",
+            ),
+            ("[environments.uat]\nplan_ttl = \"soon\"\n", "plan_ttl"),
+            (
+                &format!("[environments.uat.approvers]\na = \"{key}\"\nb = \"{key}\"\n"),
+                "the same key",
+            ),
+        ] {
+            let err = load(text).unwrap_err().to_string();
+            assert!(
+                err.contains(named) && err.contains("payu-bulk.toml"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!   tokens, 429 pauses), asks PayU by reference about rows that got no answer, and polls
 //!   the accepted ones. [`payu`] holds PayU's requests and answers as types, shared with the
 //!   [`sandbox`], a local PayU.
-//! - [`report`] writes the results file (one line per input row) and the summary.
+//! - [`report`] writes the results file (one line per input row) and the summary, and reads
+//!   it back for `status` and `cancel`; [`controls`] are the checks around money moving
+//!   (balance, repeats, cancel, reversals).
 //! - [`cmd`] has one module per subcommand; [`config`] the environments and where secrets
 //!   come from; [`error`] the errors that stop a run (exit 2).
 //!
@@ -30,6 +32,7 @@ pub mod controls;
 pub mod error;
 pub mod journal;
 pub mod payu;
+pub mod plan;
 pub mod report;
 pub mod rows;
 pub mod sandbox;

@@ -28,6 +28,12 @@ enum Command {
     Status(cmd::status::Args),
     /// Cancel the rows of a results file PayU has not paid yet (queued transfers, unclaimed links).
     Cancel(cmd::cancel::Args),
+    /// Validate a sheet and write a plan of the exact rows to pay, for another person to approve.
+    Plan(cmd::plan::Args),
+    /// Approve a plan: show its totals, and sign it after a yes.
+    Approve(cmd::approve::Args),
+    /// Make a signing key for preparing and approving plans.
+    Keygen(cmd::keygen::Args),
     /// Check the credentials of every configured API.
     Auth(cmd::auth::Args),
     /// Write an empty sheet with the right headers for a kind.
@@ -43,6 +49,9 @@ fn main() -> ExitCode {
         Command::Submit(args) => cmd::submit::run(args),
         Command::Status(args) => cmd::status::run(args),
         Command::Cancel(args) => cmd::cancel::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Approve(args) => cmd::approve::run(args),
+        Command::Keygen(args) => cmd::keygen::run(args),
         Command::Auth(args) => cmd::auth::run(args),
         Command::Template(args) => cmd::template::run(args),
         Command::Sandbox(args) => cmd::sandbox::run(args),

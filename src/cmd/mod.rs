@@ -1,7 +1,10 @@
 //! One file per subcommand: its help text, its arguments, and `run`.
 
+pub mod approve;
 pub mod auth;
 pub mod cancel;
+pub mod keygen;
+pub mod plan;
 pub mod sandbox;
 pub mod session;
 pub mod status;

@@ -90,6 +90,10 @@ pub struct Args {
     /// only if all N ended SUCCESS; else the rest are NOT_SENT with code CANARY.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub canary: usize,
+    /// An approved plan (`payu-bulk plan`, `payu-bulk approve`): only its rows are sent, and
+    /// nothing unless it matches the sheet and holds the approvals the config asks for.
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
     /// No progress bar or log lines; the summary only.
     #[arg(long, hide = true)]
     pub quiet: bool,
@@ -132,6 +136,14 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
     let config = session::load_config(&args.at)?;
     let env = session::env_of(&args.at, config.as_ref());
+    let approved = crate::plan::policy::preflight(
+        args.plan.as_deref(),
+        &args.input.sheet,
+        config.as_ref(),
+        args.at.config.as_deref(),
+        env,
+        args.dry_run,
+    )?;
     let session = session::connect(&args.at, config.as_ref(), |env, config_rate| {
         session::pace(env, config_rate, args.rate, args.burst, args.concurrency)
     })?;
@@ -184,10 +196,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         default_shop: apis.europe.as_ref().map(|e| e.shop_id.as_str()),
         batch_id: &format!("payu-bulk-{}", started.format("%Y%m%d%H%M%S")),
     };
+    if let Some(a) = &approved {
+        a.check_loaded(&args.input.sheet, kind, &target)?;
+    }
     let mut items: Vec<Item> = Vec::new();
     for (i, (raw, verdict)) in loaded.rows.iter().zip(&loaded.verdicts).enumerate() {
         if verdict.is_valid() {
             let payment = plan::payment(&loaded.map, raw, verdict.amount, &target);
+            if let Some(a) = &approved {
+                a.admit(raw.number, &payment)?;
+            }
             items.push(Item::new(i, payment, apis.env_name(), kind));
         }
     }
@@ -217,7 +235,10 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         started,
     )?);
 
-    let invalid = loaded.verdicts.iter().filter(|v| !v.is_valid()).count()
+    // With a plan, the rows it left out as invalid were left out by its approvers too.
+    let invalid = (loaded.rows.iter().zip(&loaded.verdicts))
+        .filter(|(r, v)| !v.is_valid() && approved.as_ref().is_none_or(|a| a.holds_row(r.number)))
+        .count()
         + items
             .iter()
             .filter(|i| i.state().status() == Status::Invalid)
@@ -286,6 +307,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let mut summary = Summary::new(kind, &args.input.sheet, &out, started);
     summary.unknown_columns = loaded.map.unknown.clone();
     summary.notes = notes;
+    summary.plan = approved.map(|a| a.note());
     let mut writer = ResultsWriter::create(&out, format, &loaded.map, csv_style(&loaded.sheet))?;
     for ((raw, verdict), outcome) in loaded.rows.iter().zip(&loaded.verdicts).zip(outcomes) {
         let result = row_result(verdict, outcome);

@@ -7,7 +7,7 @@ mod summary;
 
 pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
 pub use results_file::ResultsFile;
-pub use summary::{Summary, Tally, format_money};
+pub use summary::{PlanNote, Summary, Tally, format_money};
 
 /// A row's state in the results file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

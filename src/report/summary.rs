@@ -25,6 +25,17 @@ pub struct Summary {
     pub notes: Vec<String>,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
+    /// The approved plan the run sent against (`submit --plan`).
+    pub plan: Option<PlanNote>,
+}
+
+/// An approved plan, as the summary records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanNote {
+    /// `sha256:…`, the plan's digest.
+    pub digest: String,
+    /// The approvers' names.
+    pub approvers: Vec<String>,
 }
 
 impl Summary {
@@ -40,6 +51,7 @@ impl Summary {
             notes: Vec::new(),
             started_at,
             finished_at: started_at,
+            plan: None,
         }
     }
 
@@ -121,7 +133,7 @@ impl Summary {
             [one] => serde_json::Value::String(one.code().to_owned()),
             _ => serde_json::Value::Null,
         };
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "kind": self.kind,
             "input": self.input.display().to_string(),
             "results": self.results.display().to_string(),
@@ -133,7 +145,14 @@ impl Summary {
             "unknown_columns": self.unknown_columns,
             "started_at": self.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "finished_at": self.finished_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        })
+        });
+        if let (Some(plan), Some(map)) = (&self.plan, json.as_object_mut()) {
+            map.insert(
+                "plan".to_owned(),
+                serde_json::json!({"digest": plan.digest, "approvers": plan.approvers}),
+            );
+        }
+        json
     }
 
     /// Writes the JSON atomically (temporary file, then rename).
@@ -176,6 +195,13 @@ impl Summary {
         }
         for note in &self.notes {
             out.push_str(&format!("note: {note}\n"));
+        }
+        if let Some(plan) = &self.plan {
+            out.push_str(&format!(
+                "plan: {}, approved by {}\n",
+                plan.digest,
+                plan.approvers.join(", ")
+            ));
         }
         out.push_str(&format!("results: {}\n", self.results.display()));
         out
