@@ -304,6 +304,23 @@ impl Journal {
         self.changed(key, changed)
     }
 
+    /// Records the moment a request for `key` actually left (after the limiter and the
+    /// token), later than its claim: the visibility window counts from here. Written
+    /// without waiting for the disk (a killed process loses nothing in WAL mode; a power
+    /// cut leaves the claim's own moment, which is earlier, so the window is only longer).
+    pub fn left(&self, key: &Key, at: &str) -> Result<(), Error> {
+        self.durable(false)?;
+        self.conn
+            .execute(
+                "UPDATE sent SET last_sent_at = ?5
+                 WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4
+                   AND (last_sent_at IS NULL OR last_sent_at < ?5)",
+                params![key.env, key.merchant, key.kind, key.reference, at],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
     /// Records the Bulk Smart Send file that holds `key` (`None`: no file holds it any more,
     /// the file being `COMPLETED`).
     pub fn file(&self, key: &Key, file_id: Option<&str>) -> Result<(), Error> {

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, Transport};
+use super::{Answer, CallError, OnLeave, Transport};
 use crate::payu::europe::CreatePayout;
 
 /// A payout as PayU Europe reports it, its status word as written (`PENDING`, `WAITING`,
@@ -65,9 +65,14 @@ fn body_of(answer: &Answer) -> Result<Value, CallError> {
 impl Europe<'_> {
     /// `POST /api/v2_1/payouts`; never retried here (the caller resends only as the journal
     /// allows, relying on PayU's `8356`).
-    pub async fn create(&self, payout: &CreatePayout) -> Result<Created, CallError> {
+    pub async fn create(
+        &self,
+        payout: &CreatePayout,
+        on_leave: OnLeave<'_>,
+    ) -> Result<Created, CallError> {
         let url = format!("{}/api/v2_1/payouts", self.host);
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             c.post(&url).bearer_auth(token).json(payout)
         })
         .await?;

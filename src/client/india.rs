@@ -2,7 +2,7 @@
 //! getAccountDetail (§3).
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, Transport};
+use super::{Answer, CallError, OnLeave, Transport};
 use crate::config::{Endpoints, PaymentApi};
 use crate::payu::india::{AccountDetail, ListTransactions, Transfer, TransferError};
 use crate::payu::{Codes, Envelope};
@@ -75,16 +75,27 @@ pub struct India<'a> {
 
 impl India<'_> {
     /// Initiate Transfer with a batch; never retried here (the caller reconciles).
-    pub async fn initiate(&self, batch: &[Transfer]) -> Result<BatchAnswer, CallError> {
+    pub async fn initiate(
+        &self,
+        batch: &[Transfer],
+        skip_approval: bool,
+        on_leave: OnLeave<'_>,
+    ) -> Result<BatchAnswer, CallError> {
+        let body = if skip_approval {
+            super::without_approval(&batch)
+        } else {
+            serde_json::to_value(batch).map_err(|e| CallError::Unreadable(e.to_string()))?
+        };
         let header = match self.endpoints.india_payment_api {
             PaymentApi::V1 => "payoutMerchantId",
             PaymentApi::V2 => "pid",
         };
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             c.post(&self.endpoints.india_payment)
                 .bearer_auth(token)
                 .header(header, self.merchant_id)
-                .json(batch)
+                .json(&body)
         })
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;

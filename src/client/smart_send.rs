@@ -2,7 +2,7 @@
 //! Smart Send's upload → process → status.
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, Transport};
+use super::{Answer, CallError, OnLeave, Transport};
 use crate::config::Endpoints;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkError};
 use crate::payu::{Codes, Envelope};
@@ -63,12 +63,23 @@ pub struct SmartSend<'a> {
 
 impl SmartSend<'_> {
     /// Creates one link; never retried here (the caller reconciles).
-    pub async fn create(&self, link: &CreateLink) -> Result<LinkAnswer, CallError> {
+    pub async fn create(
+        &self,
+        link: &CreateLink,
+        skip_approval: bool,
+        on_leave: OnLeave<'_>,
+    ) -> Result<LinkAnswer, CallError> {
+        let body = if skip_approval {
+            super::without_approval(link)
+        } else {
+            serde_json::to_value(link).map_err(|e| CallError::Unreadable(e.to_string()))?
+        };
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             c.post(&self.endpoints.smart_send_link)
                 .bearer_auth(token)
                 .header("pid", self.merchant_id)
-                .json(link)
+                .json(&body)
         })
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;
@@ -124,8 +135,14 @@ impl SmartSend<'_> {
     }
 
     /// Uploads a Bulk Smart Send file (multipart part `file`); never retried here.
-    pub async fn upload(&self, name: &str, bytes: &[u8]) -> Result<FileAnswer, CallError> {
+    pub async fn upload(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        on_leave: OnLeave<'_>,
+    ) -> Result<FileAnswer, CallError> {
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
             c.post(&self.endpoints.smart_send_bulk_upload)
                 .bearer_auth(token)

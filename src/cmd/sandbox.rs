@@ -40,6 +40,10 @@ pub struct Args {
     /// (until then lookups answer as for a reference never seen).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub visibility_ms: u64,
+    /// Milliseconds after a reference is recorded during which a repeat of it is recorded
+    /// (and paid) as a second payout instead of refused as a duplicate.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub dedupe_lag_ms: u64,
 }
 
 fn share(text: &str) -> Result<f64, String> {
@@ -58,6 +62,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         fault_rate: args.fault_rate,
         seed: args.seed,
         visibility: Duration::from_millis(args.visibility_ms),
+        dedupe_lag: Duration::from_millis(args.dedupe_lag_ms),
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;

@@ -86,6 +86,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             wait: std::time::Duration::ZERO,
             visibility_window: window,
             stop_after: 0,
+            approval_flow: Default::default(),
         },
         &progress,
     );
@@ -100,6 +101,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let mut writer = ResultsWriter::create(path, file.sheet.format(), map, csv_style(&file.sheet))?;
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
+    let (mut waiting_approval, mut queued) = (0, 0);
     let mut recheck = Recheck::new(args.recheck_success, args.since, started);
     for raw in &file.rows {
         let mut result = file.result(raw)?;
@@ -164,6 +166,17 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
                 }
             }
         }
+        if result.status == Status::Pending {
+            let approval = crate::submit::Waiting::Approval.message();
+            if result.message.contains(&approval) {
+                waiting_approval += 1;
+            } else if result
+                .message
+                .contains("queued by PayU: the balance is too low")
+            {
+                queued += 1;
+            }
+        }
         // Amounts for the summary come from the row itself, read as `validate` reads it.
         summary.add(result.status, file.amount(raw));
         writer.write_row(raw, &result)?;
@@ -174,6 +187,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .notes
         .push(format!("{refreshed} row(s) refreshed from PayU"));
     summary.notes.extend(recheck.note());
+    if waiting_approval > 0 {
+        summary.notes.push(format!(
+            "{waiting_approval} PENDING row(s) are waiting for approval in the PayU dashboard"
+        ));
+    }
+    if queued > 0 {
+        summary.notes.push(format!(
+            "{queued} PENDING row(s) are queued by PayU because the balance is too low: add funds, and run `payu-bulk status` again"
+        ));
+    }
     eprint!("{}", summary.render());
     Ok(exit_of(&summary, false))
 }

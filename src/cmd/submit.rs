@@ -220,6 +220,10 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             wait: args.wait,
             visibility_window: window,
             stop_after: args.stop_after,
+            approval_flow: config
+                .as_ref()
+                .and_then(|c| c.approval_flow)
+                .unwrap_or_default(),
         },
         &progress,
     );

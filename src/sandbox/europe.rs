@@ -351,10 +351,15 @@ pub(super) async fn create(
     let ext = payout.ext_payout_id.clone().filter(|e| !e.is_empty());
     let mut state = sandbox.state();
     // A reference PayU already holds is refused whatever the rest says, and counted.
+    let now = state.now();
     if let Some(ext) = &ext
-        && state
-            .ledger
-            .received("europe-payout", &request.shop_id, ext)
+        && state.ledger.received(
+            "europe-payout",
+            &request.shop_id,
+            ext,
+            now,
+            sandbox.config.dedupe_lag,
+        )
     {
         return refusal("8356");
     }
@@ -363,17 +368,19 @@ pub(super) async fn create(
         Err(code) => return refusal(code),
     };
     let payout_id = state.next_id("europe-payout");
-    let ledger = state.ledger.accept(LedgerEntry {
-        api: "europe-payout".to_owned(),
-        merchant: request.shop_id.clone(),
-        reference: ext.clone().unwrap_or_else(|| payout_id.clone()),
-        amount: payout.amount.clone().unwrap_or_default(),
-        destination: checked.destination,
-        accepted_at: timestamp(),
-        times_received: 1,
-        state: String::new(),
-    });
-    let now = state.now();
+    let ledger = state.ledger.accept(
+        LedgerEntry {
+            api: "europe-payout".to_owned(),
+            merchant: request.shop_id.clone(),
+            reference: ext.clone().unwrap_or_else(|| payout_id.clone()),
+            amount: payout.amount.clone().unwrap_or_default(),
+            destination: checked.destination,
+            accepted_at: timestamp(),
+            times_received: 1,
+            state: String::new(),
+        },
+        now,
+    );
     state.europe.by_id.insert(
         payout_id.clone(),
         Accepted {

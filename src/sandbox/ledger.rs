@@ -2,6 +2,7 @@
 //! carried its reference (`GET /__sandbox/ledger`, `POST /__sandbox/reset`; architecture.md §4.3).
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
@@ -33,34 +34,49 @@ pub struct LedgerEntry {
     pub state: String,
 }
 
+type Key = (String, String, String);
+
 #[derive(Default)]
 pub(super) struct Ledger {
     entries: Vec<LedgerEntry>,
-    by_reference: HashMap<(String, String, String), usize>,
+    /// The latest entry of each reference, and when the reference was first recorded (by
+    /// the sandbox's clock).
+    by_reference: HashMap<Key, (usize, Instant)>,
 }
 
 impl Ledger {
-    /// Counts one more request for `reference`; true when the ledger already holds it.
-    pub(super) fn received(&mut self, api: &str, merchant: &str, reference: &str) -> bool {
+    /// Whether a request carrying `reference` is a duplicate PayU refuses: the ledger holds
+    /// the reference, recorded at least `lag` ago (`--dedupe-lag-ms`; inside the lag PayU's
+    /// check has not caught up, and the request is paid again). A duplicate is counted on the
+    /// reference's latest entry.
+    pub(super) fn received(
+        &mut self,
+        api: &str,
+        merchant: &str,
+        reference: &str,
+        now: Instant,
+        lag: Duration,
+    ) -> bool {
         let key = (api.to_owned(), merchant.to_owned(), reference.to_owned());
         match self.by_reference.get(&key) {
-            Some(&i) => {
+            Some(&(i, first)) if now.saturating_duration_since(first) >= lag => {
                 self.entries[i].times_received += 1;
                 true
             }
-            None => false,
+            _ => false,
         }
     }
 
-    /// Records a payout; its index in the ledger.
-    pub(super) fn accept(&mut self, entry: LedgerEntry) -> usize {
+    /// Records a payout at `now`; its index in the ledger.
+    pub(super) fn accept(&mut self, entry: LedgerEntry, now: Instant) -> usize {
         let key = (
             entry.api.clone(),
             entry.merchant.clone(),
             entry.reference.clone(),
         );
         let index = self.entries.len();
-        self.by_reference.insert(key, index);
+        let first = self.by_reference.get(&key).map_or(now, |&(_, first)| first);
+        self.by_reference.insert(key, (index, first));
         self.entries.push(entry);
         index
     }
@@ -85,7 +101,15 @@ pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry
     Json(entries)
 }
 
-/// Forgets every payout, link and token.
+/// `GET /__sandbox/requests`: `{"<METHOD> <path>": n, …}`, the PayU requests received since
+/// start or the last reset (design §8). `/__sandbox/*` itself is not counted.
+pub(super) async fn requests(
+    State(sandbox): State<Sandbox>,
+) -> Json<std::collections::BTreeMap<String, u64>> {
+    Json(sandbox.state().requests.clone())
+}
+
+/// Forgets every payout, link, token and counted request.
 pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     let mut state = sandbox.state();
     let issued = state.issued;

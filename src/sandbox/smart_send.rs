@@ -142,7 +142,12 @@ pub(super) async fn create(
             }]);
         }
     };
-    link_answer(make_link(&mut state, &link, host(&headers)))
+    link_answer(make_link(
+        &mut state,
+        &link,
+        host(&headers),
+        sandbox.config.dedupe_lag,
+    ))
 }
 
 fn wrong_pid(headers: &HeaderMap) -> Option<Response> {
@@ -175,13 +180,15 @@ fn make_link(
     state: &mut super::State,
     link: &CreateLink,
     host: &str,
+    lag: Duration,
 ) -> Result<Link, Vec<LinkError>> {
     let reference = link.merchant_ref_id.clone();
     let mut errors = check(link);
+    let now = state.now();
     if !reference.is_empty()
         && state
             .ledger
-            .received("smart-send", INDIA_MERCHANT_ID, &reference)
+            .received("smart-send", INDIA_MERCHANT_ID, &reference, now, lag)
     {
         errors.push(LinkError {
             code: 1103,
@@ -198,7 +205,6 @@ fn make_link(
             .format("%Y-%m-%dT%H:%M:%S%.3f+0000")
             .to_string()
     });
-    let now = state.now();
     let made = Made {
         reference: reference.clone(),
         ledger: 0,
@@ -218,16 +224,19 @@ fn make_link(
                 .map(|v| format!("{what}:{v}"))
         })
         .collect();
-    let ledger = state.ledger.accept(LedgerEntry {
-        api: "smart-send".to_owned(),
-        merchant: INDIA_MERCHANT_ID.to_owned(),
-        reference: reference.clone(),
-        amount: link.amount.to_string(),
-        destination: contacts.join(" "),
-        accepted_at: timestamp(),
-        times_received: 1,
-        state: String::new(),
-    });
+    let ledger = state.ledger.accept(
+        LedgerEntry {
+            api: "smart-send".to_owned(),
+            merchant: INDIA_MERCHANT_ID.to_owned(),
+            reference: reference.clone(),
+            amount: link.amount.to_string(),
+            destination: contacts.join(" "),
+            accepted_at: timestamp(),
+            times_received: 1,
+            state: String::new(),
+        },
+        now,
+    );
     let answer = Link {
         link: made.link.clone(),
         link_id,
@@ -529,7 +538,7 @@ pub(super) async fn process(
         for row in &upload.rows {
             match row
                 .as_ref()
-                .map(|link| make_link(state, link, host(&headers)))
+                .map(|link| make_link(state, link, host(&headers), sandbox.config.dedupe_lag))
             {
                 Ok(Ok(_)) => good += 1,
                 _ => bad += 1,
@@ -736,7 +745,12 @@ pub(super) async fn create_v1(
         Ok(l) => l,
         Err(e) => return coded(1, &format!("the body is not a Smart Send link: {e}"), None),
     };
-    link_answer(make_link(&mut state, &link, host(&headers)))
+    link_answer(make_link(
+        &mut state,
+        &link,
+        host(&headers),
+        sandbox.config.dedupe_lag,
+    ))
 }
 
 /// `GET /payout/smartPay/status?linkId=…` (or `merchantRefId` and `payoutMerchantId`): v1.

@@ -55,9 +55,9 @@ impl Surface for Payouts<'_> {
         1
     }
 
-    async fn send(&self, payments: &[&Payment]) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
         let mut answers = Vec::with_capacity(payments.len());
-        for p in payments {
+        for (i, p) in payments.iter().enumerate() {
             let Request::Payout(request) = &p.request else {
                 answers.push(Answer::Refused {
                     code: "NOT_A_PAYOUT".into(),
@@ -65,7 +65,8 @@ impl Surface for Payouts<'_> {
                 });
                 continue;
             };
-            answers.push(match self.api.create(request).await {
+            let leave = || left(i);
+            answers.push(match self.api.create(request, &leave).await {
                 Ok(created) => read(created),
                 Err(e) => unanswered(&e),
             });

@@ -8,6 +8,7 @@ use super::state::{Answer, Lookup, Report, Said, Waiting};
 use super::{Engine, Payment, Request, Surface, unanswered};
 use crate::client::CallError;
 use crate::client::india::{BatchAnswer, Found, India};
+use crate::config::ApprovalFlow;
 
 /// PayU's duplicate-reference code for a transfer.
 const DUPLICATE: i64 = 1002;
@@ -98,6 +99,7 @@ pub fn report(t: &Found) -> Report {
 /// PayU India's transfers.
 pub(super) struct Transfers<'a> {
     api: India<'a>,
+    skip_approval: bool,
 }
 
 impl Engine<'_> {
@@ -112,7 +114,10 @@ impl Engine<'_> {
     }
 
     pub(super) fn transfers(&self) -> Result<Transfers<'_>, CallError> {
-        Ok(Transfers { api: self.india()? })
+        Ok(Transfers {
+            api: self.india()?,
+            skip_approval: self.options.approval_flow == ApprovalFlow::Skip,
+        })
     }
 }
 
@@ -121,7 +126,7 @@ impl Surface for Transfers<'_> {
         50
     }
 
-    async fn send(&self, payments: &[&Payment]) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
         let transfers: Vec<_> = payments
             .iter()
             .filter_map(|p| match &p.request {
@@ -129,7 +134,12 @@ impl Surface for Transfers<'_> {
                 _ => None,
             })
             .collect();
-        match self.api.initiate(&transfers).await {
+        let leave = || (0..payments.len()).for_each(left);
+        match self
+            .api
+            .initiate(&transfers, self.skip_approval, &leave)
+            .await
+        {
             Ok(answer) => read(answer, payments),
             Err(e) => payments.iter().map(|_| unanswered(&e)).collect(),
         }

@@ -15,6 +15,8 @@ use super::{Engine, Item, Payment, Request, Surface, unanswered};
 use crate::Error;
 use crate::client::CallError;
 use crate::client::smart_send::{Details, FileAnswer, LinkAnswer, SmartSend};
+use crate::config::ApprovalFlow;
+use crate::journal::Key;
 use crate::payu::smart_send::BULK_COLUMNS;
 
 /// PayU's codes for a link it has already: the reference (1103), the request (1115), the
@@ -143,6 +145,7 @@ fn read(answer: LinkAnswer) -> Answer {
 /// PayU India's Smart Send links.
 pub(super) struct Links<'a> {
     api: SmartSend<'a>,
+    skip_approval: bool,
 }
 
 impl Engine<'_> {
@@ -159,6 +162,7 @@ impl Engine<'_> {
     pub(super) fn links(&self) -> Result<Links<'_>, CallError> {
         Ok(Links {
             api: self.smart_send()?,
+            skip_approval: self.options.approval_flow == ApprovalFlow::Skip,
         })
     }
 
@@ -183,8 +187,22 @@ impl Engine<'_> {
                 return Ok(());
             }
         };
-        let uploaded = api.upload(&name, &bytes).await;
+        let keys: Vec<Key> = rows.iter().map(|i| i.key.clone()).collect();
+        let moments = std::cell::RefCell::new(vec![None; keys.len()]);
+        let failed = std::cell::RefCell::new(None);
+        let leave = || self.left(&keys, &moments, 0, &failed);
+        let uploaded = api.upload(&name, &bytes, &leave).await;
         self.tick();
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
+        }
+        for (item, at) in rows.iter_mut().zip(moments.into_inner()) {
+            if let Some(at) = at {
+                item.state
+                    .left(at)
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+            }
+        }
         let file = match uploaded {
             Ok(FileAnswer::File(f)) => f,
             Ok(FileAnswer::Refused(why)) => {
@@ -290,9 +308,9 @@ impl Surface for Links<'_> {
         1
     }
 
-    async fn send(&self, payments: &[&Payment]) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
         let mut answers = Vec::with_capacity(payments.len());
-        for p in payments {
+        for (i, p) in payments.iter().enumerate() {
             let Request::Link(request) = &p.request else {
                 answers.push(Answer::Refused {
                     code: "NOT_A_LINK".into(),
@@ -300,10 +318,13 @@ impl Surface for Links<'_> {
                 });
                 continue;
             };
-            answers.push(match self.api.create(request).await {
-                Ok(a) => read(a),
-                Err(e) => unanswered(&e),
-            });
+            let leave = || left(i);
+            answers.push(
+                match self.api.create(request, self.skip_approval, &leave).await {
+                    Ok(a) => read(a),
+                    Err(e) => unanswered(&e),
+                },
+            );
         }
         answers
     }

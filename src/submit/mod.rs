@@ -197,7 +197,10 @@ impl Item {
         let by_ref = self.key.kind != Kind::GlobalPayout.name();
         self.state = SendState::from_journal(entry, by_ref);
         let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
-        self.note = if self.state.is_final() || self.state.waiting().is_some() {
+        self.note = if self.state.is_final()
+            || self.state.waiting().is_some()
+            || self.state.is_held()
+        {
             format!("sent by an earlier run on {first} (journal); not sent again")
         } else {
             format!(
@@ -245,6 +248,8 @@ pub struct Options {
     pub visibility_window: Duration,
     /// Stop sending after this many refusals in a row with one code (0: never).
     pub stop_after: usize,
+    /// Whether transfers and links skip PayU's approval flow (`disableApprovalFlow`).
+    pub approval_flow: crate::config::ApprovalFlow,
 }
 
 /// The default `visibility_window` (architecture.md §3.1).
@@ -260,8 +265,9 @@ const POLL_CEILING: Duration = Duration::from_secs(5);
 pub(crate) trait Surface {
     /// Rows one request carries at most.
     fn group(&self) -> usize;
-    /// Sends one request for `payments`: an answer for each, in order.
-    async fn send(&self, payments: &[&Payment]) -> Vec<Answer>;
+    /// Sends one request for `payments`: an answer for each, in order. `left(i)` is called
+    /// the moment the request carrying `payments[i]` leaves.
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer>;
     /// What PayU says of a row now, by its reference or the id PayU gave it.
     async fn look_up(&self, reference: &str, payu_id: Option<&str>) -> Result<Lookup, CallError>;
 }
@@ -290,11 +296,11 @@ impl Surface for Surfaces<'_> {
         }
     }
 
-    async fn send(&self, payments: &[&Payment]) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
         match self {
-            Surfaces::Transfers(s) => s.send(payments).await,
-            Surfaces::Links(s) => s.send(payments).await,
-            Surfaces::Payouts(s) => s.send(payments).await,
+            Surfaces::Transfers(s) => s.send(payments, left).await,
+            Surfaces::Links(s) => s.send(payments, left).await,
+            Surfaces::Payouts(s) => s.send(payments, left).await,
         }
     }
 
@@ -527,12 +533,45 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         let payments: Vec<&Payment> = claimed.iter().map(|i| &i.payment).collect();
-        let answers = surface.send(&payments).await;
+        let keys: Vec<Key> = claimed.iter().map(|i| i.key.clone()).collect();
+        let moments = std::cell::RefCell::new(vec![None; keys.len()]);
+        let failed = std::cell::RefCell::new(None);
+        let left = |i: usize| self.left(&keys[i..=i], &moments, i, &failed);
+        let answers = surface.send(&payments, &left).await;
         self.tick();
-        for (item, answer) in claimed.iter_mut().zip(answers) {
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
+        }
+        for ((item, answer), at) in claimed.iter_mut().zip(answers).zip(moments.into_inner()) {
+            if let Some(at) = at {
+                item.state
+                    .left(at)
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+            }
             self.answered(item, answer)?;
         }
         Ok(())
+    }
+
+    /// Records that the request carrying `keys` leaves now (`moments[first..]` for them).
+    fn left(
+        &self,
+        keys: &[Key],
+        moments: &std::cell::RefCell<Vec<Option<state::Stamp>>>,
+        first: usize,
+        failed: &std::cell::RefCell<Option<Error>>,
+    ) {
+        let at = state::now();
+        let text = state::text_of(at);
+        let journal = self.journal();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(m) = moments.borrow_mut().get_mut(first + i) {
+                *m = Some(at);
+            }
+            if let Err(e) = journal.left(key, &text) {
+                failed.borrow_mut().get_or_insert(e);
+            }
+        }
     }
 
     /// Claims each of `items` in the journal and marks it sent, just before its request

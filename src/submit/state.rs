@@ -362,6 +362,16 @@ impl SendState {
         Ok(())
     }
 
+    /// Its request actually left at `at` (later than the send was marked: the limiter, a
+    /// token or a 429 held it): the window counts from then.
+    pub fn left(&mut self, at: Stamp) -> Result<(), Refused> {
+        let Inner::Unanswered { sent, .. } = &mut self.inner else {
+            return Err(self.refuse("a request leaving"));
+        };
+        sent.last = sent.last.max(at);
+        Ok(())
+    }
+
     /// A claim given up before its request left (the run stopped first).
     pub fn release(&mut self, why: &str) -> Result<(), Refused> {
         match &self.inner {
@@ -545,6 +555,11 @@ impl SendState {
 
     pub fn is_final(&self) -> bool {
         matches!(self.inner, Inner::Final(_))
+    }
+
+    /// Whether PayU said it has it (a duplicate answer) and it is not settled yet.
+    pub fn is_held(&self) -> bool {
+        matches!(self.inner, Inner::Held { .. })
     }
 
     /// Whether PayU may have it: sent by this run or an earlier one.
