@@ -102,7 +102,7 @@ pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry
 }
 
 /// `GET /__sandbox/requests`: `{"<METHOD> <path>": n, …}`, the PayU requests received since
-/// start or the last reset (design §8). `/__sandbox/*` itself is not counted.
+/// start or the last reset (architecture.md §4.3). `/__sandbox/*` itself is not counted.
 pub(super) async fn requests(
     State(sandbox): State<Sandbox>,
 ) -> Json<std::collections::BTreeMap<String, u64>> {
