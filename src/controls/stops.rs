@@ -78,10 +78,11 @@ impl Streak {
     }
 }
 
-/// Whether PayU's reason is the funds (its words vary: "Insufficient balance", "funds").
+/// Whether PayU's reason is the funds ("Insufficient balance in account", "not enough
+/// funds"), and not merely a word like "refund" or "whole balance" in it.
 fn for_funds(reason: &str) -> bool {
     let r = reason.to_ascii_lowercase();
-    r.contains("balance") || r.contains("fund")
+    r.contains("insufficient") || r.contains("not enough fund") || r.contains("low balance")
 }
 
 #[cfg(test)]
@@ -125,6 +126,11 @@ mod tests {
             reason: "Insufficient balance in account".into(),
         };
         assert!(s.after(&funds).is_some());
+        let refund = Answer::Refused {
+            code: "8316".into(),
+            reason: "description of the refund is too long".into(),
+        };
+        assert!(s.after(&refund).is_none(), "a refund is no want of funds");
         assert!(s.after(&Answer::NoAnswer("timed out".into())).is_none());
     }
 }
