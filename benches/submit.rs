@@ -70,6 +70,7 @@ fn main() {
             encoding: None,
             output: Some(dir.path().join("results.csv")),
             summary_json: None,
+            report: None,
         },
         at: payu_bulk::cmd::session::Where {
             env: None,

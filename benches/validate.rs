@@ -20,6 +20,7 @@ fn args(sheet: std::path::PathBuf, out: std::path::PathBuf) -> Args {
         encoding: None,
         output: Some(out),
         summary_json: None,
+        report: None,
     }
 }
 

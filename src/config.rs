@@ -373,6 +373,10 @@ pub struct Config {
     /// §7.2), e.g. `"7d"` (the default) or `"36h"`; `"0"` turns the check off.
     #[serde(default)]
     pub repeat_window: Option<String>,
+    /// The most one row may pay, per currency (`INR = 100000000`, `PLN = "5000000.00"`):
+    /// over the built-in ceilings, which the README states. Read by [`Config::max_row_amount`].
+    #[serde(default)]
+    pub max_row_amount: BTreeMap<String, toml::Value>,
     /// How long PayU may take to show a payout it has (e.g. `"15m"`): a row sent without an
     /// answer is resent only when PayU still does not show it this long after its last send
     /// (architecture.md §3.1; `--visibility-window` overrides).
@@ -411,6 +415,9 @@ impl Config {
             crate::controls::parse_window(w)
                 .map_err(|why| Error::format(path, format!("repeat_window: {why}")))?;
         }
+        config
+            .max_row_amount()
+            .map_err(|why| Error::format(path, format!("max_row_amount: {why}")))?;
         for (env, environment) in &config.environments {
             environment.endpoints(*env).map_err(|why| {
                 Error::format(
@@ -422,6 +429,43 @@ impl Config {
                 .map_err(|why| Error::format(path, why))?;
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// The per-row ceilings: the built-in ones, with the file's laid over them. An amount is
+    /// an integer or a decimal string (a TOML float is binary, so it is refused).
+    pub fn max_row_amount(
+        &self,
+    ) -> Result<Vec<(crate::validate::Currency, rust_decimal::Decimal)>, String> {
+        use crate::validate::Currency;
+        use rust_decimal::Decimal;
+        let mut ceilings = crate::validate::default_max_row_amount();
+        for (code, value) in &self.max_row_amount {
+            let currency = Currency::from_code(code).ok_or_else(|| {
+                format!("'{code}' is not a currency the tool pays in (INR, PLN, CZK, EUR)")
+            })?;
+            let amount = match value {
+                toml::Value::Integer(i) => Decimal::from(*i),
+                toml::Value::String(t) => t
+                    .trim()
+                    .parse::<Decimal>()
+                    .map_err(|_| format!("{code} = '{t}' is not an amount"))?,
+                _ => {
+                    return Err(format!(
+                        "{code} must be a whole number or a decimal string, e.g. {code} = \"5000000.00\""
+                    ));
+                }
+            };
+            if amount <= Decimal::ZERO {
+                return Err(format!("{code} must be greater than 0"));
+            }
+            match ceilings.iter_mut().find(|(c, _)| *c == currency) {
+                Some(slot) => slot.1 = amount,
+                None => ceilings.push((currency, amount)),
+            }
+        }
+        Ok(ceilings)
     }
 }
 
@@ -495,6 +539,23 @@ mod tests {
                 err.contains(named) && err.contains("payu-bulk.toml"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn max_row_amount_lays_over_the_built_in_ceilings() {
+        use crate::validate::Currency;
+        use rust_decimal::Decimal;
+        let config = load("[max_row_amount]\nPLN = 20000\nEUR = \"1500.50\"\n").unwrap();
+        let ceilings = config.max_row_amount().unwrap();
+        assert!(ceilings.contains(&(Currency::Pln, Decimal::from(20_000))));
+        assert!(ceilings.contains(&(Currency::Eur, Decimal::new(150_050, 2))));
+        assert!(ceilings.contains(&(Currency::Inr, Decimal::from(100_000_000))));
+        for bad in ["USD = 5", "PLN = 1.5", "PLN = 0", "PLN = \"lots\""] {
+            let err = load(&format!("[max_row_amount]\n{bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("max_row_amount"), "{bad}: {err}");
         }
     }
 

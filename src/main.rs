@@ -34,6 +34,8 @@ enum Command {
     Approve(cmd::approve::Args),
     /// Make a signing key for preparing and approving plans.
     Keygen(cmd::keygen::Args),
+    /// Write a sheet of the rows of a results file that need another attempt.
+    Retry(cmd::retry::Args),
     /// Check the credentials of every configured API.
     Auth(cmd::auth::Args),
     /// Write an empty sheet with the right headers for a kind.
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Approve(args) => cmd::approve::run(args),
         Command::Keygen(args) => cmd::keygen::run(args),
+        Command::Retry(args) => cmd::retry::run(args),
         Command::Auth(args) => cmd::auth::run(args),
         Command::Template(args) => cmd::template::run(args),
         Command::Sandbox(args) => cmd::sandbox::run(args),

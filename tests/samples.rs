@@ -208,7 +208,10 @@ fn check_csv(sample: &str, delimiter: u8, table: &[Expect]) {
         .collect();
     assert_eq!(data.len(), results.len() - 1);
     for (original, result) in data.iter().zip(&results[1..]) {
-        assert_eq!(result.len(), width + 6);
+        assert_eq!(
+            result.len(),
+            width + payu_bulk::report::RESULT_COLUMNS.len()
+        );
         for c in 0..width {
             let was = original.get(c).map_or("", String::as_str);
             let now = &result[c];

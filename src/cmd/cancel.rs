@@ -166,11 +166,15 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         summary.add(result.status, file.amount(raw));
         writer.write_row(raw, result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
     summary.notes.push(format!(
         "{cancelled} row(s) cancelled; {refused} could not be (see their messages)"
     ));
+    writer.finish(&crate::report::RunFacts {
+        summary: &summary,
+        environment: Some(session.apis.env_name()),
+        requests: crate::report::Requests::of(&session.apis.transport.counters),
+    })?;
     eprint!("{}", summary.render());
     Ok(if refused > 0 {
         Exit::SomeRowsBad

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cancel;
 pub mod keygen;
 pub mod plan;
+pub mod retry;
 pub mod sandbox;
 pub mod session;
 pub mod status;

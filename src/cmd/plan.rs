@@ -135,11 +135,16 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
                 message: verdict.message(),
                 reference: String::new(),
                 link: String::new(),
+                utr: String::new(),
             },
         )?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
+    writer.finish(&crate::report::RunFacts {
+        summary: &summary,
+        environment: Some(env_name(env)),
+        requests: crate::report::Requests::default(),
+    })?;
     let invalid = summary.count(Status::Invalid);
     if invalid > 0 && !args.skip_invalid {
         summary.notes.push(format!(

@@ -17,7 +17,7 @@ use crate::Error;
 use crate::config::Env;
 use crate::controls::reversal::{self, Recheck};
 use crate::journal::{Details, Journal, Key, State};
-use crate::report::{ResultsFile, ResultsWriter, RowResult, Status, Summary};
+use crate::report::{Requests, ResultsFile, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::RawRow;
 use crate::submit::{Engine, Lookup, Mode, Options, Progress, Report, Said, SendState};
@@ -47,6 +47,10 @@ pub struct Args {
     /// for before `submit` may resend it.
     #[arg(long, value_name = "DURATION", value_parser = session::parse_duration)]
     pub visibility_window: Option<std::time::Duration>,
+    /// Also write the results workbook (rows sheet and Summary) here, whatever the results
+    /// format: a path ending in .xlsx.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub report: Option<PathBuf>,
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
@@ -59,6 +63,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         ));
     }
     let file = ResultsFile::open(path, args.kind)?;
+    if let Some(report) = &args.report {
+        crate::report::check_report_path(report, path, path)?;
+    }
     let map = &file.map;
     let session = session::connect(&args.at, config.as_ref(), |env, rate| {
         session::pace(env, rate, None, None, None)
@@ -99,6 +106,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
     let mut writer = ResultsWriter::create(path, file.sheet.format(), map, csv_style(&file.sheet))?;
+    if let Some(report) = &args.report {
+        writer.report_to(report, map)?;
+    }
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
     let (mut waiting_approval, mut queued) = (0, 0);
@@ -181,7 +191,6 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         summary.add(result.status, file.amount(raw));
         writer.write_row(raw, &result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
     summary
         .notes
@@ -197,6 +206,11 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             "{queued} PENDING row(s) are queued by PayU because the balance is too low: add funds, and run `payu-bulk status` again"
         ));
     }
+    writer.finish(&RunFacts {
+        summary: &summary,
+        environment: Some(session.apis.env_name()),
+        requests: Requests::of(&session.apis.transport.counters),
+    })?;
     eprint!("{}", summary.render());
     Ok(exit_of(&summary, false))
 }
@@ -220,6 +234,9 @@ fn apply(result: &mut RowResult, o: &crate::submit::Outcome) {
     }
     if !o.link.is_empty() {
         result.link = o.link.clone();
+    }
+    if let Some(utr) = &o.utr {
+        result.utr = utr.clone();
     }
 }
 

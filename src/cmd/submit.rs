@@ -24,7 +24,7 @@ use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
 use crate::journal::Journal;
-use crate::report::{ResultsWriter, RowResult, Status, Summary};
+use crate::report::{Requests, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
 use crate::submit::{Engine, Item, Mode, Options, Outcome, Progress, Target, plan};
@@ -134,6 +134,9 @@ pub fn load(
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
+    if let Some(report) = &args.input.report {
+        crate::report::check_report_name(report)?;
+    }
     let config = session::load_config(&args.at)?;
     let env = session::env_of(&args.at, config.as_ref());
     let approved = crate::plan::policy::preflight(
@@ -151,6 +154,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let progress = Progress::new(args.quiet);
     let rules = Rules {
         default_shop_id: apis.europe.as_ref().map(|e| e.shop_id.clone()),
+        max_row_amount: match &config {
+            // Checked when the file was loaded: an error here cannot happen.
+            Some(c) => c
+                .max_row_amount()
+                .map_err(|why| Error::Usage(format!("max_row_amount: {why}")))?,
+            None => crate::validate::default_max_row_amount(),
+        },
         ..Rules::default()
     };
     let opts = ReadOptions {
@@ -163,6 +173,11 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         loaded.sheet.format(),
         args.input.output.as_deref(),
     )?;
+    // Every row's results must fit before the first request leaves.
+    crate::report::check_capacity(&out, format, loaded.rows.len(), loaded.map.headers.len())?;
+    if let Some(report) = &args.input.report {
+        crate::report::check_report_path(report, &out, &args.input.sheet)?;
+    }
     let kind = loaded.map.kind;
     progress.validated.store(
         loaded.rows.len() as u64,
@@ -313,13 +328,20 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     summary.notes = notes;
     summary.plan = approved.map(|a| a.note());
     let mut writer = ResultsWriter::create(&out, format, &loaded.map, csv_style(&loaded.sheet))?;
+    if let Some(report) = &args.input.report {
+        writer.report_to(report, &loaded.map)?;
+    }
     for ((raw, verdict), outcome) in loaded.rows.iter().zip(&loaded.verdicts).zip(outcomes) {
         let result = row_result(verdict, outcome);
         summary.add(result.status, verdict.amount);
         writer.write_row(raw, &result)?;
     }
-    writer.finish()?;
     summary.finished_at = Utc::now();
+    writer.finish(&RunFacts {
+        summary: &summary,
+        environment: Some(apis.env_name()),
+        requests: Requests::of(&apis.transport.counters),
+    })?;
     if let Some(p) = &args.input.summary_json {
         summary.write_json(p)?;
     }
@@ -391,6 +413,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
             message: verdict.message(),
             reference: String::new(),
             link: String::new(),
+            utr: String::new(),
         };
     };
     let warnings = verdict.warnings.iter().map(|w| format!("warning: {w}"));
@@ -401,6 +424,7 @@ fn row_result(verdict: &Verdict, outcome: Option<Outcome>) -> RowResult {
         message: message.join("; "),
         reference: o.reference,
         link: o.link,
+        utr: o.utr.unwrap_or_default(),
     }
 }
 
@@ -457,7 +481,12 @@ fn confirm(items: &[Item]) -> Result<(), Error> {
     let mut totals: std::collections::BTreeMap<Currency, Decimal> = Default::default();
     for item in &to_send {
         if let Some((v, c)) = item.payment.amount {
-            *totals.entry(c).or_default() += v;
+            let total = totals.entry(c).or_default();
+            *total = total.checked_add(v).ok_or_else(|| {
+                Error::Usage(format!(
+                    "the total in {c} is too large to add up; nothing was sent"
+                ))
+            })?;
         }
     }
     let totals: Vec<String> = totals

@@ -17,7 +17,10 @@ use rustc_hash::FxHashSet;
 
 use super::Outcome;
 use crate::Error;
-use crate::report::{CsvStyle, ResultsWriter, RowResult, Status, Summary, Tally};
+use crate::report::{
+    CsvStyle, Requests, ResultsWriter, RowResult, RunFacts, Status, Summary, Tally,
+    check_report_path,
+};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{Chunk, Format, RawRow, ReadOptions, Sheet, sibling_path};
 use crate::validate::{Context, Digests, Duplicates, Rules, Verdict, validate_row};
@@ -50,6 +53,10 @@ pub struct Args {
     /// Also write counts and amounts by status as JSON.
     #[arg(long, value_name = "PATH")]
     pub summary_json: Option<PathBuf>,
+    /// Also write the results workbook (rows sheet and Summary) here, whatever the results
+    /// format: a path ending in .xlsx.
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub report: Option<PathBuf>,
 }
 
 /// Checks every row of `sheet`, a chunk at a time, handing each chunk with its verdicts to
@@ -133,14 +140,14 @@ pub fn results_path(
 /// What the checking thread tells the results writer.
 enum ToWriter {
     Rows(Chunk, Vec<Verdict>),
-    /// Every row was sent: finish the file. Without it the file is dropped, never renamed
-    /// into place.
-    Done,
+    /// Every row was sent: finish the file, with the run's summary for its Summary sheet.
+    /// Without it the file is dropped, never renamed into place.
+    Done(Box<Summary>),
 }
 
 /// How one attempt at the results file ended.
 enum Attempt {
-    Written(Summary),
+    Written(Box<Summary>),
     /// Some references may repeat (their digests do), which the attempt did not know of: its
     /// results file was dropped, and the rows must be checked again knowing them.
     Repeats(FxHashSet<u64>),
@@ -167,6 +174,9 @@ pub fn check(args: &Args) -> Result<Summary, Error> {
     let sheet = Sheet::open(&args.sheet, &opts)?;
     let map = HeaderMap::build(&args.sheet, sheet.headers(), args.kind)?;
     let (out, format) = results_path(&args.sheet, sheet.format(), args.output.as_deref())?;
+    if let Some(report) = &args.report {
+        check_report_path(report, &out, &args.sheet)?;
+    }
     if map.kind == Kind::Payout {
         // The IFSC list loads while the first rows are read, not on the checking thread.
         std::thread::spawn(crate::validate::ifsc::warm);
@@ -184,14 +194,15 @@ pub fn check(args: &Args) -> Result<Summary, Error> {
         out: &out,
         format,
         started,
+        report: args.report.as_deref(),
     };
     let mut summary = match attempt(sheet, &map, &ctx, &target, false)? {
-        Attempt::Written(summary) => summary,
+        Attempt::Written(summary) => *summary,
         Attempt::Repeats(suspects) => {
             let sheet = Sheet::open(&args.sheet, &opts)?;
             ctx.duplicates = Duplicates::resolve(&sheet, &map, &suspects)?;
             match attempt(sheet, &map, &ctx, &target, true)? {
-                Attempt::Written(summary) => summary,
+                Attempt::Written(summary) => *summary,
                 Attempt::Repeats(_) => unreachable!("a resolved attempt does not stop on repeats"),
             }
         }
@@ -218,6 +229,8 @@ struct Target<'a> {
     out: &'a Path,
     format: Format,
     started: chrono::DateTime<Utc>,
+    /// Where `--report` writes the workbook.
+    report: Option<&'a Path>,
 }
 
 /// Checks every row and writes the results file, on two threads: this one checks the rows
@@ -243,6 +256,9 @@ fn attempt(
         ));
     }
     let mut writer = ResultsWriter::create(out, target.format, map, csv_style(&sheet))?;
+    if let Some(report) = target.report {
+        writer.report_to(report, map)?;
+    }
     let mut digests = Digests::default();
     let mut tally = Tally::default();
     std::thread::scope(|scope| {
@@ -251,8 +267,12 @@ fn attempt(
             for message in rx {
                 let (chunk, verdicts) = match message {
                     ToWriter::Rows(chunk, verdicts) => (chunk, verdicts),
-                    ToWriter::Done => {
-                        writer.finish()?;
+                    ToWriter::Done(summary) => {
+                        writer.finish(&RunFacts {
+                            summary: &summary,
+                            environment: None,
+                            requests: Requests::default(),
+                        })?;
                         return Ok(true);
                     }
                 };
@@ -266,6 +286,7 @@ fn attempt(
                             message: verdict.message(),
                             reference: String::new(),
                             link: String::new(),
+                            utr: String::new(),
                         },
                     )?;
                 }
@@ -288,7 +309,9 @@ fn attempt(
             std::mem::take(&mut digests).repeated()
         };
         if checked.is_ok() && repeated.is_empty() {
-            let _ = tx.send(ToWriter::Done);
+            summary.absorb(std::mem::take(&mut tally));
+            summary.finished_at = Utc::now();
+            let _ = tx.send(ToWriter::Done(Box::new(summary.clone())));
         }
         drop(tx);
         // A panic there would be a bug; the user still gets one sentence, and no file.
@@ -300,10 +323,7 @@ fn attempt(
             return Ok(Attempt::Repeats(repeated));
         }
         match finished? {
-            true => {
-                summary.absorb(std::mem::take(&mut tally));
-                Ok(Attempt::Written(summary))
-            }
+            true => Ok(Attempt::Written(Box::new(summary))),
             false => Err(Error::write(
                 out,
                 "the results writer stopped before the last row",

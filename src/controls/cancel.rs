@@ -168,6 +168,7 @@ mod tests {
             message: "accepted by PayU".into(),
             reference: "PAYOUT1".into(),
             link: String::new(),
+            utr: String::new(),
         };
         let mut r = pending.clone();
         apply(

@@ -151,6 +151,7 @@ mod tests {
             message: "PayU: the transfer is FAILED (REVERSED)".to_owned(),
             reference: String::new(),
             link: String::new(),
+            utr: String::new(),
         }
     }
 

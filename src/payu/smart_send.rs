@@ -78,6 +78,9 @@ pub struct LinkDetails {
     pub txn_status: Option<String>,
     #[serde(default)]
     pub payu_transaction_ref_no: Option<String>,
+    /// The bank's reference (UTR) of the link's transfer, once paid.
+    #[serde(default)]
+    pub bank_transaction_ref_no: Option<String>,
     #[serde(default)]
     pub expiry_date: Option<String>,
 }

@@ -1,11 +1,16 @@
 //! The results file and the summary: what a person reads to fix their sheet, and what
 //! scripts read to know what happened (architecture.md §4.2, a contract).
 
+pub mod codes;
 mod results;
 mod results_file;
+pub mod retry;
 mod summary;
 
-pub use results::{CsvStyle, ResultsWriter, RowResult, neutralize};
+pub use results::{
+    CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_capacity,
+    check_report_name, check_report_path, neutralize, original_width, retry_advice,
+};
 pub use results_file::ResultsFile;
 pub use summary::{PlanNote, Summary, Tally, format_money};
 
@@ -58,11 +63,13 @@ impl std::fmt::Display for Status {
 }
 
 /// The columns the tool appends after the sheet's own, in order.
-pub const RESULT_COLUMNS: [&str; 6] = [
+pub const RESULT_COLUMNS: [&str; 8] = [
     "result_row",
     "result_status",
     "result_error_code",
     "result_error_message",
     "result_reference",
     "result_link",
+    "result_utr",
+    "result_retry",
 ];

@@ -29,13 +29,8 @@ impl ResultsFile {
     pub fn open(path: &Path, kind: Option<Kind>) -> Result<ResultsFile, Error> {
         let sheet = Sheet::open(path, &ReadOptions::default())?;
         let headers = sheet.headers().to_vec();
-        let n = headers.len();
-        if n < RESULT_COLUMNS.len()
-            || headers[n - RESULT_COLUMNS.len()..]
-                .iter()
-                .map(|h| h.trim())
-                .ne(RESULT_COLUMNS)
-        {
+        // A file from before `result_utr` and `result_retry` is read too, and rewritten with them.
+        let Some(width) = super::original_width(&headers) else {
             return Err(Error::format(
                 path,
                 format!(
@@ -43,8 +38,7 @@ impl ResultsFile {
                     RESULT_COLUMNS.join(", ")
                 ),
             ));
-        }
-        let width = n - RESULT_COLUMNS.len();
+        };
         let map = HeaderMap::build(path, &headers[..width], kind)?;
         let mut rows: Vec<RawRow> = Vec::new();
         sheet.scan(|r| rows.push(r.clone()))?;
@@ -88,6 +82,7 @@ impl ResultsFile {
             message: self.cell(row, 3),
             reference: self.cell(row, 4),
             link: self.cell(row, 5),
+            utr: self.cell(row, 6),
         })
     }
 

@@ -23,6 +23,10 @@ pub struct Summary {
     pub unknown_columns: Vec<String>,
     /// Things a person should know about the run as a whole.
     pub notes: Vec<String>,
+    /// The sums that would not fit a `Decimal`: left out of `amounts`, and said so, never
+    /// printed wrapped or stuck at the largest value. (Validation caps each row at 15
+    /// digits, so no sheet a person can make gets here; the check is what makes it so.)
+    pub overflowed: std::collections::BTreeSet<(Currency, Status)>,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
     /// The approved plan the run sent against (`submit --plan`).
@@ -49,6 +53,7 @@ impl Summary {
             amounts: BTreeMap::new(),
             unknown_columns: Vec::new(),
             notes: Vec::new(),
+            overflowed: Default::default(),
             started_at,
             finished_at: started_at,
             plan: None,
@@ -59,12 +64,27 @@ impl Summary {
         self.rows += 1;
         *self.by_status.entry(status).or_default() += 1;
         if let Some((value, currency)) = amount {
-            *self
-                .amounts
-                .entry(currency)
-                .or_default()
-                .entry(status)
-                .or_default() += value;
+            self.add_amount(currency, status, Some(value));
+        }
+    }
+
+    /// Adds `value` (`None`: a value that itself did not fit) to the sum of `currency` and
+    /// `status`, checked.
+    fn add_amount(&mut self, currency: Currency, status: Status, value: Option<Decimal>) {
+        if self.overflowed.contains(&(currency, status)) {
+            return;
+        }
+        let sums = self.amounts.entry(currency).or_default();
+        let sum = sums.entry(status).or_default();
+        match value.and_then(|v| sum.checked_add(v)) {
+            Some(total) => *sum = total,
+            None => {
+                sums.remove(&status);
+                if sums.is_empty() {
+                    self.amounts.remove(&currency);
+                }
+                self.overflowed.insert((currency, status));
+            }
         }
     }
 
@@ -77,27 +97,20 @@ impl Summary {
                 *self.by_status.entry(status).or_default() += n;
             }
         }
-        let mut add = |currency: Currency, status: Status, value: Decimal| {
-            let sum = self
-                .amounts
-                .entry(currency)
-                .or_default()
-                .entry(status)
-                .or_default();
-            // Beyond about 7.9e28 a sum is past any meaning; it stops there rather than fail.
-            *sum = sum.checked_add(value).unwrap_or(Decimal::MAX);
-        };
         for (currency, sums) in tally.minor {
             for status in Status::ALL {
-                if let Some(m) = sums[status as usize] {
-                    let value = Decimal::try_from_i128_with_scale(m, currency.decimals())
-                        .unwrap_or(Decimal::MAX);
-                    add(currency, status, value);
+                match sums[status as usize] {
+                    Some(Some(m)) => {
+                        let value = Decimal::try_from_i128_with_scale(m, currency.decimals()).ok();
+                        self.add_amount(currency, status, value);
+                    }
+                    Some(None) => self.add_amount(currency, status, None),
+                    None => {}
                 }
             }
         }
         for (currency, status, value) in tally.other {
-            add(currency, status, value);
+            self.add_amount(currency, status, Some(value));
         }
     }
 
@@ -143,6 +156,7 @@ impl Summary {
             "currency": currency,
             "amount_by_status_by_currency": by_currency,
             "unknown_columns": self.unknown_columns,
+            "amounts_too_large_to_add_up": self.overflowed.iter().map(|(c, s)| format!("{c} {s}")).collect::<Vec<_>>(),
             "started_at": self.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "finished_at": self.finished_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
@@ -188,9 +202,24 @@ impl Summary {
             out.push('\n');
         }
         if !self.unknown_columns.is_empty() {
+            // Bounded: a sheet of a thousand long headers is listed in a line or two.
+            let mut shown: Vec<String> = self
+                .unknown_columns
+                .iter()
+                .take(20)
+                .map(|c| crate::validate::quoted(c).into_owned())
+                .collect();
+            if self.unknown_columns.len() > 20 {
+                shown.push(format!("and {} more", self.unknown_columns.len() - 20));
+            }
             out.push_str(&format!(
                 "columns the tool does not use (kept as they are): {}\n",
-                self.unknown_columns.join(", ")
+                shown.join(", ")
+            ));
+        }
+        for (currency, status) in &self.overflowed {
+            out.push_str(&format!(
+                "note: the {status} amounts in {currency} are too large to add up; they are left out\n"
             ));
         }
         for note in &self.notes {
@@ -215,8 +244,9 @@ impl Summary {
 #[derive(Debug, Default)]
 pub struct Tally {
     counts: [u64; Status::ALL.len()],
-    /// Per currency and status, the sum in minor units, if some row added to it.
-    minor: Vec<(Currency, [Option<i128>; Status::ALL.len()])>,
+    /// Per currency and status, the sum in minor units, if some row added to it (`None`
+    /// inside: it overflowed, checked, and stays so).
+    minor: Vec<(Currency, [Option<Option<i128>>; Status::ALL.len()])>,
     /// Amounts that did not fit the minor units.
     other: Vec<(Currency, Status, Decimal)>,
 }
@@ -244,9 +274,11 @@ impl Tally {
             }
         };
         let slot = &mut self.minor[i].1[s];
-        match minor.and_then(|m| slot.unwrap_or(0).checked_add(m)) {
-            Some(sum) => *slot = Some(sum),
-            None => self.other.push((currency, status, value)),
+        match (minor, *slot) {
+            (Some(m), None) => *slot = Some(Some(m)),
+            (Some(m), Some(Some(sum))) => *slot = Some(sum.checked_add(m)),
+            (Some(_), Some(None)) => {}
+            (None, _) => self.other.push((currency, status, value)),
         }
     }
 }
@@ -294,5 +326,46 @@ mod tests {
             prop_assert_eq!(&folded.by_status, &direct.by_status);
             prop_assert_eq!(&folded.amounts, &direct.amounts);
         }
+    }
+
+    #[test]
+    fn a_sum_too_large_is_left_out_and_said_never_wrapped() {
+        let empty = || {
+            Summary::new(
+                Kind::Payout,
+                Path::new("a.csv"),
+                Path::new("a.results.csv"),
+                DateTime::<Utc>::UNIX_EPOCH,
+            )
+        };
+        let huge = Some((Decimal::MAX, Currency::Inr));
+        let (mut direct, mut folded, mut tally) = (empty(), empty(), Tally::default());
+        for _ in 0..3 {
+            direct.add(Status::Valid, huge);
+            tally.add(Status::Valid, huge);
+        }
+        direct.add(Status::Valid, Some((Decimal::ONE, Currency::Pln)));
+        tally.add(Status::Valid, Some((Decimal::ONE, Currency::Pln)));
+        folded.absorb(tally);
+        for s in [&direct, &folded] {
+            assert_eq!(s.amounts.get(&Currency::Inr), None);
+            assert_eq!(s.amounts[&Currency::Pln][&Status::Valid], Decimal::ONE);
+            let text = s.render();
+            assert!(text.contains("too large to add up"), "{text}");
+            assert!(!text.contains("79228162514264337593543950335"), "{text}");
+        }
+        // A sum of minor units past what a Decimal holds is caught on the way in.
+        let mut t = Tally::default();
+        let big = Some((
+            Decimal::from_i128_with_scale(i128::from(i64::MAX) << 30, 0),
+            Currency::Eur,
+        ));
+        for _ in 0..(1 << 12) {
+            t.add(Status::Valid, big);
+        }
+        let mut s = empty();
+        s.absorb(t);
+        assert!(s.overflowed.contains(&(Currency::Eur, Status::Valid)));
+        assert_eq!(s.amounts.get(&Currency::Eur), None);
     }
 }

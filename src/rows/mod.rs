@@ -197,8 +197,8 @@ impl HeaderMap {
                             path: path.to_path_buf(),
                             what: format!(
                                 "columns '{}' and '{}' both mean {}; keep one of them",
-                                headers[other].trim(),
-                                headers[col].trim(),
+                                crate::validate::quoted(headers[other].trim()),
+                                crate::validate::quoted(headers[col].trim()),
                                 kind.fields()[f].name
                             ),
                         });
@@ -287,11 +287,17 @@ fn describe_missing(kind: Kind, missing: &[&[usize]]) -> String {
 }
 
 fn describe_headers(headers: &[String]) -> String {
-    let named: Vec<String> = headers
+    // Bounded: a header of a thousand long cells makes a message of a few lines.
+    const SHOWN: usize = 40;
+    let all: Vec<&String> = headers.iter().filter(|h| !h.trim().is_empty()).collect();
+    let mut named: Vec<String> = all
         .iter()
-        .filter(|h| !h.trim().is_empty())
-        .map(|h| format!("'{}'", h.trim()))
+        .take(SHOWN)
+        .map(|h| format!("'{}'", crate::validate::quoted(h.trim())))
         .collect();
+    if all.len() > SHOWN {
+        named.push(format!("and {} more", all.len() - SHOWN));
+    }
     if named.is_empty() {
         "no named columns".to_owned()
     } else {

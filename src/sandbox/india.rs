@@ -609,7 +609,9 @@ impl Sent {
             txn_status: status,
             txn_sub_status: self.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(self.payu_ref.clone()),
-            bank_transaction_ref_no: None,
+            // A paid transfer carries its UTR, as the TRANSFER_SUCCESS event does.
+            bank_transaction_ref_no: (status == TxnStatus::Success || self.reversed)
+                .then(|| format!("UTR{}", self.txn_id)),
             transfer_type: Some(self.transfer_type.clone()),
             msg: None,
             txn_status_description: None,

@@ -66,6 +66,8 @@ impl Made {
             link: Some(self.link.clone()),
             txn_status: paid.then(|| "SUCCESS".to_owned()),
             payu_transaction_ref_no: paid.then(|| self.payu_ref.clone()),
+            bank_transaction_ref_no: paid
+                .then(|| format!("UTR{}", self.payu_ref.trim_start_matches("PAYOUT"))),
             expiry_date: Some(self.expiry_date.clone()),
         }
     }
@@ -275,6 +277,7 @@ fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
                 link: None,
                 txn_status: None,
                 payu_transaction_ref_no: None,
+                bank_transaction_ref_no: None,
                 expiry_date: None,
             }),
         })

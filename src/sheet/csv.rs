@@ -8,6 +8,7 @@ use csv::{ReaderBuilder, StringRecord};
 use encoding_rs::Encoding;
 
 use super::decode::{DecodeFailure, DecodingReader, Detected, encoding_for_label};
+use super::limits::{LineLimit, LineTooLong, ROW_MAX_BYTES};
 use super::{Cells, Chunk, RawRow, ReadOptions, read_in_chunks};
 use crate::Error;
 
@@ -37,6 +38,7 @@ impl CsvSheet {
                 ))
             })?),
         };
+        super::limits::file_size(path, super::limits::CSV_FILE_MAX)?;
         let mut start = Vec::new();
         open_file(path)?
             .take(SNIFF_BYTES)
@@ -79,6 +81,7 @@ impl CsvSheet {
                 break;
             }
         }
+        super::limits::columns(path, record.len())?;
         sheet.headers = record.iter().map(str::to_owned).collect();
         sheet.header_number = number;
         Ok(sheet)
@@ -101,13 +104,13 @@ impl CsvSheet {
                 source,
             })?;
         let input: Box<dyn Read + Send> = if self.detected.is_utf8() {
-            Box::new(file)
+            Box::new(LineLimit::new(file))
         } else {
-            Box::new(DecodingReader::new(
+            Box::new(LineLimit::new(DecodingReader::new(
                 BufReader::with_capacity(0, file),
                 self.detected.encoding,
                 bom,
-            ))
+            )))
         };
         Ok(ReaderBuilder::new()
             .delimiter(self.delimiter)
@@ -144,6 +147,10 @@ impl CsvSheet {
                     ),
                 }
             }
+            csv::ErrorKind::Io(io) if line_too_long(&io).is_some() => {
+                let long = line_too_long(&io).unwrap_or(LineTooLong { line: 0 });
+                Error::format(&self.path, long.to_string())
+            }
             csv::ErrorKind::Io(io) => match decode_failure(&io) {
                 Some(f) => Error::Decode {
                     path: self.path.clone(),
@@ -178,6 +185,17 @@ impl CsvSheet {
                 return Ok(false);
             }
             *number += 1;
+            // A row of many lines (quoted line breaks) is bounded as a whole too.
+            if record.as_slice().len() > ROW_MAX_BYTES {
+                let line = record.position().map_or(0, |p| p.line());
+                return Err(Error::format(
+                    &self.path,
+                    format!(
+                        "the row starting on line {line} is longer than {} (the longest row the tool reads); is a quote left open?",
+                        super::limits::size(ROW_MAX_BYTES as u64)
+                    ),
+                ));
+            }
             if *number > self.header_number && !is_blank(record) {
                 return Ok(true);
             }
@@ -246,6 +264,10 @@ fn open_file(path: &Path) -> Result<File, Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+fn line_too_long(e: &io::Error) -> Option<LineTooLong> {
+    e.get_ref()?.downcast_ref::<LineTooLong>().copied()
 }
 
 fn decode_failure(e: &io::Error) -> Option<DecodeFailure> {

@@ -10,6 +10,7 @@
 
 mod csv;
 mod decode;
+pub mod limits;
 mod xlsx;
 
 use std::fs::File;

@@ -39,6 +39,7 @@ impl XlsxSheet {
                 path.display()
             )));
         }
+        super::limits::xlsx_parts(path)?;
         let mut workbook = open_workbook_at(path)?;
         let sheets = workbook.sheets_metadata().to_vec();
         let name = match &opts.sheet {
@@ -48,8 +49,7 @@ impl XlsxSheet {
                 .or_else(|| sheets.iter().find(|s| s.name.eq_ignore_ascii_case(wanted)))
                 .map(|s| s.name.clone())
                 .ok_or_else(|| {
-                    let names: Vec<String> =
-                        sheets.iter().map(|s| format!("'{}'", s.name)).collect();
+                    let names: Vec<String> = sheet_names(sheets.iter().map(|s| s.name.as_str()));
                     Error::format(
                         path,
                         format!(
@@ -77,12 +77,16 @@ impl XlsxSheet {
             header = Some((number, texts.collect()));
             false
         })?;
+        if let Some((_, headers)) = &header {
+            super::limits::columns(path, headers.len())?;
+        }
         let Some((header_number, headers)) = header else {
-            let others: Vec<String> = sheets
-                .iter()
-                .filter(|s| s.name != name && s.typ == SheetType::WorkSheet)
-                .map(|s| format!("'{}'", s.name))
-                .collect();
+            let others = sheet_names(
+                sheets
+                    .iter()
+                    .filter(|s| s.name != name && s.typ == SheetType::WorkSheet)
+                    .map(|s| s.name.as_str()),
+            );
             if others.is_empty() {
                 return Err(Error::NoHeader {
                     path: path.to_path_buf(),
@@ -91,7 +95,8 @@ impl XlsxSheet {
             return Err(Error::format(
                 path,
                 format!(
-                    "sheet '{name}' is empty; the workbook also has {}: name one with --sheet",
+                    "sheet '{}' is empty; the workbook also has {}: name one with --sheet",
+                    crate::validate::quoted(&name),
                     others.join(", ")
                 ),
             ));
@@ -181,6 +186,20 @@ impl XlsxSheet {
     }
 }
 
+/// Sheet names as a message lists them: quoted, each cut to 60 characters, at most 20.
+fn sheet_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let all: Vec<&str> = names.collect();
+    let mut shown: Vec<String> = all
+        .iter()
+        .take(20)
+        .map(|n| format!("'{}'", crate::validate::quoted(n)))
+        .collect();
+    if all.len() > 20 {
+        shown.push(format!("and {} more", all.len() - 20));
+    }
+    shown
+}
+
 /// Calls `f` with each row's Excel row number and its cells from column A, in order, as
 /// calamine streams them; `f` returns false to stop. Within a row a worksheet lists each
 /// cell once, left to right; a cell listed again for a column already passed is ignored.
@@ -190,8 +209,16 @@ fn stream_rows(
     path: &Path,
     mut f: impl FnMut(u64, &mut XlsxCells) -> bool,
 ) -> Result<(), Error> {
-    let unreadable =
-        |e: calamine::XlsxError| Error::format(path, format!("cannot read sheet '{name}': {e}"));
+    let shown = crate::validate::quoted(name);
+    let unreadable = |e: calamine::XlsxError| {
+        // calamine's errors can quote the XML they stopped at: a few hundred characters of it.
+        let mut why = e.to_string();
+        if let Some((cut, _)) = why.char_indices().nth(300) {
+            why.truncate(cut);
+            why.push('…');
+        }
+        Error::format(path, format!("cannot read sheet '{shown}': {why}"))
+    };
     let mut reader = workbook.worksheet_cells_reader(name).map_err(unreadable)?;
     let mut current: Option<u32> = None;
     let mut cells = XlsxCells::default();
@@ -207,6 +234,22 @@ fn stream_rows(
             current = Some(row);
         }
         let col = col as usize;
+        // A cell far to the right would make every row that wide: past the limit it stops
+        // the read, unless it is empty (a formatted blank cell).
+        if col >= super::limits::MAX_COLUMNS {
+            if matches!(c.get_value(), DataRef::Empty) {
+                continue;
+            }
+            return Err(Error::format(
+                path,
+                format!(
+                    "sheet '{shown}' has a value in row {} column {}, past the {} columns the tool reads",
+                    row + 1,
+                    col + 1,
+                    super::limits::MAX_COLUMNS
+                ),
+            ));
+        }
         if col >= cells.len() {
             cells.set_len(col);
             push_cell(&mut cells, c.get_value());

@@ -67,7 +67,61 @@ pub fn looks_like_iban(s: &str) -> bool {
         && b[2..4].iter().all(u8::is_ascii_digit)
 }
 
-/// Whether `country` is in the IBAN registry: then its accounts must be given as IBANs.
+/// A country code, its IBAN length, and its BBAN as runs of (length, character class).
+type IbanCountry = (&'static str, usize, &'static [(usize, u8)]);
+
+/// Countries of the SWIFT IBAN registry that `iban_validate` 5.0.1's copy of it lacks, with
+/// each one's IBAN length and BBAN shape (`a` letters, `n` digits, `c` either), from the
+/// registry: Pakistan (`4!a16!c`) and Honduras (`4!a20!n`).
+const IBAN_COUNTRIES_BEYOND_THE_CRATE: &[IbanCountry] = &[
+    ("PK", 24, &[(4, b'a'), (16, b'c')]),
+    ("HN", 28, &[(4, b'a'), (20, b'n')]),
+];
+
+/// Whether accounts in `country` are IBANs: `iban_validate`'s registry, and the registry's
+/// countries it lacks.
+pub fn uses_iban(country: &str) -> bool {
+    is_iban_country(country)
+        || IBAN_COUNTRIES_BEYOND_THE_CRATE
+            .iter()
+            .any(|(cc, _, _)| country.eq_ignore_ascii_case(cc))
+}
+
+/// An IBAN of any country that uses them ([`uses_iban`]): its check digits, and its
+/// country's length and structure.
+pub fn any_iban(s: &str) -> Result<(), String> {
+    let Some(&(cc, len, shape)) = IBAN_COUNTRIES_BEYOND_THE_CRATE
+        .iter()
+        .find(|(cc, _, _)| s.len() >= 2 && s[..2].eq_ignore_ascii_case(cc))
+    else {
+        return iban(s).map(|_| ());
+    };
+    if s.len() != len {
+        return Err(format!(
+            "an IBAN of {cc} has {len} characters, this has {}",
+            s.len()
+        ));
+    }
+    let mut bban = s.as_bytes()[4..].iter();
+    for &(n, class) in shape {
+        for b in bban.by_ref().take(n) {
+            let fits = match class {
+                b'a' => b.is_ascii_uppercase(),
+                b'n' => b.is_ascii_digit(),
+                _ => b.is_ascii_uppercase() || b.is_ascii_digit(),
+            };
+            if !fits {
+                return Err("the IBAN's length or structure is wrong for its country".into());
+            }
+        }
+    }
+    if s.parse::<iban::BaseIban>().is_err() {
+        return Err("the IBAN check digits are wrong, or it is not an IBAN".into());
+    }
+    Ok(())
+}
+
+/// Whether `country` is in `iban_validate`'s IBAN registry (what [`iban`] can parse).
 pub fn is_iban_country(country: &str) -> bool {
     // iban_validate exposes its registry only through parsing: an IBAN of a registered
     // country fails on its BBAN, one of an unregistered country fails on the country.
@@ -166,6 +220,13 @@ mod tests {
     #[test]
     fn iban_countries() {
         assert!(is_iban_country("DE"));
+        // Pakistan uses IBANs (24 characters) though iban_validate 5.0.1 lacks it.
+        assert!(uses_iban("PK") && !is_iban_country("PK"));
+        assert_eq!(any_iban("PK36SCBL0000001123456702"), Ok(()));
+        assert!(any_iban("PK36SCBL00000011234567").is_err());
+        assert!(any_iban("PK37SCBL0000001123456702").is_err());
+        assert!(any_iban("PK361CBL0000001123456702").is_err());
+        assert_eq!(any_iban("DE89370400440532013000"), Ok(()));
         assert!(is_iban_country("PL"));
         assert!(!is_iban_country("US"));
         assert!(!is_iban_country("IN"));

@@ -56,7 +56,16 @@ pub enum AmountError {
     Decimals(u32),
     /// Zero or negative.
     NotPositive,
+    /// More digits before the decimal point than [`MAX_INTEGER_DIGITS`].
+    TooLarge,
 }
+
+/// The most digits an amount may have before its decimal point: under 10^15 (a thousand
+/// million million), far past any payout, and small enough that every money type the tool
+/// uses holds it exactly: minor units in an `i64` (PayU Europe's `amount`), and the sum of
+/// every row a file can hold, in a `Decimal` (28 digits) or an `i128`. Excel keeps 15 digits
+/// too, so a longer number in a cell is not what anyone typed.
+pub const MAX_INTEGER_DIGITS: usize = 15;
 
 /// An amount read from a cell, with the currency it was marked with, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,26 +174,76 @@ pub fn parse_amount(text: &str, decimal_comma: bool, decimals: u32) -> Result<Am
     if significant.len() as u32 > decimals {
         return Err(AmountError::Decimals(significant.len() as u32));
     }
+    // Counted before anything is added up: past the limit the amount is refused, never
+    // wrapped or rounded.
+    let integer_digits = int_part
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|&b| b == b'0')
+        .count();
+    if integer_digits > MAX_INTEGER_DIGITS {
+        return Err(AmountError::TooLarge);
+    }
     // The digits, without separators, as one integer and a scale: exact, and no allocation.
+    // At most 15 + `decimals` significant digits: an `i128` holds them with room to spare.
     let mut mantissa: i128 = 0;
-    let mut count = 0;
     for b in int_part.bytes().chain(significant.bytes()) {
         if b.is_ascii_digit() {
-            count += 1;
-            if count > 28 {
-                return Err(AmountError::Format("the number is too large".into()));
-            }
-            mantissa = mantissa * 10 + i128::from(b - b'0');
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(b - b'0')))
+                .ok_or(AmountError::TooLarge)?;
         }
     }
     let value = Decimal::try_from_i128_with_scale(mantissa, significant.len() as u32)
-        .map_err(|_| AmountError::Format("the number is too large".into()))?;
+        .map_err(|_| AmountError::TooLarge)?;
     if negative || value.is_zero() {
         return Err(AmountError::NotPositive);
     }
     Ok(Amount {
         value: value.normalize(),
         marked,
+    })
+}
+
+/// An XLSX number cell's text (`1234.5`, `-5`, `12.345`, as [`crate::sheet::number_text`]
+/// writes it): a number has no thousands separators, so every `.` is a decimal point and
+/// three decimals are three decimals, never a grouping to guess at.
+pub fn parse_number(text: &str, decimals: u32) -> Result<Amount, AmountError> {
+    let (negative, s) = match text.trim().strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.trim()),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) {
+        return Err(AmountError::Format(
+            "the number cell does not hold a plain number".into(),
+        ));
+    }
+    if int.trim_start_matches('0').len() > MAX_INTEGER_DIGITS {
+        return Err(AmountError::TooLarge);
+    }
+    let significant = frac.trim_end_matches('0');
+    if significant.len() as u32 > decimals {
+        return Err(AmountError::Decimals(significant.len() as u32));
+    }
+    // At most 15 + `decimals` digits: no overflow.
+    let mut mantissa: i128 = 0;
+    for b in int.bytes().chain(significant.bytes()) {
+        mantissa = mantissa
+            .checked_mul(10)
+            .and_then(|m| m.checked_add(i128::from(b - b'0')))
+            .ok_or(AmountError::TooLarge)?;
+    }
+    let value = Decimal::try_from_i128_with_scale(mantissa, significant.len() as u32)
+        .map_err(|_| AmountError::TooLarge)?;
+    if negative || value.is_zero() {
+        return Err(AmountError::NotPositive);
+    }
+    Ok(Amount {
+        value: value.normalize(),
+        marked: None,
     })
 }
 
@@ -201,9 +260,16 @@ fn plain(text: &str, decimal_comma: bool, decimals: u32) -> Option<Amount> {
     };
     let digits = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
     let grouped = int.contains(&b',');
-    // Three digits after a point on a short number could be thousands: not plain.
+    // Three digits after a point on a short number could be thousands: not plain. At most
+    // 15 integer digits and `decimals` (2) more: the `i64` below holds them without
+    // overflow; anything longer takes the general path, which refuses it. The digits are
+    // counted only for a long text.
+    let long = int.len() > MAX_INTEGER_DIGITS;
     if int.is_empty()
-        || int.len() > 18
+        || (long
+            && (int.len() > MAX_INTEGER_DIGITS + MAX_INTEGER_DIGITS / 3
+                || int.iter().filter(|c| c.is_ascii_digit()).count() > MAX_INTEGER_DIGITS))
+        || decimals > 3
         || !digits(frac)
         || frac.len() > decimals as usize
         || !(if grouped {
@@ -274,9 +340,9 @@ fn groups_ok(int: &[u8], sep: u8) -> bool {
 }
 
 /// `value` in minor units (grosz, cents), exactly; `None` when it has more decimals than the
-/// currency or does not fit.
+/// currency or does not fit (checked: a huge value is `None`, never a panic or a wrap).
 pub fn to_minor(value: Decimal, currency: Currency) -> Option<i64> {
-    let scaled = value * Decimal::from(10i64.pow(currency.decimals()));
+    let scaled = value.checked_mul(Decimal::from(10i64.pow(currency.decimals())))?;
     if scaled.fract() != Decimal::ZERO {
         return None;
     }
@@ -332,6 +398,28 @@ mod tests {
     }
 
     #[test]
+    fn number_cells_have_no_thousands_separators() {
+        assert_eq!(parse_number("12.345", 2), Err(AmountError::Decimals(3)));
+        assert_eq!(
+            parse_number("1234.5", 2).unwrap().value.to_string(),
+            "1234.5"
+        );
+        assert_eq!(parse_number("100", 2).unwrap().value.to_string(), "100");
+        assert_eq!(parse_number("12.34", 2).unwrap().value.to_string(), "12.34");
+        assert_eq!(parse_number("12.3", 2).unwrap().value.to_string(), "12.3");
+        assert_eq!(parse_number("-5.5", 2), Err(AmountError::NotPositive));
+        assert_eq!(parse_number("0", 2), Err(AmountError::NotPositive));
+        assert_eq!(
+            parse_number("100000000000000000000", 2),
+            Err(AmountError::TooLarge)
+        );
+        assert!(matches!(
+            parse_number("1e5", 2),
+            Err(AmountError::Format(_))
+        ));
+    }
+
+    #[test]
     fn decimal_comma_when_configured() {
         let v = parse_amount("1.234,50", true, 2).unwrap().value;
         assert_eq!(v.to_string(), "1234.5");
@@ -341,10 +429,61 @@ mod tests {
         );
     }
 
+    /// The digits a cell says, as `Decimal` prints them: no separators or mark, no leading
+    /// zeros, no trailing decimal zeros.
+    fn digits_of(cell: &str) -> String {
+        let kept: String = cell
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        let (int, frac) = kept.split_once('.').unwrap_or((&kept, ""));
+        let int = int.trim_start_matches('0');
+        let frac = frac.trim_end_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        if frac.is_empty() {
+            int.to_owned()
+        } else {
+            format!("{int}.{frac}")
+        }
+    }
+
+    /// `digits` with Western thousands separators.
+    fn group(digits: &str) -> String {
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    #[test]
+    fn amounts_past_fifteen_digits_are_too_large_never_wrapped() {
+        // Each of these was once read wrapped in an i64 (₹101, ₹0.01, ₹100, a negative).
+        for s in [
+            "184467440737095617.16",
+            "184467440737095516.17",
+            "184467440737095616.16",
+            "123456789012345678.00",
+            "1234567890123456789012345678",
+            "99999999999999999999999999999999",
+            "9,999,999,999,999,999.99",
+        ] {
+            assert_eq!(err(s), AmountError::TooLarge, "{s}");
+        }
+        assert_eq!(ok("999999999999999.99"), "999999999999999.99");
+        assert_eq!(ok("000000000000000001.50"), "1.5");
+    }
+
     #[test]
     fn minor_units_are_exact() {
         let v = parse_amount("1234.12", false, 2).unwrap().value;
         assert_eq!(to_minor(v, Currency::Pln), Some(123412));
+        // Too large for the minor units, or for the multiplication itself: None, no panic.
+        assert_eq!(to_minor(Decimal::MAX, Currency::Pln), None);
+        assert_eq!(to_minor(Decimal::new(i64::MAX, 0), Currency::Pln), None);
     }
 
     proptest! {
@@ -394,6 +533,42 @@ mod tests {
             let fast = plain(&text, false, 2);
             prop_assert!(fast.is_some(), "{} should take the fast path", text);
             prop_assert_eq!(Ok(fast.unwrap()), parse_amount(&format!(" {text}"), false, 2));
+        }
+
+        /// Every accepted amount is exactly the cell's digits: printed back, it equals them
+        /// with the separators, the currency mark, leading zeros and trailing decimal zeros
+        /// taken off.
+        #[test]
+        fn an_accepted_amount_is_the_cells_digits(
+            s in "(₹ ?|INR |PLN )?[0-9]{1,22}|[0-9]{1,3}(,[0-9]{2,3}){0,7}(\\.[0-9]{0,4})?|[0-9]{1,22}\\.[0-9]{0,4}",
+        ) {
+            if let Ok(a) = parse_amount(&s, false, 2) {
+                prop_assert_eq!(a.value.to_string(), digits_of(&s));
+            }
+        }
+
+        /// A number cell's text read back is its digits too, and a number of more than 15
+        /// integer digits is refused.
+        #[test]
+        fn a_number_cell_is_its_digits(s in "-?[0-9]{1,20}(\\.[0-9]{1,4})?") {
+            match parse_number(&s, 2) {
+                Ok(a) => prop_assert_eq!(a.value.to_string(), digits_of(&s)),
+                Err(AmountError::TooLarge) => prop_assert!(s.trim_start_matches('-').split('.').next().unwrap().trim_start_matches('0').len() > MAX_INTEGER_DIGITS),
+                Err(_) => {}
+            }
+        }
+
+        /// Nothing with more integer digits than the money type holds is accepted, on either
+        /// path, grouped or not.
+        #[test]
+        fn more_digits_than_the_money_type_holds_are_refused(
+            lead in 1u8..10, rest in "[0-9]{15,30}", frac in "(\\.[0-9]{1,2})?", grouped in proptest::bool::ANY,
+        ) {
+            let int = format!("{lead}{rest}");
+            let int = if grouped { group(&int) } else { int };
+            let text = format!("{int}{frac}");
+            prop_assert_eq!(parse_amount(&text, false, 2), Err(AmountError::TooLarge), "{}", text);
+            prop_assert_eq!(plain(&text, false, 2), None);
         }
 
         #[test]

@@ -121,7 +121,12 @@ fn destination(
         BANK_CITY,
         BANK_COUNTRY,
     ];
-    let bank = foreign_flag || bank_fields.iter().any(|&f| present(c, f));
+    // A payout to the shop's own account names no recipient: a row that names one (the
+    // customer's name) and no card, token or postal order is a bank payout, whose missing
+    // account number is then 8301, never read as the shop's account.
+    let recipient =
+        present(c, CUSTOMER_NAME) && !present(c, CARD_NUMBER) && !present(c, CARD_TOKEN) && !postal;
+    let bank = foreign_flag || recipient || bank_fields.iter().any(|&f| present(c, f));
     let mut named = Vec::new();
     if present(c, CARD_NUMBER) {
         named.push((Destination::Card, c.name(CARD_NUMBER).to_owned()));
@@ -178,27 +183,60 @@ fn amount(c: &mut Check, currency: Currency, payout_all: bool, dest: Option<Dest
         c.fail("8300", format!("{a} is empty: give the amount to pay (or set a payoutAll column to yes to pay out the whole balance)"));
         return;
     }
-    let from_major = if major == Val::Missing {
-        None
-    } else {
-        c.amount(AMOUNT, "8350", currency)
-            .and_then(|v| to_minor(v, currency))
+    let from_major = match major {
+        Val::Missing => None,
+        // Read exactly, or INVALID: an amount the tool cannot send exactly is never dropped
+        // from the request (PayU reads no amount as the whole balance).
+        _ => match c.amount(AMOUNT, "8350", currency) {
+            None => return,
+            Some(v) => match to_minor(v, currency) {
+                Some(m) => Some(m),
+                None => {
+                    let t = c.text(AMOUNT).unwrap_or_default();
+                    c.fail(
+                        "8350",
+                        format!(
+                            "{a} '{t}' cannot be sent exactly as a whole number of {}",
+                            minor_unit(currency)
+                        ),
+                    );
+                    return;
+                }
+            },
+        },
     };
     let from_minor = match minor {
-        Val::Text(t) => match t.parse::<i64>() {
-            Ok(v) if v > 0 && t.bytes().all(|b| b.is_ascii_digit()) => Some(v),
-            _ => {
-                c.fail(
-                    "8350",
-                    format!(
-                        "{m} '{t}' must be a whole number of {} greater than 0",
-                        minor_unit(currency)
-                    ),
-                );
-                None
+        Val::Text(t) => {
+            // Digits counted first: a number too long for the minor units is refused, never
+            // wrapped (15 digits of major units and the currency's decimals).
+            let max_digits = super::amount::MAX_INTEGER_DIGITS + currency.decimals() as usize;
+            let parsed = (t.bytes().all(|b| b.is_ascii_digit())
+                && t.trim_start_matches('0').len() <= max_digits)
+                .then(|| t.parse::<i64>().ok())
+                .flatten()
+                .filter(|&v| v > 0);
+            match parsed {
+                Some(v) => {
+                    let value = rust_decimal::Decimal::new(v, currency.decimals());
+                    if !c.within_ceiling(AMOUNT_MINOR, value, currency) {
+                        return;
+                    }
+                    Some(v)
+                }
+                None => {
+                    c.fail(
+                        "8350",
+                        format!(
+                            "{m} '{t}' must be a whole number of {} greater than 0, of at most {max_digits} digits",
+                            minor_unit(currency)
+                        ),
+                    );
+                    return;
+                }
             }
-        },
-        _ => None,
+        }
+        Val::Bad => return,
+        Val::Missing => None,
     };
     if let (Some(x), Some(y)) = (from_major, from_minor)
         && x != y
@@ -209,9 +247,21 @@ fn amount(c: &mut Check, currency: Currency, payout_all: bool, dest: Option<Dest
         );
         return;
     }
-    if let Some(v) = from_major.or(from_minor) {
-        let value = rust_decimal::Decimal::new(v, currency.decimals());
-        c.verdict.amount = Some((value.normalize(), currency));
+    match from_major.or(from_minor) {
+        Some(v) => {
+            let value = rust_decimal::Decimal::new(v, currency.decimals());
+            c.verdict.amount = Some((value.normalize(), currency));
+        }
+        // The amount cell is there but unusable (an error cell, Excel damage): its problem is
+        // recorded; never a payout without an amount.
+        None => {
+            if c.verdict.problems.is_empty() {
+                c.fail(
+                    "8300",
+                    format!("{a} cannot be read: give the amount to pay"),
+                );
+            }
+        }
     }
 }
 
@@ -371,8 +421,8 @@ fn bank(c: &mut Check, currency: Currency, foreign: bool) {
 
 fn foreign_account(c: &mut Check, t: &str, compact: &str) {
     let n = c.name(ACCOUNT_NUMBER);
-    if account::looks_like_iban(compact) && account::is_iban_country(&compact[..2]) {
-        if let Err(why) = account::iban(compact) {
+    if account::looks_like_iban(compact) && account::uses_iban(&compact[..2]) {
+        if let Err(why) = account::any_iban(compact) {
             c.fail("8351", format!("{n} '{t}': {why}"));
         }
         return;
@@ -385,7 +435,7 @@ fn foreign_account(c: &mut Check, t: &str, compact: &str) {
         return;
     }
     let bank_country = c.text(BANK_COUNTRY).map(str::to_ascii_uppercase);
-    if let Some(cc) = bank_country.filter(|cc| account::is_iban_country(cc)) {
+    if let Some(cc) = bank_country.filter(|cc| account::uses_iban(cc)) {
         c.fail(
             "8351",
             format!("{n} '{t}': accounts in {cc} are IBANs (starting {cc} and two check digits)"),

@@ -92,6 +92,29 @@ pub struct Rules {
     pub eu_description_max: usize,
     /// The shop for `global-payout` rows without a `shopId` cell.
     pub default_shop_id: Option<String>,
+    /// The largest amount one row may pay, per currency (`AMOUNT_CEILING` above it): a
+    /// guard against an account number or a total pasted into the amount column.
+    pub max_row_amount: Vec<(Currency, Decimal)>,
+}
+
+/// The built-in per-row ceilings: ₹10 crore, PLN 5 million, CZK 25 million, EUR 1 million.
+pub fn default_max_row_amount() -> Vec<(Currency, Decimal)> {
+    vec![
+        (Currency::Inr, Decimal::from(100_000_000)),
+        (Currency::Pln, Decimal::from(5_000_000)),
+        (Currency::Czk, Decimal::from(25_000_000)),
+        (Currency::Eur, Decimal::from(1_000_000)),
+    ]
+}
+
+impl Rules {
+    /// The most one row may pay in `currency`.
+    pub fn ceiling(&self, currency: Currency) -> Option<Decimal> {
+        self.max_row_amount
+            .iter()
+            .find(|(c, _)| *c == currency)
+            .map(|(_, d)| *d)
+    }
 }
 
 impl Default for Rules {
@@ -106,6 +129,7 @@ impl Default for Rules {
             eu_postal_code_max: 10,
             eu_description_max: 140,
             default_shop_id: None,
+            max_row_amount: default_max_row_amount(),
         }
     }
 }
@@ -264,7 +288,32 @@ pub struct Check<'a> {
     pub ctx: &'a Context,
     /// Each field's value, trimmed once.
     vals: [Val<'a>; MAX_FIELDS],
+    /// How each field's cell arrived (an XLSX number has no thousands separators).
+    kinds: [CellKind; MAX_FIELDS],
+    /// Whether some field's text is longer than a message quotes ([`QUOTE_MAX`]).
+    long: bool,
     pub verdict: Verdict,
+}
+
+/// The most characters of a value a message quotes; a longer one is cut, with `…`.
+pub const QUOTE_MAX: usize = 60;
+
+/// The most characters one problem's message has, whatever the row holds.
+pub const MESSAGE_MAX: usize = 1_000;
+
+/// The longest cell the tool takes: Excel's own limit, so that every cell fits a results
+/// workbook. A longer cell makes its row `CELL_TOO_LONG`.
+pub const CELL_MAX_CHARS: usize = 32_767;
+
+/// `text` as a message quotes it: at most [`QUOTE_MAX`] characters, cut with `…`.
+pub fn quoted(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= QUOTE_MAX {
+        return text.into();
+    }
+    match text.char_indices().nth(QUOTE_MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
 }
 
 impl<'a> Check<'a> {
@@ -286,11 +335,40 @@ impl<'a> Check<'a> {
     }
 
     pub fn fail(&mut self, code: &'static str, message: String) {
+        let message = self.shorten(message);
         self.verdict.problems.push(Problem { code, message });
     }
 
     pub fn warn(&mut self, message: String) {
+        let message = self.shorten(message);
         self.verdict.warnings.push(message);
+    }
+
+    /// The message with every long value of the row it quotes cut to [`QUOTE_MAX`]
+    /// characters: a message stays short whatever the cells hold. Costs nothing for the
+    /// usual row, whose values are all short.
+    fn shorten(&self, message: String) -> String {
+        if !self.long {
+            return message;
+        }
+        let mut message = message;
+        for v in &self.vals {
+            if let Val::Text(t) = v
+                && t.len() > QUOTE_MAX
+                && message.contains(t)
+            {
+                message = message.replace(t, &quoted(t));
+            }
+        }
+        // A value the rule changed before quoting it (upper-cased, compacted) is not found
+        // above: the message as a whole is bounded too.
+        if message.len() > MESSAGE_MAX
+            && let Some((cut, _)) = message.char_indices().nth(MESSAGE_MAX)
+        {
+            message.truncate(cut);
+            message.push('…');
+        }
+        message
     }
 
     /// Fails `code` when the field is missing; returns its text otherwise.
@@ -337,7 +415,8 @@ impl<'a> Check<'a> {
     }
 
     /// Reads the amount field; fails `code` (or `AMOUNT_FORMAT` for forms the tool will not
-    /// guess at) and returns `None` when it cannot be used.
+    /// guess at, `AMOUNT_CEILING` past the row ceiling) and returns `None` when it cannot be
+    /// used. An XLSX number cell is read as the number it is: it has no thousands separators.
     pub fn amount(
         &mut self,
         field: usize,
@@ -345,29 +424,28 @@ impl<'a> Check<'a> {
         currency: Currency,
     ) -> Option<Decimal> {
         let text = self.required(field, code, "write the amount to pay, e.g. 1500.00")?;
-        let parsed = amount::parse_amount(text, self.ctx.rules.decimal_comma, currency.decimals());
-        if let Ok(a) = &parsed
-            && a.marked.is_none_or(|m| m == currency)
-        {
-            return Some(a.value);
-        }
+        let parsed = if self.kinds[field] == CellKind::Number {
+            amount::parse_number(text, currency.decimals())
+        } else {
+            amount::parse_amount(text, self.ctx.rules.decimal_comma, currency.decimals())
+        };
         let name = self.name(field);
-        match parsed {
+        let value = match parsed {
             Ok(a) if a.marked.is_some_and(|m| m != currency) => {
                 let m = a.marked.map(Currency::code).unwrap_or_default();
                 self.fail(
                     code,
                     format!("{name} '{text}' is in {m}, but this row pays in {currency}"),
                 );
-                None
+                return None;
             }
-            Ok(a) => Some(a.value),
+            Ok(a) => a.value,
             Err(amount::AmountError::Format(why)) => {
                 self.fail(
                     "AMOUNT_FORMAT",
                     format!("{name} '{text}' cannot be read as an amount: {why}"),
                 );
-                None
+                return None;
             }
             Err(amount::AmountError::Decimals(n)) => {
                 self.fail(
@@ -377,12 +455,42 @@ impl<'a> Check<'a> {
                         currency.decimals()
                     ),
                 );
-                None
+                return None;
             }
             Err(amount::AmountError::NotPositive) => {
                 self.fail(code, format!("{name} '{text}' must be greater than 0"));
-                None
+                return None;
             }
+            Err(amount::AmountError::TooLarge) => {
+                self.fail(
+                    code,
+                    format!(
+                        "{name} '{text}' is too large: an amount has at most {} digits before the decimal point (is it an account number?)",
+                        amount::MAX_INTEGER_DIGITS
+                    ),
+                );
+                return None;
+            }
+        };
+        self.within_ceiling(field, value, currency).then_some(value)
+    }
+
+    /// Fails `AMOUNT_CEILING` when `value` is more than one row may pay in `currency`.
+    pub fn within_ceiling(&mut self, field: usize, value: Decimal, currency: Currency) -> bool {
+        match self.ctx.rules.ceiling(currency) {
+            Some(max) if value > max => {
+                let name = self.name(field);
+                let text = self.text(field).unwrap_or_default();
+                self.fail(
+                    "AMOUNT_CEILING",
+                    format!(
+                        "{name} '{text}' is more than one row may pay ({currency} {}); split the payment, or raise max_row_amount in the config",
+                        crate::report::format_money(max)
+                    ),
+                );
+                false
+            }
+            _ => true,
         }
     }
 
@@ -426,11 +534,15 @@ impl<'a> Check<'a> {
 pub fn validate_row(ctx: &Context, map: &HeaderMap, raw: &RawRow) -> Verdict {
     let width = map.headers.len();
     if raw.len() != width {
-        let extra: Vec<String> = (width..raw.len())
+        let mut extra: Vec<String> = (width..raw.len())
             .filter_map(|i| raw.get(i))
             .filter(|c| !c.text.trim().is_empty())
-            .map(|c| format!("'{}'", c.text))
+            .take(4)
+            .map(|c| format!("'{}'", quoted(c.text)))
             .collect();
+        if extra.len() == 4 {
+            extra[3] = "…".to_owned();
+        }
         let mut message = format!("the row has {} cells but the header has {width}", raw.len());
         if !extra.is_empty() {
             message.push_str(&format!(
@@ -452,6 +564,8 @@ pub fn validate_row(ctx: &Context, map: &HeaderMap, raw: &RawRow) -> Verdict {
         raw,
         ctx,
         vals: [Val::Missing; MAX_FIELDS],
+        kinds: [CellKind::Text; MAX_FIELDS],
+        long: false,
         verdict: Verdict::default(),
     };
     read_cells(&mut check);
@@ -474,12 +588,29 @@ fn read_cells(c: &mut Check) {
         if let Some(field) = c.map.field_of_column(col) {
             cells[field] = Some(cell);
         }
+        // A byte count over the limit is where counting characters starts: the usual cell
+        // costs one comparison.
+        if cell.text.len() > CELL_MAX_CHARS {
+            let n = cell.text.chars().count();
+            if n > CELL_MAX_CHARS {
+                let name = c.map.headers.get(col).map_or("", String::as_str);
+                let name = quoted(name.trim()).into_owned();
+                c.fail(
+                    "CELL_TOO_LONG",
+                    format!(
+                        "the cell in column {name} is {n} characters long; a cell holds at most {CELL_MAX_CHARS} (Excel's limit; an XLSX results file shows it cut)"
+                    ),
+                );
+            }
+        }
     }
     for (field, spec) in c.map.kind.fields().iter().enumerate() {
         let Some(cell) = cells[field] else {
             continue;
         };
         let text = trim(cell.text);
+        c.kinds[field] = cell.kind;
+        c.long |= text.len() > QUOTE_MAX;
         if cell.kind == CellKind::Error {
             let name = c.map.name(field);
             c.fail(
@@ -623,6 +754,59 @@ mod tests {
         #[test]
         fn scientific_agrees_with_its_definition(s in "[0-9.eE+-]{0,8}|[0-9A-Z.eE+-]{0,12}|.{0,6}") {
             proptest::prop_assert_eq!(is_scientific(&s), scientific_by_parts(&s), "{:?}", s);
+        }
+    }
+
+    /// What `submit` relies on when it builds a PayU Europe request: a valid row carries an
+    /// amount that converts exactly to minor units, unless it pays out the whole balance on
+    /// purpose (`payoutAll`): an amount is never dropped from a request.
+    mod every_valid_payout_has_its_amount {
+        use super::super::*;
+        use crate::sheet::Cells;
+        use proptest::prelude::*;
+
+        fn amount() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(String::new()),
+                Just("10.25".to_owned()),
+                Just("61109010140000071219812874".to_owned()),
+                Just("9999999999999999999999999999".to_owned()),
+                Just("4999999.99".to_owned()),
+                Just("5000000.01".to_owned()),
+                "[0-9]{1,20}(\\.[0-9]{0,3})?",
+                "[0-9,. ]{0,24}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn a_valid_row_has_an_exact_amount_or_pays_all(
+                major in amount(),
+                minor in prop_oneof![Just(String::new()), "[0-9]{1,22}"],
+                all in prop_oneof![Just(""), Just("yes"), Just("no")],
+                currency in prop_oneof![Just("PLN"), Just("CZK"), Just("EUR"), Just("")],
+                account in prop_oneof![Just(""), Just("61109010140000071219812874")],
+                name in prop_oneof![Just(""), Just("Jan Kowalski")],
+            ) {
+                let headers: Vec<String> = ["shopId", "extPayoutId", "amount", "amountMinor", "payoutAll", "currency", "account.accountNumber", "customerAddress.name"]
+                    .map(str::to_owned).to_vec();
+                let map = HeaderMap::build(std::path::Path::new("t.csv"), &headers, Some(Kind::GlobalPayout)).unwrap();
+                let raw = RawRow {
+                    number: 2,
+                    cells: Cells::Csv(::csv::StringRecord::from(vec!["S1", "E1", &major, &minor, all, currency, account, name])),
+                };
+                let ctx = Context { rules: Rules::default(), now: chrono::Utc::now(), duplicates: Duplicates::default() };
+                let verdict = validate_row(&ctx, &map, &raw);
+                if verdict.is_valid() {
+                    match verdict.amount {
+                        Some((v, c)) => {
+                            prop_assert!(amount::to_minor(v, c).is_some_and(|m| m > 0), "{:?}", verdict);
+                            prop_assert!(v <= ctx.rules.ceiling(c).unwrap());
+                        }
+                        None => prop_assert!(all == "yes" && account.is_empty() && name.is_empty(), "{:?}", verdict),
+                    }
+                }
+            }
         }
     }
 
