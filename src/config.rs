@@ -398,6 +398,24 @@ pub struct Config {
     /// over the built-in ceilings, which the README states. Read by [`Config::max_row_amount`].
     #[serde(default)]
     pub max_row_amount: BTreeMap<String, toml::Value>,
+    /// How long PayU may take to show a payout it has (e.g. `"15m"`): a row sent without an
+    /// answer is resent only when PayU still does not show it this long after its last send
+    /// (architecture.md §3.1; `--visibility-window` overrides).
+    #[serde(default)]
+    pub visibility_window: Option<String>,
+    /// `dashboard` (the default): transfers and links go through the approval flow set in
+    /// PayU's dashboard; `skip`: they are sent with `disableApprovalFlow: true`.
+    #[serde(default)]
+    pub approval_flow: Option<ApprovalFlow>,
+}
+
+/// Whether PayU's maker/checker approval flow holds the run's payouts (§4.1, §14).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalFlow {
+    #[default]
+    Dashboard,
+    Skip,
 }
 
 impl Config {

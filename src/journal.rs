@@ -25,6 +25,9 @@ pub enum State {
     Failed,
     /// Sent, with no definitive answer (timeout, reset connection, 5xx).
     Unknown,
+    /// PayU answered a send with its duplicate code (1002, 1103, 1115, 1125, 8356): it holds
+    /// the reference, so it is never sent again; only a lookup can say how it stands.
+    Exists,
 }
 
 impl State {
@@ -35,6 +38,7 @@ impl State {
             State::Success => "SUCCESS",
             State::Failed => "FAILED",
             State::Unknown => "UNKNOWN",
+            State::Exists => "EXISTS",
         }
     }
 
@@ -45,6 +49,7 @@ impl State {
             "SUCCESS" => State::Success,
             "FAILED" => State::Failed,
             "UNKNOWN" => State::Unknown,
+            "EXISTS" => State::Exists,
             _ => return None,
         })
     }
@@ -52,6 +57,11 @@ impl State {
     /// Whether PayU will not change it any more.
     pub fn is_final(self) -> bool {
         matches!(self, State::Success | State::Failed)
+    }
+
+    /// The moment, as the journal writes it.
+    pub fn now() -> String {
+        now()
     }
 }
 
@@ -76,8 +86,31 @@ pub struct Entry {
     pub state: State,
     /// PayU's id for it: payuTransactionRefNo, linkId or payoutId.
     pub payu_id: Option<String>,
+    /// What PayU said of it: its code(s) (`;`-separated) and reason for a FAILED row, and
+    /// the bank's reference (UTR) of a paid one: `status` prints them again.
+    pub details: Details,
+    /// When its last request left (RFC 3339): a resend waits `visibility_window` from here.
+    pub last_sent_at: Option<String>,
+    /// The Bulk Smart Send file that holds it, while that file may not be `COMPLETED`.
+    pub file_id: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+impl Entry {
+    /// When its last request left: the recorded moment, else (journals written before it was
+    /// kept) when it was last changed, which is no earlier.
+    pub fn last_sent(&self) -> &str {
+        self.last_sent_at.as_deref().unwrap_or(&self.updated_at)
+    }
+}
+
+/// What PayU said of a row beyond its state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Details {
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    pub utr: Option<String>,
 }
 
 /// What a claim found.
@@ -120,18 +153,19 @@ CREATE TABLE IF NOT EXISTS sent (
 -- Added for the controls (architecture.md §7.2); a journal written before them gains these on open.
 -- The same payment under another reference, found by what it pays.
 CREATE INDEX IF NOT EXISTS sent_by_payment ON sent (env, merchant, kind, fingerprint, created_at);
--- The tool's own code for how a payout ended, where PayU's state does not say it
--- (CANCELLED by `cancel`, REVERSED found by `status --recheck-success`).
-CREATE TABLE IF NOT EXISTS ended (
-    env TEXT NOT NULL,
-    merchant TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    reference TEXT NOT NULL,
-    code TEXT NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (env, merchant, kind, reference)
-) WITHOUT ROWID;
 ";
+
+/// Columns added after the first journals were written: a journal without them gets them
+/// (empty) when it is opened, so every journal ever written stays usable.
+const ADDED: [(&str, &str); 5] = [
+    ("code", "TEXT"),
+    ("reason", "TEXT"),
+    ("utr", "TEXT"),
+    ("last_sent_at", "TEXT"),
+    ("file_id", "TEXT"),
+];
+
+const COLUMNS: &str = "env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at, code, reason, utr, last_sent_at, file_id";
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -157,6 +191,7 @@ impl Journal {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(fail)?;
         conn.execute_batch(SCHEMA).map_err(fail)?;
+        migrate(&conn).map_err(fail)?;
         Ok(Journal {
             conn,
             path: path.to_path_buf(),
@@ -177,6 +212,11 @@ impl Journal {
 
     /// Claims `key` for sending: records it as `SENDING` if the journal has never seen it.
     pub fn claim(&mut self, key: &Key, fingerprint: &str) -> Result<Claim, Error> {
+        self.claim_at(key, fingerprint, &now())
+    }
+
+    /// Claims `key` as [`Journal::claim`] does, its request leaving at `at` (RFC 3339).
+    pub fn claim_at(&mut self, key: &Key, fingerprint: &str, at: &str) -> Result<Claim, Error> {
         let path = self.path.clone();
         let fail =
             |e: rusqlite::Error| Error::format(&path, format!("cannot use the journal: {e}"));
@@ -192,10 +232,9 @@ impl Journal {
             Some(entry) if entry.fingerprint == fingerprint => Claim::Known(entry),
             Some(entry) => Claim::Reused(entry),
             None => {
-                let at = now();
                 tx.execute(
-                    "INSERT INTO sent (env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7)",
+                    "INSERT INTO sent (env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at, last_sent_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?7, ?7)",
                     params![key.env, key.merchant, key.kind, key.reference, fingerprint, State::Sending.as_str(), at],
                 )
                 .map_err(fail)?;
@@ -213,11 +252,24 @@ impl Journal {
     /// cut lose it, the entry is `SENDING` again, and PayU is asked before anything is
     /// resent. (A process that is killed loses nothing either way.)
     pub fn record(&self, key: &Key, state: State, payu_id: Option<&str>) -> Result<(), Error> {
+        self.record_details(key, state, payu_id, &Details::default())
+    }
+
+    /// Records a state with what PayU said of it (code, reason, UTR); an empty detail keeps
+    /// what the journal had.
+    pub fn record_details(
+        &self,
+        key: &Key,
+        state: State,
+        payu_id: Option<&str>,
+        details: &Details,
+    ) -> Result<(), Error> {
         self.durable(state == State::Sending)?;
         let changed = self
             .conn
             .execute(
-                "UPDATE sent SET state = ?5, payu_id = COALESCE(?6, payu_id), updated_at = ?7
+                "UPDATE sent SET state = ?5, payu_id = COALESCE(?6, payu_id), updated_at = ?7,
+                   code = COALESCE(?8, code), reason = COALESCE(?9, reason), utr = COALESCE(?10, utr)
                  WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
                 params![
                     key.env,
@@ -226,10 +278,65 @@ impl Journal {
                     key.reference,
                     state.as_str(),
                     payu_id,
-                    now()
+                    now(),
+                    details.code,
+                    details.reason,
+                    details.utr,
                 ],
             )
             .map_err(|e| self.fail(e))?;
+        self.changed(key, changed)
+    }
+
+    /// Records that a request for `key` leaves now (committed to disk first, as `SENDING`),
+    /// and, for a Bulk Smart Send row, the file that holds it.
+    pub fn sending(&self, key: &Key, at: &str, file_id: Option<&str>) -> Result<(), Error> {
+        self.durable(true)?;
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sent SET state = 'SENDING', last_sent_at = ?5, updated_at = ?5,
+                   file_id = COALESCE(?6, file_id)
+                 WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+                params![key.env, key.merchant, key.kind, key.reference, at, file_id],
+            )
+            .map_err(|e| self.fail(e))?;
+        self.changed(key, changed)
+    }
+
+    /// Records the moment a request for `key` actually left (after the limiter and the
+    /// token), later than its claim: the visibility window counts from here. Written
+    /// without waiting for the disk (a killed process loses nothing in WAL mode; a power
+    /// cut leaves the claim's own moment, which is earlier, so the window is only longer).
+    pub fn left(&self, key: &Key, at: &str) -> Result<(), Error> {
+        self.durable(false)?;
+        self.conn
+            .execute(
+                "UPDATE sent SET last_sent_at = ?5
+                 WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4
+                   AND (last_sent_at IS NULL OR last_sent_at < ?5)",
+                params![key.env, key.merchant, key.kind, key.reference, at],
+            )
+            .map_err(|e| self.fail(e))?;
+        Ok(())
+    }
+
+    /// Records the Bulk Smart Send file that holds `key` (`None`: no file holds it any more,
+    /// the file being `COMPLETED`).
+    pub fn file(&self, key: &Key, file_id: Option<&str>) -> Result<(), Error> {
+        self.durable(true)?;
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sent SET file_id = ?5
+                 WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+                params![key.env, key.merchant, key.kind, key.reference, file_id],
+            )
+            .map_err(|e| self.fail(e))?;
+        self.changed(key, changed)
+    }
+
+    fn changed(&self, key: &Key, changed: usize) -> Result<(), Error> {
         if changed == 0 {
             return Err(Error::format(
                 &self.path,
@@ -254,6 +361,7 @@ impl Journal {
         Ok(())
     }
 
+    /// The entry of `key`, if the journal holds one.
     pub fn get(&self, key: &Key) -> Result<Option<Entry>, Error> {
         read_entry(&self.conn, key).map_err(|e| self.fail(e))
     }
@@ -264,9 +372,9 @@ impl Journal {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at
+                &format!("SELECT {COLUMNS}
                  FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND state IN ('SENDING', 'UNKNOWN')
-                 ORDER BY created_at, reference",
+                 ORDER BY created_at, reference"),
             )
             .map_err(|e| self.fail(e))?;
         let rows = stmt
@@ -290,12 +398,12 @@ impl Journal {
     ) -> Result<Vec<Entry>, Error> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS}
                  FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND fingerprint = ?4
                  AND created_at >= ?5 AND reference <> ?6 AND state <> 'FAILED'
-                 ORDER BY created_at, reference",
-            )
+                 ORDER BY created_at, reference"
+            ))
             .map_err(|e| self.fail(e))?;
         let rows = stmt
             .query_map(
@@ -315,49 +423,35 @@ impl Journal {
     }
 
     /// Records that an entry ended FAILED for a reason of the tool's own (`code`: CANCELLED,
-    /// REVERSED), in one transaction. `false` when the journal has no entry for `key`.
-    pub fn end(&mut self, key: &Key, code: &str) -> Result<bool, Error> {
-        let path = self.path.clone();
-        let fail =
-            |e: rusqlite::Error| Error::format(&path, format!("cannot use the journal: {e}"));
-        let tx = self.conn.transaction().map_err(fail)?;
-        let at = now();
-        let changed = tx
+    /// REVERSED), with the reason a rerun shows. `false` when the journal has no entry for
+    /// `key`.
+    pub fn end(&self, key: &Key, code: &str, reason: &str) -> Result<bool, Error> {
+        self.durable(false)?;
+        let changed = self
+            .conn
             .execute(
-                "UPDATE sent SET state = 'FAILED', updated_at = ?5
+                "UPDATE sent SET state = 'FAILED', code = ?5, reason = ?6, updated_at = ?7
                  WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
-                params![key.env, key.merchant, key.kind, key.reference, at],
+                params![
+                    key.env,
+                    key.merchant,
+                    key.kind,
+                    key.reference,
+                    code,
+                    reason,
+                    now()
+                ],
             )
-            .map_err(fail)?;
-        if changed > 0 {
-            tx.execute(
-                "INSERT OR REPLACE INTO ended (env, merchant, kind, reference, code, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key.env, key.merchant, key.kind, key.reference, code, at],
-            )
-            .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)?;
+            .map_err(|e| self.fail(e))?;
         Ok(changed > 0)
-    }
-
-    /// The tool's own code for how an entry ended, and when, if [`Journal::end`] recorded one.
-    pub fn ended(&self, key: &Key) -> Result<Option<(String, String)>, Error> {
-        self.conn
-            .query_row(
-                "SELECT code, at FROM ended WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
-                params![key.env, key.merchant, key.kind, key.reference],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.fail(e))
     }
 }
 
 fn read_entry(conn: &Connection, key: &Key) -> rusqlite::Result<Option<Entry>> {
     conn.query_row(
-        "SELECT env, merchant, kind, reference, fingerprint, state, payu_id, created_at, updated_at
-         FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
+        &format!(
+            "SELECT {COLUMNS} FROM sent WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4"
+        ),
         params![key.env, key.merchant, key.kind, key.reference],
         entry_from_row,
     )
@@ -384,7 +478,28 @@ fn entry_from_row(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
         payu_id: r.get(6)?,
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
+        details: Details {
+            code: r.get(9)?,
+            reason: r.get(10)?,
+            utr: r.get(11)?,
+        },
+        last_sent_at: r.get(12)?,
+        file_id: r.get(13)?,
     })
+}
+
+/// Adds the columns a journal of an earlier version lacks.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("PRAGMA table_info(sent)")?;
+    let have: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<Result<_, _>>()?;
+    for (name, ty) in ADDED {
+        if !have.iter().any(|h| h == name) {
+            conn.execute_batch(&format!("ALTER TABLE sent ADD COLUMN {name} {ty}"))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -514,6 +629,47 @@ mod tests {
     }
 
     #[test]
+    fn a_journal_of_the_first_version_is_migrated_and_keeps_its_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+            conn.execute(
+                "INSERT INTO sent VALUES ('sandbox', '1111123', 'payout', 'OLD1', 'f', 'UNKNOWN', NULL, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let j = Journal::open(&path).unwrap();
+        let old = j.get(&key("OLD1")).unwrap().unwrap();
+        assert_eq!(old.state, State::Unknown);
+        assert_eq!(old.details, Details::default());
+        // No send time was kept then: the last change stands for it.
+        assert_eq!(old.last_sent(), "2026-01-01T00:00:01.000Z");
+        j.record_details(
+            &key("OLD1"),
+            State::Failed,
+            Some("PAYOUT1"),
+            &Details {
+                code: Some("FAILED".into()),
+                reason: Some("Beneficiary bank down".into()),
+                utr: None,
+            },
+        )
+        .unwrap();
+        j.sending(&key("OLD1"), "2026-01-02T00:00:00.000Z", Some("77"))
+            .unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap();
+        let e = j.get(&key("OLD1")).unwrap().unwrap();
+        assert_eq!(e.details.reason.as_deref(), Some("Beneficiary bank down"));
+        assert_eq!(e.last_sent(), "2026-01-02T00:00:00.000Z");
+        assert_eq!(e.file_id.as_deref(), Some("77"));
+        assert_eq!(e.state, State::Sending);
+    }
+
+    #[test]
     fn the_same_payment_is_found_under_other_references_and_endings_are_kept() {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::open(&dir.path().join("j.sqlite")).unwrap();
@@ -539,11 +695,24 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        assert!(j.end(&key("R1"), "CANCELLED").unwrap());
-        assert!(!j.end(&key("never-sent"), "CANCELLED").unwrap());
-        assert_eq!(j.get(&key("R1")).unwrap().unwrap().state, State::Failed);
-        assert_eq!(j.ended(&key("R1")).unwrap().unwrap().0, "CANCELLED");
-        assert_eq!(j.ended(&key("R3")).unwrap(), None);
+        assert!(
+            j.end(&key("R1"), "CANCELLED", "cancelled on request")
+                .unwrap()
+        );
+        assert!(!j.end(&key("never-sent"), "CANCELLED", "").unwrap());
+        let r1 = j.get(&key("R1")).unwrap().unwrap();
+        assert_eq!(
+            (
+                r1.state,
+                r1.details.code.as_deref(),
+                r1.details.reason.as_deref()
+            ),
+            (
+                State::Failed,
+                Some("CANCELLED"),
+                Some("cancelled on request")
+            )
+        );
     }
 
     #[test]
@@ -562,13 +731,13 @@ mod tests {
             )
             .unwrap();
         }
-        let mut j = Journal::open(&path).unwrap();
+        let j = Journal::open(&path).unwrap();
         assert_eq!(j.get(&key("OLD")).unwrap().unwrap().state, State::Success);
         let found = j
             .same_payment(&key("NEW"), "f", "2026-11-30T00:00:00.000Z")
             .unwrap();
         assert_eq!(found.len(), 1, "old entries are found by what they paid");
-        assert!(j.end(&key("OLD"), "REVERSED").unwrap());
+        assert!(j.end(&key("OLD"), "REVERSED", "reversed").unwrap());
     }
 
     #[test]

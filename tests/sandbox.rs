@@ -1479,3 +1479,476 @@ fn every_europe_destination_is_accepted_or_refused_with_payus_codes() {
     );
     assert_eq!(s.ledger().len(), 5);
 }
+
+// ---- PayU's uncertainty (issue 12 §1): visibility, dedupe lag, approval, balance, spellings.
+
+impl Sandbox {
+    /// Moves the sandbox's clock ahead by `ms`: time in tests is driven, not slept.
+    fn advance_ms(&self, ms: u64) {
+        let r = self
+            .http
+            .post(format!("{}/__sandbox/clock", self.url))
+            .json(&json!({ "advance_ms": ms }))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+    }
+
+    fn link_status_by_id(&self, token: &str, link_id: &str) -> Value {
+        self.http
+            .get(format!("{}/payout/v2/smartSend/status", self.url))
+            .bearer_auth(token)
+            .header("pid", "1111123")
+            .query(&[("linkId", link_id)])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn before_the_visibility_window_every_lookup_answers_as_for_an_unknown_reference() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--visibility-ms", "60000"]);
+    let token = s.india_login();
+    assert_eq!(
+        s.transfer(&token, true, &json!([imps("V-1", "51234567890")]))
+            .1["status"],
+        0
+    );
+    let unknown = s.transactions(&token, "never-sent");
+    let hidden = s.transactions(&token, "V-1");
+    assert_eq!(hidden, unknown, "exactly as a reference never seen");
+    assert_eq!(hidden["status"], 0);
+    assert_eq!(hidden["data"]["transactionDetails"], json!([]));
+    assert_eq!(hidden["data"]["totalElements"], 0);
+    // The link and its status by id, and a bulk file's counts, hide the same way.
+    let made = s.create_link(&token, &link("V-LINK"));
+    let link_id = made["data"]["linkId"].as_str().unwrap().to_owned();
+    let details = s.link_details(&token, "V-LINK");
+    assert_eq!(details["status"], 1);
+    assert!(
+        details["msg"]
+            .as_str()
+            .unwrap()
+            .ends_with("Kindly fetch details after some time."),
+        "{details}"
+    );
+    assert_eq!(details["data"]["smartSendStatus"], Value::Null);
+    assert_eq!(
+        s.link_status_by_id(&token, &link_id),
+        s.link_status_by_id(&token, "no-such-link")
+    );
+    let uploaded = s.upload(&token, "links.csv", BULK_CSV.as_bytes().to_vec());
+    let id = uploaded["data"]["id"].as_i64().unwrap();
+    let processing = s.bulk(&token, true, id);
+    assert_eq!(
+        (
+            processing["data"]["successfulRows"].as_i64(),
+            processing["data"]["failedRows"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    assert_eq!(s.bulk(&token, false, id)["data"]["successfulRows"], 0);
+    // Nothing is missing from the ledger meanwhile: recorded is not the same as visible.
+    assert_eq!(s.ledger().len(), 4);
+    s.advance_ms(59_000);
+    assert_eq!(s.transactions(&token, "V-1")["data"]["totalElements"], 0);
+    s.advance_ms(1_000);
+    let shown = s.transactions(&token, "V-1");
+    assert_eq!(
+        shown["data"]["transactionDetails"][0]["txnStatus"],
+        "SUCCESS"
+    );
+    assert_eq!(
+        s.link_details(&token, "V-LINK")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    assert_eq!(
+        s.link_status_by_id(&token, &link_id)["data"]["merchantRefId"],
+        "V-LINK"
+    );
+    let done = s.bulk(&token, false, id);
+    assert_eq!(
+        (
+            done["data"]["status"].as_str(),
+            done["data"]["successfulRows"].as_i64(),
+            done["data"]["failedRows"].as_i64()
+        ),
+        (Some("COMPLETED"), Some(2), Some(1))
+    );
+}
+
+/// Login, transfer and lookup against an in-process sandbox (`sandbox::spawn`).
+struct InProcess {
+    url: String,
+    http: reqwest::blocking::Client,
+    token: String,
+}
+
+impl InProcess {
+    fn new(running: &payu_bulk::sandbox::Running) -> InProcess {
+        let http = client();
+        let url = running.url();
+        let body: Value = http
+            .post(format!("{url}/oauth/token"))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", PUBLIC_CLIENT),
+                ("username", "payouts@sandbox.test"),
+                ("password", "sandbox"),
+            ])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let token = body["access_token"].as_str().unwrap().to_owned();
+        InProcess { url, http, token }
+    }
+
+    fn transfer(&self, items: &Value) -> Value {
+        self.http
+            .post(format!("{}/payout/v2/payment", self.url))
+            .bearer_auth(&self.token)
+            .header("pid", "1111123")
+            .json(items)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    fn transactions(&self, form: &[(&str, &str)]) -> Value {
+        self.http
+            .post(format!("{}/payout/payment/listTransactions", self.url))
+            .bearer_auth(&self.token)
+            .header("payoutMerchantId", "1111123")
+            .form(form)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    fn ledger(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/__sandbox/ledger", self.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        v.as_array().unwrap().clone()
+    }
+}
+
+#[test]
+fn visibility_counts_real_milliseconds_too_and_works_in_process() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        visibility: std::time::Duration::from_millis(500),
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = InProcess::new(&running);
+    assert_eq!(
+        s.transfer(&json!([imps("V-2", "51234567890")]))["status"],
+        0
+    );
+    let total = || s.transactions(&[("merchantRefId", "V-2")])["data"]["totalElements"].clone();
+    assert_eq!(total(), 0, "hidden at first");
+    // Polled, in a bounded loop: the transfer shows once 500 ms have passed.
+    let mut shown = false;
+    for _ in 0..1000 {
+        if total() == 1 {
+            shown = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(shown, "visible after the window");
+}
+
+#[test]
+fn inside_the_dedupe_lag_a_repeat_is_paid_twice_and_the_ledger_shows_it() {
+    let s = Sandbox::start(&["--settle-ms", "1000", "--dedupe-lag-ms", "60000"]);
+    let token = s.india_login();
+    let europe = s.token();
+    for _ in 0..2 {
+        assert_eq!(
+            s.transfer(&token, true, &json!([imps("D-1", "51234567890")]))
+                .1["status"],
+            0
+        );
+        assert_eq!(s.create_link(&token, &link("D-LINK"))["status"], 0);
+        assert_eq!(s.payout(&europe, &bank_payout("D-EU")).0, 201);
+    }
+    let ledger = s.ledger();
+    let entries = |reference: &str| -> Vec<&Value> {
+        ledger
+            .iter()
+            .filter(|e| e["reference"] == reference)
+            .collect()
+    };
+    for (reference, queued) in [
+        ("D-1", "QUEUED"),
+        ("D-LINK", "PENDING"),
+        ("D-EU", "PENDING"),
+    ] {
+        let twice = entries(reference);
+        assert_eq!(twice.len(), 2, "paid twice: {reference}");
+        assert!(twice.iter().all(|e| e["times_received"] == 1));
+        assert!(twice.iter().all(|e| e["state"] == queued), "{twice:?}");
+    }
+    let both = s.transactions(&token, "D-1");
+    assert_eq!(both["data"]["totalElements"], 2, "{both}");
+    s.advance_ms(60_000);
+    // Past the lag the duplicate check sees the reference, at every API.
+    let (_, refused) = s.transfer(&token, true, &json!([imps("D-1", "51234567890")]));
+    assert_eq!(refused["data"][0]["code"], json!([1002]), "{refused}");
+    assert_eq!(
+        s.create_link(&token, &link("D-LINK"))["data"][0]["code"],
+        1103
+    );
+    let (status, again) = s.payout(&europe, &bank_payout("D-EU"));
+    assert_eq!((status, code(&again)), (403, "8356"));
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 6, "nothing paid a third time");
+    let states: Vec<(&str, &str, u64)> = ledger
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap(),
+                e["state"].as_str().unwrap(),
+                e["times_received"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("D-1", "SUCCESS", 1),
+            ("D-LINK", "SUCCESS", 1),
+            ("D-EU", "REALIZED", 1),
+            ("D-1", "SUCCESS", 2),
+            ("D-LINK", "SUCCESS", 2),
+            ("D-EU", "REALIZED", 2),
+        ],
+        "the refused repeat is counted on the latest entry"
+    );
+}
+
+#[test]
+fn without_a_lag_a_repeat_is_refused_at_once() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        dedupe_lag: std::time::Duration::ZERO,
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = InProcess::new(&running);
+    assert_eq!(
+        s.transfer(&json!([imps("D-2", "51234567890")]))["status"],
+        0
+    );
+    assert_eq!(
+        s.transfer(&json!([imps("D-2", "51234567890")]))["status"],
+        1
+    );
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(
+        (
+            ledger[0]["times_received"].as_u64(),
+            ledger[0]["state"].as_str()
+        ),
+        (Some(2), Some("SUCCESS"))
+    );
+}
+
+impl Sandbox {
+    fn requests(&self) -> Value {
+        self.http
+            .get(format!("{}/__sandbox/requests", self.url))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+#[test]
+fn the_sandbox_counts_every_payu_request_it_received_until_reset() {
+    let s = Sandbox::start(&["--rate-limit", "3", "--settle-ms", "0"]);
+    assert_eq!(s.requests(), json!({}));
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("Q-1", "51234567890")]));
+    // The query is not part of the counted path.
+    s.link_details(&token, "Q-1");
+    // Over the rate: answered 429, and counted all the same.
+    let mut sent = 0;
+    let mut throttled = false;
+    while !throttled && sent < 50 {
+        let r = s
+            .http
+            .post(format!("{}/payout/payment/listTransactions", s.url))
+            .bearer_auth(&token)
+            .header("payoutMerchantId", "1111123")
+            .form(&[("merchantRefId", "Q-1")])
+            .send()
+            .unwrap();
+        sent += 1;
+        throttled = r.status().as_u16() == 429;
+    }
+    assert!(throttled, "the rate limit answered 429");
+    s.ledger();
+    assert_eq!(
+        s.requests(),
+        json!({
+            "POST /oauth/token": 1,
+            "POST /payout/v2/payment": 1,
+            "GET /payout/merchant/smartSend/details": 1,
+            "POST /payout/payment/listTransactions": sent,
+        }),
+        "the inspection endpoints are not counted"
+    );
+    let reset = s
+        .http
+        .post(format!("{}/__sandbox/reset", s.url))
+        .send()
+        .unwrap();
+    assert_eq!(reset.status().as_u16(), 204);
+    assert_eq!(s.requests(), json!({}));
+}
+
+impl Sandbox {
+    fn list(&self, token: &str, form: &[(&str, &str)]) -> Value {
+        self.http
+            .post(format!("{}/payout/payment/listTransactions", self.url))
+            .bearer_auth(token)
+            .header("payoutMerchantId", "1111123")
+            .form(form)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+fn references(page: &Value) -> Vec<String> {
+    page["data"]["transactionDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["merchantRefId"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn list_transactions_honours_every_documented_filter_and_pages_latest_first() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let b1: Vec<Value> = (1..=12)
+        .map(|i| imps(&format!("P-{i:02}"), "51234567890"))
+        .collect();
+    assert_eq!(s.transfer(&token, true, &json!(b1)).1["status"], 0);
+    let mut b2 = vec![imps("P-FAIL", "41234567890"), imps("P-WAIT", "61234567890")];
+    for t in &mut b2 {
+        t["batchId"] = json!("B2");
+    }
+    assert_eq!(s.transfer(&token, true, &json!(b2)).1["status"], 0);
+    let first = s.list(
+        &token,
+        &[("batchId", "B1"), ("pageSize", "5"), ("page", "1")],
+    );
+    let data = &first["data"];
+    assert_eq!(
+        (
+            data["currentPage"].as_i64(),
+            data["noOfPages"].as_i64(),
+            data["totalElements"].as_i64()
+        ),
+        (Some(0), Some(3), Some(12)),
+        "currentPage is 0-based in answers"
+    );
+    assert_eq!(references(&first), ["P-12", "P-11", "P-10", "P-09", "P-08"]);
+    let last = s.list(
+        &token,
+        &[("batchId", "B1"), ("pageSize", "5"), ("page", "3")],
+    );
+    assert_eq!(last["data"]["currentPage"], 2);
+    assert_eq!(references(&last), ["P-02", "P-01"]);
+    let beyond = s.list(
+        &token,
+        &[("batchId", "B1"), ("pageSize", "5"), ("page", "4")],
+    );
+    assert_eq!(
+        (
+            references(&beyond).len(),
+            beyond["data"]["totalElements"].as_i64()
+        ),
+        (0, Some(12))
+    );
+    // PayU's default page is 10; its largest 100.
+    let default = s.list(&token, &[]);
+    assert_eq!(
+        (
+            references(&default).len(),
+            default["data"]["noOfPages"].as_i64()
+        ),
+        (10, Some(2))
+    );
+    assert_eq!(references(&default)[0], "P-WAIT");
+    let big = s.list(&token, &[("pageSize", "1000")]);
+    assert_eq!(
+        (references(&big).len(), big["data"]["noOfPages"].as_i64()),
+        (14, Some(1))
+    );
+    assert_eq!(
+        references(&s.list(&token, &[("transferStatus", "FAILED")])),
+        ["P-FAIL"]
+    );
+    assert_eq!(
+        references(&s.list(&token, &[("transferStatus", "PENDING"), ("batchId", "B2")])),
+        ["P-WAIT"]
+    );
+    assert_eq!(
+        s.list(&token, &[("transferStatus", "SUCCESS")])["data"]["totalElements"],
+        12
+    );
+    assert_eq!(
+        references(&s.list(&token, &[("merchantRefId", "P-03"), ("batchId", "B1")])),
+        ["P-03"]
+    );
+    assert_eq!(
+        s.list(&token, &[("merchantRefId", "P-03"), ("batchId", "B2")])["data"]["totalElements"],
+        0
+    );
+    // Dates: the transfer's day in IST, inclusive, dd/MM/yyyy (or dd/MM/yy).
+    let ist = chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap();
+    let day = |offset: i64| {
+        (chrono::Utc::now().with_timezone(&ist) + chrono::Duration::days(offset))
+            .format("%d/%m/%Y")
+            .to_string()
+    };
+    let (yesterday, tomorrow) = (day(-1), day(1));
+    let around = s.list(
+        &token,
+        &[("from", &yesterday), ("to", &tomorrow), ("pageSize", "100")],
+    );
+    assert_eq!(around["data"]["totalElements"], 14);
+    assert_eq!(
+        s.list(&token, &[("to", &yesterday)])["data"]["totalElements"],
+        0
+    );
+    let bad = s.list(&token, &[("from", "2024-01-01")]);
+    assert_eq!(bad["status"], 1, "{bad}");
+    // Two days on by the sandbox's clock, a new transfer is the only one from then.
+    s.advance_ms(2 * 24 * 3600 * 1000);
+    s.transfer(&token, true, &json!([imps("P-LATER", "51234567890")]));
+    let later = s.list(&token, &[("from", &day(2)), ("to", &day(3))]);
+    assert_eq!(references(&later), ["P-LATER"]);
+    let t = &later["data"]["transactionDetails"][0];
+    assert_eq!(t["purpose"], "Salary November");
+    assert!(t["txnDate"].as_str().unwrap().ends_with("+0000"), "{t}");
+}

@@ -2,11 +2,9 @@
 //! getAccountDetail (§3).
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, Transport};
+use super::{Answer, CallError, OnLeave, Transport};
 use crate::config::{Endpoints, PaymentApi};
-use crate::payu::india::{
-    AccountDetail, ListTransactions, Transaction, TransactionPage, Transfer, TransferError,
-};
+use crate::payu::india::{AccountDetail, ListTransactions, Transfer, TransferError};
 use crate::payu::{Codes, Envelope};
 
 /// What PayU said of a batch.
@@ -23,6 +21,51 @@ pub enum BatchAnswer {
     },
 }
 
+/// One transfer as listTransactions reports it (§5), its status word as PayU wrote it: PayU
+/// spells states more than one way (`IN_PROGRESS`, `IN PROGRESS`, `FAILURE`) and may name one
+/// no document does, so the word is read by the caller, never refused here.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    #[serde(default)]
+    pub merchant_ref_id: String,
+    #[serde(default)]
+    pub txn_status: String,
+    #[serde(default)]
+    pub txn_sub_status: Option<String>,
+    #[serde(default)]
+    pub payu_transaction_ref_no: Option<String>,
+    /// The UTR of a paid transfer.
+    #[serde(default)]
+    pub bank_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub msg: Option<String>,
+    /// The failure or queue reason.
+    #[serde(default)]
+    pub txn_status_description: Option<String>,
+    /// PayU's code for a failure (a number or text, as PayU writes it).
+    #[serde(default, deserialize_with = "text_or_number")]
+    pub response_code: Option<String>,
+}
+
+/// A field PayU writes as a number in one answer and as text in another.
+pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page {
+    #[serde(default)]
+    transaction_details: Vec<Found>,
+}
+
 pub struct India<'a> {
     pub transport: &'a Transport,
     pub tokens: &'a Tokens,
@@ -32,16 +75,27 @@ pub struct India<'a> {
 
 impl India<'_> {
     /// Initiate Transfer with a batch; never retried here (the caller reconciles).
-    pub async fn initiate(&self, batch: &[Transfer]) -> Result<BatchAnswer, CallError> {
+    pub async fn initiate(
+        &self,
+        batch: &[Transfer],
+        skip_approval: bool,
+        on_leave: OnLeave<'_>,
+    ) -> Result<BatchAnswer, CallError> {
+        let body = if skip_approval {
+            super::without_approval(&batch)
+        } else {
+            serde_json::to_value(batch).map_err(|e| CallError::Unreadable(e.to_string()))?
+        };
         let header = match self.endpoints.india_payment_api {
             PaymentApi::V1 => "payoutMerchantId",
             PaymentApi::V2 => "pid",
         };
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             c.post(&self.endpoints.india_payment)
                 .bearer_auth(token)
                 .header(header, self.merchant_id)
-                .json(batch)
+                .json(&body)
         })
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;
@@ -71,7 +125,7 @@ impl India<'_> {
     }
 
     /// The transfer with `reference`, if PayU holds one.
-    pub async fn find(&self, reference: &str) -> Result<Option<Transaction>, CallError> {
+    pub async fn find(&self, reference: &str) -> Result<Option<Found>, CallError> {
         let query = ListTransactions {
             merchant_ref_id: Some(reference.to_owned()),
             ..ListTransactions::default()
@@ -79,7 +133,7 @@ impl India<'_> {
         let answer = self
             .v1(&self.endpoints.india_list_transactions, &query)
             .await?;
-        let envelope: Envelope<TransactionPage> = answer.json().map_err(CallError::Unreadable)?;
+        let envelope: Envelope<Page> = answer.json().map_err(CallError::Unreadable)?;
         if !envelope.is_success() {
             return Err(CallError::Unreadable(format!(
                 "listTransactions refused the query: {}",

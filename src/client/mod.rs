@@ -46,6 +46,27 @@ pub struct Pace {
     pub patience: Duration,
 }
 
+/// Called the moment a payment's request leaves (after the limiter, the token and any 429
+/// pause; again for each send of it): the caller records when, for the visibility window
+/// counts from there.
+pub type OnLeave<'a> = &'a dyn Fn();
+
+/// A request body with `disableApprovalFlow: true` on it (or on each of its items, for a
+/// list): the payout skips the dashboard's maker/checker approval (§4.1, §12.2).
+pub fn without_approval(body: &impl serde::Serialize) -> serde_json::Value {
+    let mut v = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
+    let set = |o: &mut serde_json::Value| {
+        if let Some(o) = o.as_object_mut() {
+            o.insert("disableApprovalFlow".into(), serde_json::Value::Bool(true));
+        }
+    };
+    match &mut v {
+        serde_json::Value::Array(items) => items.iter_mut().for_each(set),
+        other => set(other),
+    }
+    v
+}
+
 /// An answer PayU gave: its HTTP status and body. A `429` is never one (it is waited out).
 #[derive(Debug, Clone)]
 pub struct Answer {
@@ -363,6 +384,19 @@ mod tests {
         // Full jitter draws from the whole range: about half the waits are under half the
         // ceiling (equal jitter would give none).
         assert!((300..=700).contains(&below_half), "{below_half} of 1000");
+    }
+
+    #[test]
+    fn skipping_approval_marks_every_item() {
+        let one = without_approval(&serde_json::json!({"merchantRefId": "R1"}));
+        assert_eq!(one["disableApprovalFlow"], true);
+        let many = without_approval(&serde_json::json!([{"a": 1}, {"a": 2}]));
+        assert!(
+            many.as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["disableApprovalFlow"] == true)
+        );
     }
 
     #[test]

@@ -2,19 +2,49 @@
 //! Smart Send's upload → process → status.
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, Transport};
+use super::{Answer, CallError, OnLeave, Transport};
 use crate::config::Endpoints;
-use crate::payu::Envelope;
-use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError};
+use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkError};
+use crate::payu::{Codes, Envelope};
 
 /// What PayU said of a link request.
 #[derive(Debug, Clone)]
 pub enum LinkAnswer {
     Made(Link),
+    /// Refused: the items' codes, and the envelope's own code and message.
     Refused {
         errors: Vec<LinkError>,
         msg: Option<String>,
+        code: Option<Codes>,
     },
+}
+
+/// A link as its details report it (§12.2), the words as PayU wrote them: the link's
+/// `smartSendStatus`, and once the payee has claimed it, its transfer's `txnStatus`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Details {
+    #[serde(default)]
+    pub smart_send_status: Option<String>,
+    #[serde(default)]
+    pub link_id: Option<String>,
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub txn_status: Option<String>,
+    #[serde(default)]
+    pub txn_sub_status: Option<String>,
+    #[serde(default)]
+    pub payu_transaction_ref_no: Option<String>,
+    /// The UTR of a paid transfer.
+    #[serde(default)]
+    pub bank_transaction_ref_no: Option<String>,
+    #[serde(default)]
+    pub msg: Option<String>,
+    #[serde(default)]
+    pub txn_status_description: Option<String>,
+    #[serde(default, deserialize_with = "super::india::text_or_number")]
+    pub response_code: Option<String>,
 }
 
 /// What PayU said of a bulk file request.
@@ -33,12 +63,23 @@ pub struct SmartSend<'a> {
 
 impl SmartSend<'_> {
     /// Creates one link; never retried here (the caller reconciles).
-    pub async fn create(&self, link: &CreateLink) -> Result<LinkAnswer, CallError> {
+    pub async fn create(
+        &self,
+        link: &CreateLink,
+        skip_approval: bool,
+        on_leave: OnLeave<'_>,
+    ) -> Result<LinkAnswer, CallError> {
+        let body = if skip_approval {
+            super::without_approval(link)
+        } else {
+            serde_json::to_value(link).map_err(|e| CallError::Unreadable(e.to_string()))?
+        };
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             c.post(&self.endpoints.smart_send_link)
                 .bearer_auth(token)
                 .header("pid", self.merchant_id)
-                .json(link)
+                .json(&body)
         })
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;
@@ -61,11 +102,12 @@ impl SmartSend<'_> {
         Ok(LinkAnswer::Refused {
             errors,
             msg: envelope.msg,
+            code: envelope.code,
         })
     }
 
     /// The link made for `reference`, if PayU holds one.
-    pub async fn details(&self, reference: &str) -> Result<Option<LinkDetails>, CallError> {
+    pub async fn details(&self, reference: &str) -> Result<Option<Details>, CallError> {
         let answer = authed(self.transport, self.tokens, true, |c, token| {
             c.get(&self.endpoints.smart_send_details)
                 .bearer_auth(token)
@@ -75,7 +117,7 @@ impl SmartSend<'_> {
                 ])
         })
         .await?;
-        let envelope: Envelope<LinkDetails> = answer.json().map_err(CallError::Unreadable)?;
+        let envelope: Envelope<Details> = answer.json().map_err(CallError::Unreadable)?;
         // Not found is status 1 with only the echoed reference (§12.2).
         Ok(envelope
             .data
@@ -93,8 +135,14 @@ impl SmartSend<'_> {
     }
 
     /// Uploads a Bulk Smart Send file (multipart part `file`); never retried here.
-    pub async fn upload(&self, name: &str, bytes: &[u8]) -> Result<FileAnswer, CallError> {
+    pub async fn upload(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        on_leave: OnLeave<'_>,
+    ) -> Result<FileAnswer, CallError> {
         let answer = authed(self.transport, self.tokens, false, |c, token| {
+            on_leave();
             let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
             c.post(&self.endpoints.smart_send_bulk_upload)
                 .bearer_auth(token)

@@ -36,6 +36,14 @@ pub struct Args {
     /// Seeds the faults, so that the same requests meet the same faults.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+    /// Milliseconds after it is recorded before a payout or link shows in any status lookup
+    /// (until then lookups answer as for a reference never seen).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub visibility_ms: u64,
+    /// Milliseconds after a reference is recorded during which a repeat of it is recorded
+    /// (and paid) as a second payout instead of refused as a duplicate.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub dedupe_lag_ms: u64,
 }
 
 /// A rate of at least 1: a sandbox that lets nothing through would only stall its callers.
@@ -81,6 +89,8 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         rate_limit: args.rate_limit,
         fault_rate: args.fault_rate,
         seed: args.seed,
+        visibility: Duration::from_millis(args.visibility_ms),
+        dedupe_lag: Duration::from_millis(args.dedupe_lag_ms),
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;

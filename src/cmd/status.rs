@@ -16,11 +16,11 @@ use super::validate::csv_style;
 use crate::Error;
 use crate::config::Env;
 use crate::controls::reversal::{self, Recheck};
-use crate::journal::Journal;
-use crate::report::{Requests, ResultsFile, ResultsWriter, RunFacts, Status, Summary};
+use crate::journal::{Details, Journal, Key, State};
+use crate::report::{Requests, ResultsFile, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::RawRow;
-use crate::submit::{Engine, Mode, Options, Progress};
+use crate::submit::{Engine, Lookup, Mode, Options, Progress, Report, Said, SendState};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -43,6 +43,11 @@ pub struct Args {
     #[arg(long, value_name = "DURATION", default_value = crate::controls::reversal::DEFAULT_SINCE,
           value_parser = crate::controls::parse_window, requires = "recheck_success")]
     pub since: std::time::Duration,
+    /// How long PayU may take to show a payout it has, as for `submit` (default: the
+    /// config's `visibility_window`, else 15m): what an UNKNOWN row's message says it waits
+    /// for before `submit` may resend it.
+    #[arg(long, value_name = "DURATION", value_parser = session::parse_duration)]
+    pub visibility_window: Option<std::time::Duration>,
     /// Also write the results workbook (rows sheet and Summary) here, whatever the results
     /// format: a path ending in .xlsx.
     #[arg(long, value_name = "FILE.xlsx")]
@@ -72,6 +77,12 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     };
     let journal = Journal::open(&journal_path)?;
     let progress = Progress::new(true);
+    let window = super::submit::visibility_window(
+        args.visibility_window,
+        config.as_ref(),
+        args.at.config.as_deref(),
+    )?;
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
     let engine = Engine::new(
         &session.apis,
         journal,
@@ -81,6 +92,9 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             batch_size: 1,
             concurrency: 8,
             wait: std::time::Duration::ZERO,
+            visibility_window: window,
+            stop_after: 0,
+            approval_flow: Default::default(),
         },
         &progress,
     );
@@ -98,6 +112,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     }
     let mut summary = Summary::new(map.kind, path, path, started);
     let mut refreshed = 0;
+    let (mut waiting_approval, mut queued) = (0, 0);
     let mut recheck = Recheck::new(args.recheck_success, args.since, started);
     for raw in &file.rows {
         let mut result = file.result(raw)?;
@@ -108,32 +123,69 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         let again = recheck.asks(status, &engine.journal, key.as_ref())?;
         if (matches!(status, Status::Pending | Status::Unknown) || again) && !reference.is_empty() {
             let before = result.clone();
-            let found = runtime.block_on(engine.lookup(&reference, &result.reference));
-            match found {
-                Ok(Some(o)) => {
+            let entry = match &key {
+                Some(k) => engine
+                    .journal
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(k)?,
+                None => None,
+            };
+            let by_reference = map.kind != Kind::GlobalPayout;
+            match &entry {
+                // Another run settled it: the journal has PayU's word, code, reason and UTR.
+                Some(e) if e.state.is_final() && !again => {
+                    let o = SendState::from_journal(e, by_reference).outcome(window_ms);
                     refreshed += 1;
-                    result.status = o.status;
-                    result.codes = o.codes.join(";");
-                    result.message = o.messages.join("; ");
-                    if !o.reference.is_empty() {
-                        result.reference = o.reference.clone();
-                    }
-                    if !o.link.is_empty() {
-                        result.link = o.link.clone();
-                    }
-                    if let Some(utr) = &o.utr {
-                        result.utr = utr.clone();
-                    }
-                    let merchant = merchant.clone().or_else(|| shop_of(map, raw, &session));
-                    if let Some(merchant) = merchant {
-                        record(&engine, &session.apis, map.kind, &merchant, &reference, &o)?;
-                    }
-                    recheck.settle(&before, &mut result, &engine.journal, key.as_ref())?;
+                    apply(&mut result, &o);
                 }
-                Ok(None) => {}
-                Err(e) => {
-                    result.message = format!("could not be refreshed from PayU ({e})");
+                _ => {
+                    let payu_id = if result.reference.is_empty() {
+                        entry
+                            .as_ref()
+                            .and_then(|e| e.payu_id.clone())
+                            .unwrap_or_default()
+                    } else {
+                        result.reference.clone()
+                    };
+                    let asked_at = crate::submit::state::now();
+                    match runtime.block_on(engine.lookup(&reference, &payu_id)) {
+                        Ok(Lookup::Found(r)) => {
+                            refreshed += 1;
+                            apply(&mut result, &r.outcome());
+                            if let (Some(k), Some(_)) = (&key, &entry) {
+                                record(&engine, k, &r)?;
+                            }
+                            recheck.settle(&before, &mut result, &engine.journal, key.as_ref())?;
+                        }
+                        Ok(Lookup::Empty) => {
+                            // Undetermined: it stays as it was; an UNKNOWN row says what a
+                            // rerun of `submit` would wait for.
+                            if let Some(e) = &entry
+                                && status == Status::Unknown
+                            {
+                                let mut s = SendState::from_journal(e, by_reference);
+                                if s.looked_up(Lookup::Empty, asked_at).is_ok() {
+                                    result.message = s.outcome(window_ms).messages.join("; ");
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            result.message = format!("could not be refreshed from PayU ({e})");
+                        }
+                    }
                 }
+            }
+        }
+        if result.status == Status::Pending {
+            let approval = crate::submit::Waiting::Approval.message();
+            if result.message.contains(&approval) {
+                waiting_approval += 1;
+            } else if result
+                .message
+                .contains("queued by PayU: the balance is too low")
+            {
+                queued += 1;
             }
         }
         // Amounts for the summary come from the row itself, read as `validate` reads it.
@@ -145,6 +197,16 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .notes
         .push(format!("{refreshed} row(s) refreshed from PayU"));
     summary.notes.extend(recheck.note());
+    if waiting_approval > 0 {
+        summary.notes.push(format!(
+            "{waiting_approval} PENDING row(s) are waiting for approval in the PayU dashboard"
+        ));
+    }
+    if queued > 0 {
+        summary.notes.push(format!(
+            "{queued} PENDING row(s) are queued by PayU because the balance is too low: add funds, and run `payu-bulk status` again"
+        ));
+    }
     writer.finish(&RunFacts {
         summary: &summary,
         environment: Some(session.apis.env_name()),
@@ -163,27 +225,43 @@ fn shop_of(map: &HeaderMap, raw: &RawRow, session: &session::Session) -> Option<
         .or_else(|| session.apis.europe.as_ref().map(|e| e.shop_id.clone()))
 }
 
-/// Brings the journal's entry up to date, when the journal has one.
-fn record(
-    engine: &Engine,
-    apis: &crate::submit::Apis,
-    kind: Kind,
-    merchant: &str,
-    reference: &str,
-    o: &crate::submit::Outcome,
-) -> Result<(), Error> {
-    let key = crate::journal::Key {
-        env: apis.env_name().to_owned(),
-        merchant: merchant.to_owned(),
-        kind: kind.name().to_owned(),
-        reference: reference.to_owned(),
+/// A refreshed row's results cells.
+fn apply(result: &mut RowResult, o: &crate::submit::Outcome) {
+    result.status = o.status;
+    result.codes = o.codes.join(";");
+    result.message = o.all_messages().join("; ");
+    if !o.reference.is_empty() {
+        result.reference = o.reference.clone();
+    }
+    if !o.link.is_empty() {
+        result.link = o.link.clone();
+    }
+    if let Some(utr) = &o.utr {
+        result.utr = utr.clone();
+    }
+}
+
+/// Brings the journal's entry up to date with what PayU reports: its state, code, reason
+/// and UTR.
+fn record(engine: &Engine, key: &Key, r: &Report) -> Result<(), Error> {
+    let (state, details) = match &r.said {
+        Said::Success => (
+            State::Success,
+            Details {
+                utr: r.utr.clone(),
+                ..Details::default()
+            },
+        ),
+        Said::Failed { code, reason } => (
+            State::Failed,
+            Details {
+                code: Some(code.clone()),
+                reason: Some(reason.clone()),
+                utr: r.utr.clone(),
+            },
+        ),
+        Said::Waiting(_) => (State::Pending, Details::default()),
     };
     let journal = engine.journal.lock().unwrap_or_else(|p| p.into_inner());
-    let settled = matches!(o.status, Status::Success | Status::Failed | Status::Pending);
-    if settled && journal.get(&key)?.is_some() {
-        let state = crate::submit::state_of(o.status);
-        let id = (!o.reference.is_empty()).then_some(o.reference.as_str());
-        journal.record(&key, state, id)?;
-    }
-    Ok(())
+    journal.record_details(key, state, r.payu_id.as_deref(), &details)
 }

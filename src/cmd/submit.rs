@@ -28,7 +28,7 @@ use crate::report::outputs::{self, Protected};
 use crate::report::{Requests, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
-use crate::submit::{Engine, Item, Mode, Options, Outcome, Phase, Progress, Target, plan};
+use crate::submit::{Engine, Item, Mode, Options, Outcome, Progress, Target, plan};
 use crate::validate::{Context, Currency, Duplicates, Rules, Verdict, validate_row};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -63,6 +63,11 @@ pub struct Args {
     /// 0; at most 7 days).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = session::parse_duration)]
     pub wait: Duration,
+    /// How long PayU may take to show a payout it has: a row sent without an answer is
+    /// resent (same reference) only when PayU still does not show it this long after its
+    /// last send (default: the config's `visibility_window`, else 15m).
+    #[arg(long, value_name = "DURATION", value_parser = session::parse_duration)]
+    pub visibility_window: Option<Duration>,
     /// Send the valid rows even if some rows are invalid.
     #[arg(long)]
     pub skip_invalid: bool,
@@ -80,6 +85,14 @@ pub struct Args {
     /// amount under another reference) instead of holding them back as POSSIBLE_REPEAT.
     #[arg(long)]
     pub allow_repeats: bool,
+    /// Stop sending when PayU refuses this many rows in a row with the same code (0: never);
+    /// the rest stay NOT_SENT for a rerun after the fix.
+    #[arg(long, value_name = "N", default_value_t = crate::controls::stops::DEFAULT_STOP_AFTER)]
+    pub stop_after: usize,
+    /// Send the first N rows, wait until they are final (within --wait), and send the rest
+    /// only if all N ended SUCCESS; else the rest are NOT_SENT with code CANARY.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
     /// An approved plan (`payu-bulk plan`, `payu-bulk approve`): only its rows are sent, and
     /// nothing unless it matches the sheet and holds the approvals the config asks for.
     #[arg(long, value_name = "PLAN")]
@@ -180,6 +193,11 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         std::sync::atomic::Ordering::Relaxed,
     );
     let mut notes = Vec::new();
+    let window = visibility_window(
+        args.visibility_window,
+        config.as_ref(),
+        args.at.config.as_deref(),
+    )?;
 
     // The journal: the in-process sandbox starts empty every run, so its journal is this
     // run's only (a journal kept across runs would hold references that sandbox never saw).
@@ -237,6 +255,12 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             batch_size: args.batch_size,
             concurrency: args.concurrency.unwrap_or(8),
             wait: args.wait,
+            visibility_window: window,
+            stop_after: args.stop_after,
+            approval_flow: config
+                .as_ref()
+                .and_then(|c| c.approval_flow)
+                .unwrap_or_default(),
         },
         &progress,
     );
@@ -258,7 +282,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         .count()
         + items
             .iter()
-            .filter(|i| i.outcome.status == Status::Invalid)
+            .filter(|i| i.state().status() == Status::Invalid)
             .count();
     let blocked = invalid > 0 && !args.skip_invalid;
     let mut interrupted = false;
@@ -280,15 +304,12 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
         );
         for item in crate::submit::to_send(&mut items) {
-            item.outcome.messages = vec![why.clone()];
-            item.phase = Phase::Done;
+            item.hold(&why);
         }
         notes.push(why);
     } else if args.dry_run {
         for item in crate::submit::to_send(&mut items) {
-            item.outcome.status = Status::Valid;
-            item.outcome.messages = vec!["dry run: would be sent".to_owned()];
-            item.phase = Phase::Done;
+            item.dry_run();
         }
         notes.push("dry run: nothing was sent".to_owned());
     } else {
@@ -301,35 +322,36 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             let stop = stop_signal();
             tokio::pin!(stop);
             tokio::select! {
-                r = engine.run(&mut items) => r.map_err(|e| e.to_string()),
+                r = crate::controls::canary::run(&engine, &mut items, args.canary) => r.map_err(|e| e.to_string()),
                 how = &mut stop => Err(how.to_owned()),
             }
         });
-        if let Err(why) = finished {
-            // Stopped, by a signal or a fault (the journal locked by another process, a
-            // disk full): every row sent is written with what is known of it, the rest
-            // NOT_SENT, and the exit code says the run did not finish.
-            interrupted = true;
-            eprintln!("payu-bulk: {why}");
-            notes.push(format!("{why}: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them"));
+        match finished {
+            Ok(canary) => notes.extend(canary),
+            Err(why) => {
+                // Stopped, by a signal or a fault (the journal locked by another process, a
+                // disk full): every row sent is written with what is known of it, the rest
+                // NOT_SENT, and the exit code says the run did not finish.
+                interrupted = true;
+                eprintln!("payu-bulk: {why}");
+                notes.push(format!("{why}: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them"));
+            }
         }
         if let Some(why) = engine.stopped() {
             notes.push(format!("stopped sending: {why}"));
         }
     }
     progress.finish();
-    for item in items.iter_mut() {
-        // A request in flight when the run stopped: only PayU knows.
-        if item.maybe_sent && item.outcome.status == Status::NotSent {
-            item.outcome.status = Status::Unknown;
-            item.outcome.messages = vec!["the run stopped before PayU answered".to_owned()];
-        }
+    notes.extend(waiting_notes(&items));
+    for word in engine.unknown_words() {
+        notes.push(format!(
+            "PayU reported the state '{word}', which the tool does not know: its rows are left PENDING"
+        ));
     }
 
     let mut outcomes: Vec<Option<Outcome>> = vec![None; loaded.rows.len()];
-    for item in items {
-        let row = item.row;
-        outcomes[row] = Some(item.outcome);
+    for item in &items {
+        outcomes[item.row] = Some(item.outcome(window));
     }
     let mut summary = Summary::new(kind, &args.input.sheet, &out, started);
     summary.unknown_columns = loaded.map.unknown.clone();
@@ -395,6 +417,52 @@ async fn stop_signal() -> &'static str {
         interrupt.await;
         "interrupted (Ctrl-C)"
     }
+}
+
+/// The visibility window: the flag, else the config's `visibility_window`, else 15 minutes.
+pub fn visibility_window(
+    flag: Option<Duration>,
+    config: Option<&crate::config::Config>,
+    path: Option<&Path>,
+) -> Result<Duration, Error> {
+    if let Some(d) = flag {
+        return Ok(d);
+    }
+    match config.and_then(|c| c.visibility_window.as_deref()) {
+        Some(text) => session::parse_duration(text).map_err(|why| {
+            Error::format(
+                path.unwrap_or(Path::new("the configuration")),
+                format!("visibility_window: {why}"),
+            )
+        }),
+        None => Ok(crate::submit::VISIBILITY_WINDOW),
+    }
+}
+
+/// The PENDING rows that wait for a person (approval) or for money (a queue), counted apart
+/// from the others for the summary.
+pub fn waiting_notes(items: &[Item]) -> Vec<String> {
+    use crate::submit::Waiting;
+    let approval = items
+        .iter()
+        .filter(|i| matches!(i.state().waiting(), Some(Waiting::Approval)))
+        .count();
+    let queued = items
+        .iter()
+        .filter(|i| matches!(i.state().waiting(), Some(Waiting::Queued(_))))
+        .count();
+    let mut notes = Vec::new();
+    if approval > 0 {
+        notes.push(format!(
+            "{approval} PENDING row(s) are waiting for approval in the PayU dashboard"
+        ));
+    }
+    if queued > 0 {
+        notes.push(format!(
+            "{queued} PENDING row(s) are queued by PayU because the balance is too low: add funds, and run `payu-bulk status`"
+        ));
+    }
+    notes
 }
 
 /// The results line of a row: its verdict, and what the run made of it.
@@ -471,7 +539,7 @@ fn lock_journal(journal: &Path, progress: &Progress) -> Result<std::fs::File, Er
 
 /// Production: the count and total per currency, and a yes from a person.
 fn confirm(items: &[Item]) -> Result<(), Error> {
-    let to_send: Vec<&Item> = items.iter().filter(|i| i.phase != Phase::Done).collect();
+    let to_send: Vec<&Item> = items.iter().filter(|i| i.state().is_to_send()).collect();
     let mut totals: std::collections::BTreeMap<Currency, Decimal> = Default::default();
     for item in &to_send {
         if let Some((v, c)) = item.payment.amount {

@@ -13,7 +13,7 @@ use crate::client::CallError;
 use crate::client::india::India;
 use crate::report::format_money;
 use crate::rows::Kind;
-use crate::submit::{Apis, Item, Phase};
+use crate::submit::{Apis, Item};
 use crate::validate::Currency;
 
 /// The rows still to send against the account's balance.
@@ -52,7 +52,7 @@ impl Comparison {
 pub fn total(items: &[Item]) -> Option<Decimal> {
     items
         .iter()
-        .filter(|i| i.phase == Phase::Send)
+        .filter(|i| i.state().is_to_send())
         .filter_map(|i| i.payment.amount)
         .filter(|(_, c)| *c == Currency::Inr)
         .try_fold(Decimal::ZERO, |sum, (v, _)| sum.checked_add(v))
@@ -84,7 +84,7 @@ pub async fn before_sending(
     dry_run: bool,
 ) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
-    if kind == Kind::GlobalPayout || !items.iter().any(|i| i.phase == Phase::Send) {
+    if kind == Kind::GlobalPayout || !items.iter().any(|i| i.state().is_to_send()) {
         return Ok(notes);
     }
     let total = total(items).ok_or_else(|| {

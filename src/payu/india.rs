@@ -62,7 +62,13 @@ pub struct ListTransactions {
     pub merchant_ref_id: Option<String>,
     pub batch_id: Option<String>,
     pub transfer_status: Option<String>,
+    /// `dd/MM/yyyy`, inclusive.
+    pub from: Option<String>,
+    /// `dd/MM/yyyy`, inclusive.
+    pub to: Option<String>,
+    /// 1-based (answers echo it 0-based as `currentPage`).
     pub page: Option<u32>,
+    /// At most 100; PayU's default is 10.
     pub page_size: Option<u32>,
 }
 
@@ -76,8 +82,16 @@ pub struct TransactionPage {
     pub no_of_pages: i64,
     #[serde(default)]
     pub total_elements: i64,
+    /// 0-based, even when `page=1` was asked for (§5).
     #[serde(default)]
     pub current_page: i64,
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    pub total_amount: Option<Decimal>,
+    /// Spelled as PayU spells it.
+    #[serde(default)]
+    pub succes_txn: Option<i64>,
+    #[serde(default)]
+    pub pending_txn: Option<i64>,
     #[serde(default)]
     pub transaction_details: Vec<Transaction>,
 }
@@ -104,8 +118,25 @@ pub struct Transaction {
     pub transfer_type: Option<String>,
     #[serde(default)]
     pub msg: Option<String>,
+    /// The failure or queue reason.
     #[serde(default)]
     pub txn_status_description: Option<String>,
+    /// The bank's or PayU's code for the outcome.
+    #[serde(default)]
+    pub response_code: Option<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub beneficiary_name: Option<String>,
+    #[serde(default)]
+    pub txn_source: Option<String>,
+    /// `2022-08-22T05:56:13.000+0000`.
+    #[serde(default)]
+    pub txn_date: Option<String>,
+    #[serde(default)]
+    pub last_status_update_date: Option<String>,
+    #[serde(default)]
+    pub succeed_on: Option<String>,
 }
 
 /// A transfer's state (§6). PayU leaves some spellings unconfirmed; the variants accept the

@@ -36,12 +36,42 @@ pub(super) struct Payouts {
 }
 
 struct Accepted {
+    /// Its entry in the ledger.
+    ledger: usize,
     ext_payout_id: Option<String>,
     amount: Option<String>,
     description: Option<String>,
+    /// When it was accepted, by the sandbox's clock.
     at: Instant,
     /// Where the payout ends once it has settled.
     outcome: PayoutStatus,
+}
+
+impl Accepted {
+    fn status(&self, settle: Duration, now: Instant) -> PayoutStatus {
+        if now.saturating_duration_since(self.at) >= settle {
+            self.outcome
+        } else {
+            PayoutStatus::Pending
+        }
+    }
+}
+
+impl Payouts {
+    /// Each payout's ledger entry and its current status.
+    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+        self.by_id
+            .values()
+            .map(|p| (p.ledger, status_word(p.status(settle, now))))
+            .collect()
+    }
+}
+
+fn status_word<T: serde::Serialize>(status: T) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -321,10 +351,15 @@ pub(super) async fn create(
     let ext = payout.ext_payout_id.clone().filter(|e| !e.is_empty());
     let mut state = sandbox.state();
     // A reference PayU already holds is refused whatever the rest says, and counted.
+    let now = state.now();
     if let Some(ext) = &ext
-        && state
-            .ledger
-            .received("europe-payout", &request.shop_id, ext)
+        && state.ledger.received(
+            "europe-payout",
+            &request.shop_id,
+            ext,
+            now,
+            sandbox.config.dedupe_lag,
+        )
     {
         return refusal("8356");
     }
@@ -333,22 +368,27 @@ pub(super) async fn create(
         Err(code) => return refusal(code),
     };
     let payout_id = state.next_id("europe-payout");
-    state.ledger.accept(LedgerEntry {
-        api: "europe-payout".to_owned(),
-        merchant: request.shop_id.clone(),
-        reference: ext.clone().unwrap_or_else(|| payout_id.clone()),
-        amount: payout.amount.clone().unwrap_or_default(),
-        destination: checked.destination,
-        accepted_at: timestamp(),
-        times_received: 1,
-    });
+    let ledger = state.ledger.accept(
+        LedgerEntry {
+            api: "europe-payout".to_owned(),
+            merchant: request.shop_id.clone(),
+            reference: ext.clone().unwrap_or_else(|| payout_id.clone()),
+            amount: payout.amount.clone().unwrap_or_default(),
+            destination: checked.destination,
+            accepted_at: timestamp(),
+            times_received: 1,
+            state: String::new(),
+        },
+        now,
+    );
     state.europe.by_id.insert(
         payout_id.clone(),
         Accepted {
+            ledger,
             ext_payout_id: ext.clone(),
             amount: payout.amount.clone(),
             description: payout.description.clone(),
-            at: Instant::now(),
+            at: now,
             outcome: checked.outcome,
         },
     );
@@ -385,16 +425,13 @@ pub(super) async fn retrieve(
     }
     let settle = sandbox.config.settle;
     let state = sandbox.state();
+    let now = state.now();
     // PayU Europe retrieves only payouts of the last 14 days (§16.4), by the sandbox's clock.
-    let retrievable = |p: &&Accepted| p.at.elapsed() + state.clock_ahead <= RETRIEVABLE;
+    let retrievable = |p: &&Accepted| now.saturating_duration_since(p.at) <= RETRIEVABLE;
     let Some(p) = state.europe.by_id.get(&payout_id).filter(retrievable) else {
         return refusal("8353");
     };
-    let status = if p.at.elapsed() >= settle {
-        p.outcome
-    } else {
-        PayoutStatus::Pending
-    };
+    let status = p.status(settle, now);
     let answer = PayoutAnswer {
         payout: PayoutState {
             payout_id,

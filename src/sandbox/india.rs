@@ -10,6 +10,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
@@ -37,37 +38,65 @@ const ACCEPTED: &str =
 /// What the sandbox account holds before any transfer: ₹1,00,00,000.
 const OPENING_BALANCE: i64 = 10_000_000;
 
-/// The transfers the sandbox accepted, by `merchantRefId`.
+/// The transfers the sandbox accepted, in arrival order (a reference paid twice inside
+/// `--dedupe-lag-ms` has two).
 #[derive(Default)]
 pub(super) struct Transfers {
-    by_reference: HashMap<String, Sent>,
+    sent: Vec<Sent>,
     next_txn: i64,
 }
 
 impl Transfers {
     /// The balance: the opening balance less what live transfers hold (a failed or cancelled
     /// transfer gives its money back; one queued for want of balance holds none).
-    fn balance(&self, settle: Duration) -> Decimal {
+    fn balance(&self, settle: Duration, now: Instant) -> Decimal {
         let held: Decimal = self
-            .by_reference
-            .values()
+            .sent
+            .iter()
             .filter(|s| {
                 !s.waiting_for_balance
-                    && !matches!(s.status(settle), TxnStatus::Failed | TxnStatus::Cancelled)
+                    && !matches!(
+                        s.status(settle, now),
+                        TxnStatus::Failed | TxnStatus::Cancelled
+                    )
             })
             .map(|s| s.amount)
             .sum();
         Decimal::from(OPENING_BALANCE) - held
     }
+
+    /// Each transfer's ledger entry and its current status.
+    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+        self.sent
+            .iter()
+            .map(|s| (s.ledger, word(s.status(settle, now))))
+            .collect()
+    }
+
+    /// The latest transfer with `reference`.
+    fn latest_mut(&mut self, reference: &str) -> Option<&mut Sent> {
+        self.sent
+            .iter_mut()
+            .rev()
+            .find(|s| s.reference == reference)
+    }
 }
 
 struct Sent {
+    reference: String,
+    /// Its entry in the ledger.
+    ledger: usize,
     txn_id: i64,
     batch_id: String,
     amount: Decimal,
     transfer_type: String,
     payu_ref: String,
+    /// When it was recorded, by the sandbox's clock.
     at: Instant,
+    /// The same moment as a date, for `txnDate` and the `from`/`to` filter.
+    recorded: chrono::DateTime<chrono::Utc>,
+    purpose: String,
+    beneficiary_name: String,
     /// Where it ends once settled (the pending test account never settles).
     outcome: TxnStatus,
     cancelled: bool,
@@ -79,7 +108,7 @@ struct Sent {
 
 impl Sent {
     /// QUEUED, then IN_PROGRESS, then its outcome once `settle` has passed.
-    fn status(&self, settle: Duration) -> TxnStatus {
+    fn status(&self, settle: Duration, now: Instant) -> TxnStatus {
         if self.cancelled {
             return TxnStatus::Cancelled;
         }
@@ -90,7 +119,7 @@ impl Sent {
         if self.waiting_for_balance {
             return TxnStatus::Queued;
         }
-        let elapsed = self.at.elapsed();
+        let elapsed = now.saturating_duration_since(self.at);
         if elapsed >= settle {
             self.outcome
         } else if elapsed >= settle / 2 {
@@ -98,6 +127,11 @@ impl Sent {
         } else {
             TxnStatus::Queued
         }
+    }
+
+    /// Whether status lookups show it yet (`--visibility-ms`).
+    fn visible(&self, visibility: Duration, now: Instant) -> bool {
+        now.saturating_duration_since(self.at) >= visibility
     }
 }
 
@@ -269,9 +303,14 @@ fn initiate(
         if !reference.is_empty() {
             // Counted whether or not the batch goes through: the ledger says how many
             // requests carried an accepted reference.
-            let known = state
-                .ledger
-                .received("india-payout", INDIA_MERCHANT_ID, reference);
+            let now = state.now();
+            let known = state.ledger.received(
+                "india-payout",
+                INDIA_MERCHANT_ID,
+                reference,
+                now,
+                sandbox.config.dedupe_lag,
+            );
             if known || !in_batch.insert(reference.to_owned()) {
                 problems.push((1002, "duplicate merchant ref id. ".to_owned()));
             }
@@ -295,6 +334,7 @@ fn initiate(
         .into_response();
     }
     for t in transfers {
+        let now = state.now();
         let payu_ref = format!("PAYOUT{}", &state.next_id("india-payout")[..20]);
         let upi = t.payment_type.eq_ignore_ascii_case("UPI");
         let (destination, outcome) = if upi {
@@ -317,30 +357,39 @@ fn initiate(
                 .to_ascii_uppercase();
             (format!("account:{number}/{ifsc}"), outcome)
         };
-        state.ledger.accept(LedgerEntry {
-            api: "india-payout".to_owned(),
-            merchant: INDIA_MERCHANT_ID.to_owned(),
-            reference: t.merchant_ref_id.clone(),
-            amount: t.amount.to_string(),
-            destination,
-            accepted_at: timestamp(),
-            times_received: 1,
-        });
+        let ledger = state.ledger.accept(
+            LedgerEntry {
+                api: "india-payout".to_owned(),
+                merchant: INDIA_MERCHANT_ID.to_owned(),
+                reference: t.merchant_ref_id.clone(),
+                amount: t.amount.to_string(),
+                destination,
+                accepted_at: timestamp(),
+                times_received: 1,
+                state: String::new(),
+            },
+            now,
+        );
         state.india.next_txn += 1;
-        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle);
+        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle, now);
         let sent = Sent {
+            reference: t.merchant_ref_id,
+            ledger,
             txn_id: state.india.next_txn,
             batch_id: t.batch_id,
             amount: t.amount,
             transfer_type: t.payment_type.to_ascii_uppercase(),
             payu_ref,
-            at: Instant::now(),
+            at: now,
+            recorded: state.wall_now(),
+            purpose: t.purpose.clone(),
+            beneficiary_name: t.beneficiary_name.clone(),
             outcome,
             cancelled: false,
             waiting_for_balance,
             reversed: false,
         };
-        state.india.by_reference.insert(t.merchant_ref_id, sent);
+        state.india.sent.push(sent);
     }
     Json(Envelope {
         status: 0,
@@ -410,8 +459,39 @@ fn check(t: &Transfer) -> Vec<(i64, String)> {
     problems
 }
 
-/// `POST /payout/payment/listTransactions`: by `merchantRefId` and/or `batchId`. An unknown
-/// reference is `status 0` with no details (§5): undetermined, never failed.
+/// PayU's largest page, and its default (§5; the GitBook's figures).
+const MAX_PAGE_SIZE: usize = 100;
+const DEFAULT_PAGE_SIZE: usize = 10;
+
+/// PayU's dates, `2022-08-22T05:56:13.000+0000`.
+fn payu_date(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()
+}
+
+/// A `from`/`to` date, `dd/MM/yyyy` (PayU's sample) or `dd/MM/yy` (one OAS).
+fn form_date(text: &str) -> Option<chrono::NaiveDate> {
+    let text = text.trim();
+    chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .ok()
+        .filter(|d| d.year() >= 1000)
+        .or_else(|| chrono::NaiveDate::parse_from_str(text, "%d/%m/%y").ok())
+}
+
+/// A status word as a filter compares it: upper case, spaces as underscores, SCHEDULED as
+/// QUEUED.
+fn status_key(word: &str) -> String {
+    let key = word.trim().to_ascii_uppercase().replace(' ', "_");
+    if key == "SCHEDULED" {
+        "QUEUED".to_owned()
+    } else {
+        key
+    }
+}
+
+/// `POST /payout/payment/listTransactions` (§5): every documented filter (`merchantRefId`,
+/// `batchId`, `transferStatus`, `from`/`to` by the transfer's date in IST, inclusive), latest
+/// first, `page` (1-based; 0 reads as 1) of `pageSize` (default 10, at most 100). An unknown
+/// reference is `status 0` with no details: undetermined, never failed.
 pub(super) async fn list_transactions(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
@@ -422,48 +502,132 @@ pub(super) async fn list_transactions(
         return refused;
     }
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let wanted =
-        |name: &str, value: &str| form.get(name).is_none_or(|w| w.is_empty() || w == value);
+    let given = |name: &str| form.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let wanted = |name: &str, value: &str| given(name).is_none_or(|w| w == value);
+    let mut dates = [None, None];
+    for (slot, name) in dates.iter_mut().zip(["from", "to"]) {
+        if let Some(text) = given(name) {
+            match form_date(text) {
+                Some(d) => *slot = Some(d),
+                None => {
+                    return reply::<()>(
+                        1,
+                        &format!("{name} must be a date as dd/MM/yyyy, not '{text}'"),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+    let number = |name: &str, default: usize| match given(name) {
+        None => Some(default),
+        Some(text) => text.parse::<usize>().ok(),
+    };
+    let (Some(page), Some(size)) = (number("page", 1), number("pageSize", DEFAULT_PAGE_SIZE))
+    else {
+        return reply::<()>(1, "page and pageSize must be whole numbers", None);
+    };
+    let page = page.max(1);
+    let size = size.clamp(1, MAX_PAGE_SIZE);
     let settle = sandbox.config.settle;
-    let mut details: Vec<Transaction> = state
+    let now = state.now();
+    let visibility = sandbox.config.visibility;
+    let status_wanted = given("transferStatus").map(status_key);
+    let ist = crate::validate::dates::ist();
+    let mut matching: Vec<&Sent> = state
         .india
-        .by_reference
+        .sent
         .iter()
-        .filter(|(reference, sent)| {
-            wanted("merchantRefId", reference) && wanted("batchId", &sent.batch_id)
-        })
-        .map(|(reference, sent)| Transaction {
-            txn_id: Some(sent.txn_id),
-            batch_id: Some(sent.batch_id.clone()),
-            merchant_ref_id: reference.clone(),
-            amount: Some(sent.amount),
-            txn_status: sent.status(settle),
-            txn_sub_status: sent.reversed.then(|| "REVERSED".to_owned()),
-            payu_transaction_ref_no: Some(sent.payu_ref.clone()),
-            // A paid transfer carries its UTR, as the TRANSFER_SUCCESS event does.
-            bank_transaction_ref_no: (sent.status(settle) == TxnStatus::Success || sent.reversed)
-                .then(|| format!("UTR{}", sent.txn_id)),
-            transfer_type: Some(sent.transfer_type.clone()),
-            msg: None,
-            txn_status_description: None,
+        // Not yet visible: exactly as a reference PayU never saw (§5).
+        .filter(|sent| sent.visible(visibility, now))
+        .filter(|sent| {
+            let day = sent.recorded.with_timezone(&ist).date_naive();
+            wanted("merchantRefId", &sent.reference)
+                && wanted("batchId", &sent.batch_id)
+                && dates[0].is_none_or(|from| day >= from)
+                && dates[1].is_none_or(|to| day <= to)
+                && status_wanted
+                    .as_ref()
+                    .is_none_or(|w| *w == status_key(&word(sent.status(settle, now))))
         })
         .collect();
     // Latest first, as PayU sorts them.
-    details.sort_by_key(|t| std::cmp::Reverse(t.txn_id));
-    let total = details.len() as i64;
+    matching.sort_by_key(|sent| std::cmp::Reverse(sent.txn_id));
+    let total = matching.len();
+    let succeeded = matching
+        .iter()
+        .filter(|s| s.status(settle, now) == TxnStatus::Success)
+        .count();
+    let pending = matching
+        .iter()
+        .filter(|s| !s.status(settle, now).is_final())
+        .count();
+    let total_amount: Decimal = matching.iter().map(|s| s.amount).sum();
+    let details: Vec<Transaction> = matching
+        .iter()
+        .skip((page - 1).saturating_mul(size))
+        .take(size)
+        .map(|sent| sent.transaction(settle, now))
+        .collect();
     Json(Envelope {
         status: 0,
         msg: None,
         code: None,
         data: Some(TransactionPage {
             payout_merchant_id: INDIA_MERCHANT_ID.parse().ok(),
-            no_of_pages: i64::from(total > 0),
-            total_elements: total,
-            current_page: 0,
+            no_of_pages: total.div_ceil(size) as i64,
+            total_elements: total as i64,
+            current_page: (page - 1) as i64,
+            total_amount: Some(total_amount),
+            succes_txn: Some(succeeded as i64),
+            pending_txn: Some(pending as i64),
             transaction_details: details,
         }),
     })
     .into_response()
+}
+
+/// A status as PayU writes it.
+fn word(status: TxnStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl Sent {
+    /// The transfer as listTransactions reports it.
+    fn transaction(&self, settle: Duration, now: Instant) -> Transaction {
+        let status = self.status(settle, now);
+        let settled_at =
+            self.recorded + chrono::Duration::from_std(settle).unwrap_or(chrono::Duration::zero());
+        Transaction {
+            txn_id: Some(self.txn_id),
+            batch_id: Some(self.batch_id.clone()),
+            merchant_ref_id: self.reference.clone(),
+            amount: Some(self.amount),
+            txn_status: status,
+            txn_sub_status: self.reversed.then(|| "REVERSED".to_owned()),
+            payu_transaction_ref_no: Some(self.payu_ref.clone()),
+            // A paid transfer carries its UTR, as the TRANSFER_SUCCESS event does.
+            bank_transaction_ref_no: (status == TxnStatus::Success || self.reversed)
+                .then(|| format!("UTR{}", self.txn_id)),
+            transfer_type: Some(self.transfer_type.clone()),
+            msg: None,
+            txn_status_description: None,
+            response_code: None,
+            purpose: Some(self.purpose.clone()),
+            beneficiary_name: Some(self.beneficiary_name.clone()),
+            txn_source: Some("API".to_owned()),
+            txn_date: Some(payu_date(self.recorded)),
+            last_status_update_date: Some(payu_date(if status.is_final() {
+                settled_at
+            } else {
+                self.recorded
+            })),
+            succeed_on: (status == TxnStatus::Success).then(|| payu_date(settled_at)),
+        }
+    }
 }
 
 /// `POST /payout/payment/cancel` (form `merchantRefId`): only a QUEUED transfer (§7).
@@ -482,12 +646,13 @@ pub(super) async fn cancel(
         .remove("merchantRefId")
         .unwrap_or_default();
     let settle = sandbox.config.settle;
-    match state.india.by_reference.get_mut(&reference) {
+    let now = state.now();
+    match state.india.latest_mut(&reference) {
         None => reply::<()>(1, "Merchant reference Id is incorrect", None),
         Some(sent) if sent.cancelled => {
             reply::<()>(1, "Payout transaction already cancelled", None)
         }
-        Some(sent) if sent.status(settle) != TxnStatus::Queued => reply::<()>(
+        Some(sent) if sent.status(settle, now) != TxnStatus::Queued => reply::<()>(
             1,
             "Payout cannot be cancelled as it is already processed",
             None,
@@ -505,7 +670,7 @@ pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: Head
     if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
         return refused;
     }
-    let balance = state.india.balance(sandbox.config.settle);
+    let balance = state.india.balance(sandbox.config.settle, state.now());
     let detail = crate::payu::india::AccountDetail {
         payout_merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
         uuid: "11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned(),
@@ -653,11 +818,13 @@ impl Transfers {
     pub(super) fn settled_events(
         &self,
         settle: Duration,
+        now: Instant,
         sent: &mut HashSet<String>,
     ) -> Vec<crate::payu::webhook::Event> {
         let mut events = Vec::new();
-        for (reference, transfer) in &self.by_reference {
-            if transfer.reversed && sent.insert(format!("reversed:{reference}")) {
+        for transfer in &self.sent {
+            let reference = &transfer.reference;
+            if transfer.reversed && sent.insert(format!("reversed:{}", transfer.txn_id)) {
                 events.push(crate::payu::webhook::Event {
                     event: "TRANSFER_REVERSED".to_owned(),
                     msg: "Transfer reversed by the beneficiary bank".to_owned(),
@@ -667,7 +834,7 @@ impl Transfers {
                     ..crate::payu::webhook::Event::default()
                 });
             }
-            let (event, msg) = match transfer.status(settle) {
+            let (event, msg) = match transfer.status(settle, now) {
                 TxnStatus::Success => ("TRANSFER_SUCCESS", "Success"),
                 TxnStatus::Failed => (
                     "TRANSFER_FAILED",
@@ -675,7 +842,7 @@ impl Transfers {
                 ),
                 _ => continue,
             };
-            if !sent.insert(format!("transfer:{reference}")) {
+            if !sent.insert(format!("transfer:{}", transfer.txn_id)) {
                 continue;
             }
             events.push(crate::payu::webhook::Event {
@@ -702,9 +869,10 @@ pub(super) async fn reverse(
 ) -> Response {
     let settle = sandbox.config.settle;
     let mut state = sandbox.state();
+    let now = state.now();
     let reference = body.get("merchantRefId").cloned().unwrap_or_default();
-    match state.india.by_reference.get_mut(&reference) {
-        Some(sent) if sent.status(settle) == TxnStatus::Success => {
+    match state.india.latest_mut(&reference) {
+        Some(sent) if sent.status(settle, now) == TxnStatus::Success => {
             sent.reversed = true;
             StatusCode::NO_CONTENT.into_response()
         }

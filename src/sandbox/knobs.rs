@@ -101,6 +101,10 @@ pub(super) async fn apply(
     if request.uri().path().starts_with("/__sandbox/") {
         return next.run(request).await;
     }
+    // Counted as it arrives, whatever it then meets (429, a fault, the latency): the client
+    // made it. The path is counted without its query.
+    let key = format!("{} {}", request.method(), request.uri().path());
+    *sandbox.state().requests.entry(key).or_default() += 1;
     let config = sandbox.config.clone();
     if !config.latency.is_zero() {
         tokio::time::sleep(config.latency).await;

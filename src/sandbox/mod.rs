@@ -52,6 +52,13 @@ pub struct Config {
     pub fault_rate: f64,
     /// Seeds the faults, so that the same requests meet the same faults.
     pub seed: u64,
+    /// How long a payout or link stays out of every status lookup after it was recorded
+    /// (PayU: "kindly fetch details after some time"); until then lookups answer as for a
+    /// reference never seen.
+    pub visibility: Duration,
+    /// How long after a reference is recorded PayU's duplicate check still misses it: a
+    /// repeat inside this lag is recorded (and paid) as a second payout.
+    pub dedupe_lag: Duration,
 }
 
 impl Default for Config {
@@ -63,6 +70,8 @@ impl Default for Config {
             rate_limit: None,
             fault_rate: 0.0,
             seed: 0,
+            visibility: Duration::ZERO,
+            dedupe_lag: Duration::ZERO,
         }
     }
 }
@@ -96,6 +105,8 @@ struct State {
     clock_ahead: Duration,
     /// Ids handed out so far (tokens, payouts), for deterministic ids.
     issued: u64,
+    /// PayU requests received since start or reset, by `"<METHOD> <path>"`.
+    requests: std::collections::BTreeMap<String, u64>,
 }
 
 impl State {
@@ -112,6 +123,19 @@ impl State {
                 .get(t)
                 .is_some_and(|issued| issued.api == api && issued.expires_at > Instant::now())
         })
+    }
+
+    /// Now by the sandbox's clock, which `POST /__sandbox/clock` moves ahead: every age the
+    /// sandbox measures (settling, visibility, the dedupe lag, Europe's 14 days) is taken
+    /// from it, so tests can drive time instead of sleeping.
+    fn now(&self) -> Instant {
+        Instant::now() + self.clock_ahead
+    }
+
+    /// The date and time by the sandbox's clock, for the dates PayU writes and filters on.
+    fn wall_now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            + chrono::Duration::from_std(self.clock_ahead).unwrap_or(chrono::Duration::zero())
     }
 
     fn next_id(&mut self, salt: &str) -> String {
@@ -201,6 +225,7 @@ impl Sandbox {
                 post(india::list_transactions),
             )
             .route("/__sandbox/ledger", get(ledger::show))
+            .route("/__sandbox/requests", get(ledger::requests))
             .route("/payout/smartPay", post(smart_send::create_v1))
             .route("/payout/smartPay/status", get(smart_send::status_v1))
             .route("/payout/v2/webhook", post(webhooks::set))

@@ -18,32 +18,42 @@ use crate::payu::Envelope;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
 use crate::validate::{contact, dates};
 
-/// The links the sandbox made, by `merchantRefId`, and the bulk files it was sent.
+/// The links the sandbox made, in the order made (a reference repeated inside
+/// `--dedupe-lag-ms` has two), and the bulk files it was sent.
 #[derive(Default)]
 pub(super) struct Links {
-    by_reference: HashMap<String, Made>,
+    made: Vec<Made>,
     uploads: HashMap<i64, Upload>,
     next_file: i64,
 }
 
 struct Made {
+    reference: String,
+    /// Its entry in the ledger.
+    ledger: usize,
     /// What the link was made from, for v1's status.
     request: CreateLink,
     link: String,
     link_id: String,
     expiry_date: String,
     payu_ref: String,
+    /// When it was made, by the sandbox's clock.
     at: Instant,
     cancelled: bool,
 }
 
 impl Made {
-    fn paid(&self, settle: Duration) -> bool {
-        !self.cancelled && self.at.elapsed() >= settle
+    fn paid(&self, settle: Duration, now: Instant) -> bool {
+        !self.cancelled && now.saturating_duration_since(self.at) >= settle
     }
 
-    fn details(&self, reference: &str, settle: Duration) -> LinkDetails {
-        let paid = self.paid(settle);
+    /// Whether status lookups show it yet (`--visibility-ms`).
+    fn visible(&self, visibility: Duration, now: Instant) -> bool {
+        now.saturating_duration_since(self.at) >= visibility
+    }
+
+    fn details(&self, reference: &str, settle: Duration, now: Instant) -> LinkDetails {
+        let paid = self.paid(settle, now);
         let status = match (self.cancelled, paid) {
             (true, _) => "CANCELLED",
             (false, true) => "SUCCESS",
@@ -134,7 +144,12 @@ pub(super) async fn create(
             }]);
         }
     };
-    link_answer(make_link(&mut state, &link, host(&headers)))
+    link_answer(make_link(
+        &mut state,
+        &link,
+        host(&headers),
+        sandbox.config.dedupe_lag,
+    ))
 }
 
 fn wrong_pid(headers: &HeaderMap) -> Option<Response> {
@@ -167,13 +182,15 @@ fn make_link(
     state: &mut super::State,
     link: &CreateLink,
     host: &str,
+    lag: Duration,
 ) -> Result<Link, Vec<LinkError>> {
     let reference = link.merchant_ref_id.clone();
     let mut errors = check(link);
+    let now = state.now();
     if !reference.is_empty()
         && state
             .ledger
-            .received("smart-send", INDIA_MERCHANT_ID, &reference)
+            .received("smart-send", INDIA_MERCHANT_ID, &reference, now, lag)
     {
         errors.push(LinkError {
             code: 1103,
@@ -191,11 +208,13 @@ fn make_link(
             .to_string()
     });
     let made = Made {
+        reference: reference.clone(),
+        ledger: 0,
         link: format!("http://{host}/url/{link_id}"),
         link_id: link_id.clone(),
         expiry_date: expiry_date.clone(),
         payu_ref: format!("PAYOUT{}", &id[12..32]),
-        at: Instant::now(),
+        at: now,
         cancelled: false,
         request: link.clone(),
     };
@@ -207,32 +226,41 @@ fn make_link(
                 .map(|v| format!("{what}:{v}"))
         })
         .collect();
-    state.ledger.accept(LedgerEntry {
-        api: "smart-send".to_owned(),
-        merchant: INDIA_MERCHANT_ID.to_owned(),
-        reference: reference.clone(),
-        amount: link.amount.to_string(),
-        destination: contacts.join(" "),
-        accepted_at: timestamp(),
-        times_received: 1,
-    });
+    let ledger = state.ledger.accept(
+        LedgerEntry {
+            api: "smart-send".to_owned(),
+            merchant: INDIA_MERCHANT_ID.to_owned(),
+            reference: reference.clone(),
+            amount: link.amount.to_string(),
+            destination: contacts.join(" "),
+            accepted_at: timestamp(),
+            times_received: 1,
+            state: String::new(),
+        },
+        now,
+    );
     let answer = Link {
         link: made.link.clone(),
         link_id,
         expiry_date: Some(expiry_date),
     };
-    state.smart_send.by_reference.insert(reference, made);
+    state.smart_send.made.push(Made { ledger, ..made });
     Ok(answer)
 }
 
 fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
     let state = sandbox.state();
-    match state.smart_send.by_reference.get(reference) {
+    let now = state.now();
+    // A link not yet visible is answered as one never made (§12.2).
+    match state
+        .smart_send
+        .visible(reference, sandbox.config.visibility, now)
+    {
         Some(made) => Json(Envelope {
             status: 0,
             msg: Some("Success".to_owned()),
             code: None,
-            data: Some(made.details(reference, sandbox.config.settle)),
+            data: Some(made.details(reference, sandbox.config.settle, now)),
         })
         .into_response(),
         // Documented: status 1, a message, and data with only the echoed ids (§12.2).
@@ -292,13 +320,14 @@ pub(super) async fn status(
         (Some(r), _) => r.clone(),
         (None, Some(id)) => {
             let state = sandbox.state();
+            let now = state.now();
             let found = state
                 .smart_send
-                .by_reference
+                .made
                 .iter()
-                .find(|(_, m)| &m.link_id == id);
+                .find(|m| &m.link_id == id && m.visible(sandbox.config.visibility, now));
             match found {
-                Some((r, _)) => r.clone(),
+                Some(m) => m.reference.clone(),
                 None => {
                     return Json(Envelope::<()> {
                         status: 1,
@@ -312,12 +341,13 @@ pub(super) async fn status(
         }
         (None, None) => String::new(),
     };
-    let cancelled = sandbox
-        .state()
-        .smart_send
-        .by_reference
-        .get(&reference)
-        .is_some_and(|m| m.cancelled);
+    let cancelled = {
+        let state = sandbox.state();
+        state
+            .smart_send
+            .visible(&reference, sandbox.config.visibility, state.now())
+            .is_some_and(|m| m.cancelled)
+    };
     if cancelled {
         // The status API's documented answer for a cancelled link (§12.2).
         return coded(1, "SmartPay Link cancelled", Some(1122));
@@ -330,7 +360,25 @@ pub(super) struct Upload {
     file: BulkFile,
     /// Each row as a link request, or why it cannot be one.
     rows: Vec<Result<CreateLink, String>>,
+    /// When it was processed, by the sandbox's clock.
     processed_at: Option<Instant>,
+    /// Rows that made a link, and rows that did not.
+    counts: (i64, i64),
+}
+
+impl Upload {
+    /// The file as lookups show it: its row counts count the links it made only once they
+    /// are visible (`--visibility-ms`).
+    fn shown(&self, visibility: Duration, now: Instant) -> BulkFile {
+        let mut file = self.file.clone();
+        if self
+            .processed_at
+            .is_some_and(|at| now.saturating_duration_since(at) >= visibility)
+        {
+            (file.successful_rows, file.failed_rows) = self.counts;
+        }
+        file
+    }
 }
 
 fn now_text() -> String {
@@ -464,6 +512,7 @@ pub(super) async fn upload(
             file,
             rows,
             processed_at: None,
+            counts: (0, 0),
         },
     );
     answer
@@ -492,20 +541,19 @@ pub(super) async fn process(
         for row in &upload.rows {
             match row
                 .as_ref()
-                .map(|link| make_link(state, link, host(&headers)))
+                .map(|link| make_link(state, link, host(&headers), sandbox.config.dedupe_lag))
             {
                 Ok(Ok(_)) => good += 1,
                 _ => bad += 1,
             }
         }
-        upload.processed_at = Some(Instant::now());
-        upload.file.successful_rows = good;
-        upload.file.failed_rows = bad;
+        upload.processed_at = Some(state.now());
+        upload.counts = (good, bad);
         upload.file.status = "IN_PROGRESS".to_owned();
         upload.file.file_export_id = Some(id * 10);
         upload.file.updated_on = now_text();
     }
-    let answer = file_answer(&upload.file);
+    let answer = file_answer(&upload.shown(sandbox.config.visibility, state.now()));
     state.smart_send.uploads.insert(id, upload);
     answer
 }
@@ -524,26 +572,29 @@ pub(super) async fn file_status(
     if let Some(refusal) = wrong_pid(&headers) {
         return refusal;
     }
+    let now = state.now();
     let Some(upload) = state.smart_send.uploads.get_mut(&id) else {
         return not_found();
     };
-    complete_if_due(upload, settle);
-    file_answer(&upload.file)
+    complete_if_due(upload, settle, now);
+    file_answer(&upload.shown(sandbox.config.visibility, now))
 }
 
 /// Cancels a link not yet paid (§12.2, cancel).
 fn cancel_link(sandbox: &Sandbox, found: impl Fn(&str, &Made) -> bool) -> Response {
     let settle = sandbox.config.settle;
     let mut state = sandbox.state();
-    let Some((_, made)) = state
+    let now = state.now();
+    let Some(made) = state
         .smart_send
-        .by_reference
+        .made
         .iter_mut()
-        .find(|(r, m)| found(r, m))
+        .rev()
+        .find(|m| found(&m.reference, m))
     else {
         return coded(1, "SmartPay Link not found", Some(1112));
     };
-    if made.cancelled || made.paid(settle) {
+    if made.cancelled || made.paid(settle, now) {
         return coded(
             1,
             "Payout cannot be cancelled as it is already processed or cancelled",
@@ -607,15 +658,11 @@ pub(super) async fn extend_expiry(
         .unwrap_or_default();
     let settle = sandbox.config.settle;
     let mut state = sandbox.state();
-    let Some(made) = state
-        .smart_send
-        .by_reference
-        .values_mut()
-        .find(|m| m.link_id == id)
-    else {
+    let now = state.now();
+    let Some(made) = state.smart_send.made.iter_mut().find(|m| m.link_id == id) else {
         return coded(1, "SmartPay Link not found", Some(1112));
     };
-    if made.cancelled || made.paid(settle) {
+    if made.cancelled || made.paid(settle, now) {
         return coded(1, "SmartPay Link is not valid", Some(1110));
     }
     if dates::expiry(&expiry).is_none_or(|t| t <= chrono::Utc::now()) {
@@ -626,16 +673,36 @@ pub(super) async fn extend_expiry(
 }
 
 impl Links {
+    /// Each link's ledger entry and its current `smartSendStatus`.
+    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+        self.made
+            .iter()
+            .map(|m| {
+                let details = m.details(&m.reference, settle, now);
+                (m.ledger, details.smart_send_status.unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// The latest link with `reference` that lookups show at `now`.
+    fn visible(&self, reference: &str, visibility: Duration, now: Instant) -> Option<&Made> {
+        self.made
+            .iter()
+            .rev()
+            .find(|m| m.reference == reference && m.visible(visibility, now))
+    }
+
     /// Marks the processed files whose time has come COMPLETED, with a
     /// `BULK_SMART_SEND_FILE_PROCESSED` event each.
     pub(super) fn completed_files(
         &mut self,
         settle: Duration,
+        now: Instant,
         sent: &mut HashSet<String>,
     ) -> Vec<crate::payu::webhook::Event> {
         let mut events = Vec::new();
         for (id, upload) in &mut self.uploads {
-            complete_if_due(upload, settle);
+            complete_if_due(upload, settle, now);
             if upload.file.status != "COMPLETED" || !sent.insert(format!("file:{id}")) {
                 continue;
             }
@@ -644,8 +711,8 @@ impl Links {
                 msg: "File processed".to_owned(),
                 file_id: Some(*id),
                 total_rows: Some(upload.file.total_rows),
-                successful_rows: Some(upload.file.successful_rows),
-                failed_rows: Some(upload.file.failed_rows),
+                successful_rows: Some(upload.counts.0),
+                failed_rows: Some(upload.counts.1),
                 status: Some("COMPLETED".to_owned()),
                 ..crate::payu::webhook::Event::default()
             });
@@ -655,8 +722,10 @@ impl Links {
 }
 
 /// A processed file is COMPLETED once `settle` has passed since it was processed.
-fn complete_if_due(upload: &mut Upload, settle: Duration) {
-    if upload.processed_at.is_some_and(|at| at.elapsed() >= settle)
+fn complete_if_due(upload: &mut Upload, settle: Duration, now: Instant) {
+    if upload
+        .processed_at
+        .is_some_and(|at| now.saturating_duration_since(at) >= settle)
         && upload.file.status == "IN_PROGRESS"
     {
         upload.file.status = "COMPLETED".to_owned();
@@ -679,7 +748,12 @@ pub(super) async fn create_v1(
         Ok(l) => l,
         Err(e) => return coded(1, &format!("the body is not a Smart Send link: {e}"), None),
     };
-    link_answer(make_link(&mut state, &link, host(&headers)))
+    link_answer(make_link(
+        &mut state,
+        &link,
+        host(&headers),
+        sandbox.config.dedupe_lag,
+    ))
 }
 
 /// `GET /payout/smartPay/status?linkId=…` (or `merchantRefId` and `payoutMerchantId`): v1.
@@ -693,18 +767,22 @@ pub(super) async fn status_v1(
         return unauthorized("/payout/smartPay/status");
     }
     let settle = sandbox.config.settle;
-    let found = state.smart_send.by_reference.iter().find(|(r, m)| {
-        query.get("linkId") == Some(&m.link_id)
-            || (query.get("merchantRefId") == Some(*r)
-                && query.get("payoutMerchantId").map(String::as_str) == Some(INDIA_MERCHANT_ID))
+    let now = state.now();
+    let found = state.smart_send.made.iter().rev().find(|m| {
+        m.visible(sandbox.config.visibility, now)
+            && (query.get("linkId") == Some(&m.link_id)
+                || (query.get("merchantRefId") == Some(&m.reference)
+                    && query.get("payoutMerchantId").map(String::as_str)
+                        == Some(INDIA_MERCHANT_ID)))
     });
-    let Some((reference, made)) = found else {
+    let Some(made) = found else {
         return coded(1, "SmartPay Link not found", Some(1112));
     };
     if made.cancelled {
         return coded(1, "SmartPay Link cancelled", Some(1122));
     }
-    let filled = made.paid(settle);
+    let filled = made.paid(settle, now);
+    let reference = &made.reference;
     let data = LinkStatusV1 {
         link: made.link.clone(),
         link_id: made.link_id.clone(),
@@ -737,17 +815,19 @@ impl Links {
     pub(super) fn link_events(
         &self,
         settle: Duration,
+        now: Instant,
         sent: &mut HashSet<String>,
     ) -> Vec<crate::payu::webhook::Event> {
         let mut events = Vec::new();
-        for (reference, made) in &self.by_reference {
+        for made in &self.made {
+            let reference = &made.reference;
             let (key, event, msg) = if made.cancelled {
                 (
                     "cancelled",
                     "SMART_SEND_CANCELLED",
                     "Smart send link cancelled",
                 )
-            } else if made.paid(settle) {
+            } else if made.paid(settle, now) {
                 (
                     "submitted",
                     "SMART_SEND_DETAIL_SUBMITTED",
@@ -756,7 +836,7 @@ impl Links {
             } else {
                 continue;
             };
-            if !sent.insert(format!("link-{key}:{reference}")) {
+            if !sent.insert(format!("link-{key}:{}", made.link_id)) {
                 continue;
             }
             events.push(crate::payu::webhook::Event {

@@ -72,16 +72,19 @@ fn due(sandbox: &Sandbox) -> Vec<(Target, Event)> {
     let settle = sandbox.config.settle;
     let mut guard = sandbox.state();
     let state = &mut *guard;
-    let mut events = state.india.settled_events(settle, &mut state.webhooks.sent);
+    let now = state.now();
+    let mut events = state
+        .india
+        .settled_events(settle, now, &mut state.webhooks.sent);
     events.extend(
         state
             .smart_send
-            .completed_files(settle, &mut state.webhooks.sent),
+            .completed_files(settle, now, &mut state.webhooks.sent),
     );
     events.extend(
         state
             .smart_send
-            .link_events(settle, &mut state.webhooks.sent),
+            .link_events(settle, now, &mut state.webhooks.sent),
     );
     events
         .into_iter()

@@ -1,110 +1,161 @@
 //! `global-payout` rows: one PayU Europe payout request per row. PayU Europe cannot be asked
-//! by `extPayoutId`, so a row sent without an answer is resent with the same reference, and
-//! PayU's `8356` (the payout exists) settles it (architecture.md §3.1).
+//! by `extPayoutId`, only by the payoutId of its answer, so a row sent without an answer is
+//! resent with the same reference once the visibility window has passed, and PayU's `8356`
+//! (the payout exists) settles that it is there (architecture.md §3.1).
 
-use super::{Engine, Item, Outcome, Phase, Request, to_send};
-use crate::Error;
+use super::state::{Answer, Lookup, Report, Said, Waiting};
+use super::{Engine, Payment, Request, Surface, unanswered};
 use crate::client::CallError;
-use crate::client::europe::{Created, Europe};
-use crate::journal::State;
-use crate::payu::europe::{PayoutState, PayoutStatus};
-use crate::report::Status;
+use crate::client::europe::{Created, Europe, Payout};
 
-/// A payout's state as a results line.
-pub fn outcome(p: &PayoutState) -> Outcome {
-    let mut o = Outcome::new(match p.status {
-        PayoutStatus::Realized => Status::Success,
-        PayoutStatus::Cancelled => Status::Failed,
-        PayoutStatus::Pending | PayoutStatus::Waiting => Status::Pending,
-    });
-    o.reference = p.payout_id.clone();
-    if p.status == PayoutStatus::Cancelled {
-        o.codes = vec!["CANCELLED".to_owned()];
-        o.messages = vec!["PayU cancelled the payout".to_owned()];
-    }
-    o
+/// PayU Europe's code for a payout whose `extPayoutId` it has.
+const DUPLICATE: &str = "8356";
+
+/// A payout's state as PayU Europe reports it (§16.5).
+pub fn report(p: &Payout) -> Report {
+    let w = super::india::word(&p.status);
+    let said = match w.as_str() {
+        "REALIZED" => Said::Success,
+        "CANCELLED" | "CANCELED" => Said::Failed {
+            code: "CANCELLED".into(),
+            reason: "PayU cancelled the payout".into(),
+        },
+        "PENDING" | "WAITING" | "NEW" => Said::Waiting(Waiting::InProgress(format!(
+            "accepted by PayU; PayU says {w}"
+        ))),
+        _ => Said::Waiting(Waiting::Unrecognised(p.status.trim().to_owned())),
+    };
+    let mut r = Report::new(said);
+    r.payu_id = Some(p.payout_id.clone());
+    r
+}
+
+/// PayU Europe's payouts.
+pub(super) struct Payouts<'a> {
+    api: Europe<'a>,
 }
 
 impl Engine<'_> {
-    fn europe(&self) -> Result<Europe<'_>, CallError> {
+    pub(super) fn payouts(&self) -> Result<Payouts<'_>, CallError> {
         let account = self.apis.europe.as_ref().ok_or_else(|| {
             CallError::Auth("no PayU Europe account is configured for this environment".into())
         })?;
-        Ok(Europe {
-            transport: &self.apis.transport,
-            tokens: &account.tokens,
-            host: &self.apis.endpoints.europe_host,
+        Ok(Payouts {
+            api: Europe {
+                transport: &self.apis.transport,
+                tokens: &account.tokens,
+                host: &self.apis.endpoints.europe_host,
+            },
         })
     }
+}
 
-    pub(super) async fn send_payouts(&self, items: &mut [Item]) -> Result<(), Error> {
-        let sending = to_send(items).map(|item| self.send_payout(item));
-        self.each(sending).await
+impl Surface for Payouts<'_> {
+    fn group(&self) -> usize {
+        1
     }
 
-    async fn send_payout(&self, item: &mut Item) -> Result<(), Error> {
-        if self.stopped().is_some() || !self.claim(item)? {
-            return Ok(());
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+        let mut answers = Vec::with_capacity(payments.len());
+        for (i, p) in payments.iter().enumerate() {
+            let Request::Payout(request) = &p.request else {
+                answers.push(Answer::Refused {
+                    code: "NOT_A_PAYOUT".into(),
+                    reason: "not a PayU Europe payout".into(),
+                });
+                continue;
+            };
+            let leave = || left(i);
+            answers.push(match self.api.create(request, &leave).await {
+                Ok(created) => read(created),
+                Err(e) => unanswered(&e),
+            });
         }
-        let Request::Payout(request) = &item.payment.request else {
-            return Ok(());
+        answers
+    }
+
+    /// By the payoutId only: without one there is nothing to ask, and the lookup is empty.
+    async fn look_up(&self, _: &str, payu_id: Option<&str>) -> Result<Lookup, CallError> {
+        let Some(id) = payu_id else {
+            return Ok(Lookup::Empty);
         };
-        let request = request.clone();
-        let resend = self.sending(item);
-        let answer = match self.europe() {
-            Ok(api) => api.create(&request).await,
-            Err(e) => Err(e),
-        };
-        self.tick();
-        match answer {
-            Ok(Created::Accepted(state)) => {
-                item.outcome = outcome(&state);
-                self.settle(
-                    item,
-                    super::state_of(item.outcome.status),
-                    Some(&state.payout_id),
-                )?;
-                item.phase = if state.status.is_final() {
-                    Phase::Done
-                } else {
-                    Phase::Poll
-                };
-            }
-            Ok(Created::Refused { code, .. }) if resend && code.as_deref() == Some("8356") => {
-                // The earlier request arrived: PayU holds the payout. Its id was in the answer
-                // that was lost, and PayU Europe cannot be asked by extPayoutId.
-                self.settle(item, State::Pending, None)?;
-                item.outcome.set(
-                    Status::Pending,
-                    "PayU already holds this payout (8356 to a resend after an unanswered request); its payoutId was in the lost answer: find it by extPayoutId in the PayU panel",
-                );
-                item.phase = Phase::Done;
-            }
-            Ok(Created::Refused {
-                http,
+        Ok(match self.api.retrieve(id).await? {
+            Some(p) => Lookup::Found(report(&p)),
+            None => Lookup::Empty,
+        })
+    }
+}
+
+fn read(created: Created) -> Answer {
+    match created {
+        Created::Accepted(p) => Answer::Accepted(report(&p)),
+        Created::Refused {
+            code, payout_id, ..
+        } if code.as_deref() == Some(DUPLICATE) => Answer::Duplicate {
+            code: DUPLICATE.into(),
+            payu_id: payout_id,
+        },
+        Created::Refused {
+            http,
+            code,
+            description,
+            ..
+        } => {
+            let code = code.unwrap_or_else(|| format!("HTTP_{http}"));
+            Answer::Refused {
+                reason: format!("PayU refused the payout: {code} {description}"),
                 code,
-                description,
-            }) => {
-                self.settle(item, State::Failed, None)?;
-                let code = code.unwrap_or_else(|| format!("HTTP_{http}"));
-                item.outcome.fail(
-                    vec![code.clone()],
-                    format!("PayU refused the payout: {code} {description}"),
-                );
-                item.phase = Phase::Done;
             }
-            Err(e) => self.unanswered(item, &e, resend)?,
         }
-        Ok(())
     }
+}
 
-    /// The payout's state by its payoutId; `None` when it has none (an unanswered request:
-    /// it is resent) or PayU no longer knows it.
-    pub(super) async fn ask_payout(&self, payout_id: &str) -> Result<Option<Outcome>, CallError> {
-        if payout_id.is_empty() {
-            return Ok(None);
-        }
-        let found = self.europe()?.retrieve(payout_id).await?;
-        Ok(found.as_ref().map(outcome))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_is_held_with_or_without_its_id_and_refusals_keep_payus_words() {
+        let dup = |id: Option<&str>| Created::Refused {
+            http: 403,
+            code: Some("8356".into()),
+            description: "PAYOUT_ALREADY_EXISTS".into(),
+            payout_id: id.map(str::to_owned),
+        };
+        assert_eq!(
+            read(dup(None)),
+            Answer::Duplicate {
+                code: "8356".into(),
+                payu_id: None
+            }
+        );
+        assert_eq!(
+            read(dup(Some("P1"))),
+            Answer::Duplicate {
+                code: "8356".into(),
+                payu_id: Some("P1".into())
+            }
+        );
+        let denied = Created::Refused {
+            http: 403,
+            code: Some("access_denied".into()),
+            description: "Access is denied".into(),
+            payout_id: None,
+        };
+        assert_eq!(
+            read(denied),
+            Answer::Refused {
+                code: "access_denied".into(),
+                reason: "PayU refused the payout: access_denied Access is denied".into()
+            }
+        );
+        let odd = report(&Payout {
+            payout_id: "P2".into(),
+            status: "SUSPENDED".into(),
+        });
+        assert_eq!(
+            odd.said,
+            Said::Waiting(Waiting::Unrecognised("SUSPENDED".into()))
+        );
     }
 }

@@ -1,80 +1,109 @@
-//! `payout` rows: PayU India Initiate Transfer, in batches. PayU accepts a batch whole or
-//! refuses it naming the items at fault; items it does not name stay `UNKNOWN` until
-//! listTransactions, asked by reference, settles them (architecture.md §3.1).
+//! `payout` rows: PayU India Initiate Transfer, in batches, and listTransactions by
+//! reference. PayU accepts a batch whole or refuses it naming the items at fault; items it
+//! does not name stay `UNKNOWN` until a lookup settles them (architecture.md §3.1).
 
 use std::collections::HashMap;
 
-use super::{Engine, Item, Outcome, Phase, Request, to_send};
-use crate::Error;
+use super::state::{Answer, Lookup, Report, Said, Waiting};
+use super::{Engine, Payment, Request, Surface, unanswered};
 use crate::client::CallError;
-use crate::client::india::{BatchAnswer, India};
-use crate::journal::State;
-use crate::payu::india::{Transaction, TxnStatus};
-use crate::report::Status;
+use crate::client::india::{BatchAnswer, Found, India};
+use crate::config::ApprovalFlow;
 
 /// PayU's duplicate-reference code for a transfer.
 const DUPLICATE: i64 = 1002;
 
-/// A transfer's state as a results line.
-pub fn outcome(t: &Transaction) -> Outcome {
-    let status = match t.txn_status {
-        TxnStatus::Success => Status::Success,
-        TxnStatus::Failed | TxnStatus::Reversed | TxnStatus::Rejected | TxnStatus::Cancelled => {
-            Status::Failed
+/// A status word in one spelling: upper case, words joined by `_` (`IN PROGRESS` and
+/// `in-progress` are `IN_PROGRESS`).
+pub fn word(s: &str) -> String {
+    s.trim()
+        .to_ascii_uppercase()
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// PayU's reason, from the fields it puts one in.
+pub fn reason_of(parts: &[Option<&str>]) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for p in parts.iter().flatten() {
+        let p = p.trim();
+        if !p.is_empty() && !seen.contains(&p) {
+            seen.push(p);
         }
-        _ => Status::Pending,
-    };
-    let mut o = Outcome::new(status);
-    o.reference = t.payu_transaction_ref_no.clone().unwrap_or_default();
-    o.utr = t.bank_transaction_ref_no.clone().filter(|u| !u.is_empty());
-    if status == Status::Failed {
-        let name = serde_json::to_value(t.txn_status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        let sub = t.txn_sub_status.as_deref().unwrap_or("");
-        o.codes = vec![if sub.is_empty() {
-            name.clone()
+    }
+    seen.join("; ")
+}
+
+/// Whether a queue reason is the balance (§6: QUEUED while the balance is insufficient).
+pub fn for_funds(reason: &str) -> bool {
+    let r = reason.to_ascii_lowercase();
+    r.contains("balance") || r.contains("fund")
+}
+
+/// A transfer's state as PayU reports it (§6), in every spelling PayU uses.
+pub fn report(t: &Found) -> Report {
+    let w = word(&t.txn_status);
+    let why = reason_of(&[t.txn_status_description.as_deref(), t.msg.as_deref()]);
+    let sub = t.txn_sub_status.as_deref().map(word).unwrap_or_default();
+    let failed = |default: &str| {
+        let code = if !sub.is_empty() && sub != w {
+            sub.clone()
         } else {
-            sub.to_owned()
-        }];
-        let detail = [t.txn_status_description.as_deref(), t.msg.as_deref()]
-            .into_iter()
-            .flatten()
-            .filter(|d| !d.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
-        o.messages = vec![format!(
-            "PayU: the transfer is {name}{}{}",
-            if sub.is_empty() {
-                String::new()
+            t.response_code
+                .clone()
+                .filter(|c| !c.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let reason = if why.is_empty() {
+            format!("PayU: the transfer is {default}")
+        } else {
+            format!("PayU: the transfer is {default}: {why}")
+        };
+        Said::Failed { code, reason }
+    };
+    let said = match w.as_str() {
+        "SUCCESS" => Said::Success,
+        "FAILED" | "FAILURE" => failed("FAILED"),
+        "REVERSED" => failed("REVERSED"),
+        "REJECTED" => Said::Failed {
+            code: "REJECTED".into(),
+            reason: if why.is_empty() {
+                "PayU: the transfer was rejected in the approval flow".into()
             } else {
-                format!(" ({sub})")
+                format!("PayU: the transfer was rejected: {why}")
             },
-            if detail.is_empty() {
-                String::new()
-            } else {
-                format!(": {detail}")
-            }
-        )];
+        },
+        "CANCELLED" | "CANCELED" => failed("CANCELLED"),
+        "PENDING_FOR_APPROVAL" | "APPROVAL_PENDING" => Said::Waiting(Waiting::Approval),
+        "QUEUED" | "SCHEDULED" if for_funds(&why) => Said::Waiting(Waiting::Queued(why)),
+        "QUEUED" | "SCHEDULED" => Said::Waiting(Waiting::InProgress(if why.is_empty() {
+            format!("accepted by PayU; PayU says {w}")
+        } else {
+            format!("accepted by PayU; PayU says {w}: {why}")
+        })),
+        "IN_PROGRESS" | "PENDING" | "WAITING_FOR_RETRY" => Said::Waiting(Waiting::InProgress(
+            format!("accepted by PayU; PayU says {w}"),
+        )),
+        _ => Said::Waiting(Waiting::Unrecognised(t.txn_status.trim().to_owned())),
+    };
+    Report {
+        said,
+        payu_id: t.payu_transaction_ref_no.clone().filter(|s| !s.is_empty()),
+        link: None,
+        utr: t.bank_transaction_ref_no.clone().filter(|s| !s.is_empty()),
     }
-    if t.txn_status == TxnStatus::Queued {
-        // PayU holds it for want of balance or until its scheduled time (§6).
-        let why = t.txn_status_description.as_deref().unwrap_or("").trim();
-        o.messages = vec![format!(
-            "PayU: the transfer is QUEUED{}: paid once the balance covers it (or at its scheduled time); `payu-bulk cancel` can still stop it",
-            if why.is_empty() {
-                String::new()
-            } else {
-                format!(" ({why})")
-            }
-        )];
-    }
-    o
+}
+
+/// PayU India's transfers.
+pub(super) struct Transfers<'a> {
+    api: India<'a>,
+    skip_approval: bool,
 }
 
 impl Engine<'_> {
-    fn india(&self) -> Result<India<'_>, CallError> {
+    pub(super) fn india(&self) -> Result<India<'_>, CallError> {
         let account = self.india_account()?;
         Ok(India {
             transport: &self.apis.transport,
@@ -84,96 +113,190 @@ impl Engine<'_> {
         })
     }
 
-    pub(super) async fn send_transfers(&self, items: &mut [Item]) -> Result<(), Error> {
-        let mut pending: Vec<&mut Item> = to_send(items).collect();
-        let size = self.options.batch_size.max(1);
-        let batches = pending.chunks_mut(size).map(|batch| self.send_batch(batch));
-        self.each(batches).await
+    pub(super) fn transfers(&self) -> Result<Transfers<'_>, CallError> {
+        Ok(Transfers {
+            api: self.india()?,
+            skip_approval: self.options.approval_flow == ApprovalFlow::Skip,
+        })
+    }
+}
+
+impl Surface for Transfers<'_> {
+    fn group(&self) -> usize {
+        50
     }
 
-    async fn send_batch(&self, batch: &mut [&mut Item]) -> Result<(), Error> {
-        let mut claimed = self.claim_all(batch.iter_mut().map(|item| &mut **item))?;
-        if claimed.is_empty() {
-            return Ok(());
-        }
-        let transfers: Vec<_> = claimed
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+        let transfers: Vec<_> = payments
             .iter()
-            .filter_map(|i| match &i.payment.request {
+            .filter_map(|p| match &p.request {
                 Request::Transfer(t) => Some(t.clone()),
                 _ => None,
             })
             .collect();
-        let resent: Vec<bool> = claimed.iter_mut().map(|item| self.sending(item)).collect();
-        let answer = match self.india() {
-            Ok(api) => api.initiate(&transfers).await,
-            Err(e) => Err(e),
-        };
-        self.tick();
-        match answer {
-            Ok(BatchAnswer::Accepted) => {
-                for item in claimed.iter_mut() {
-                    self.settle(item, State::Pending, None)?;
-                    item.outcome.set(Status::Pending, "accepted by PayU");
-                    item.phase = Phase::Poll;
-                }
-            }
-            Ok(BatchAnswer::Refused { items, .. }) if !items.is_empty() => {
-                let named: HashMap<&str, _> = items
-                    .iter()
-                    .filter_map(|e| e.merchant_ref_id.as_deref().map(|r| (r, e)))
-                    .collect();
-                for (item, resend) in claimed.iter_mut().zip(resent) {
-                    match named.get(item.key.reference.as_str()) {
-                        // A resend PayU calls a duplicate: the earlier request arrived.
-                        Some(e) if resend && e.code.contains(&DUPLICATE) => {
-                            self.settle(item, State::Unknown, None)?;
-                            item.phase = Phase::Reconcile;
-                        }
-                        Some(e) => {
-                            self.settle(item, State::Failed, None)?;
-                            let codes = e.code.iter().map(i64::to_string).collect();
-                            let why = e.error.as_deref().unwrap_or("").trim();
-                            item.outcome
-                                .fail(codes, format!("PayU refused the transfer: {why}"));
-                            item.phase = Phase::Done;
-                        }
-                        // Not named: PayU refused the batch for the others; only a status
-                        // query can say for sure.
-                        None => {
-                            self.settle(item, State::Unknown, None)?;
-                            item.outcome.set(
-                                Status::Unknown,
-                                "its batch was refused for other rows; checked with PayU before it is resent",
-                            );
-                            item.phase = Phase::Reconcile;
-                        }
-                    }
-                }
-            }
-            Ok(BatchAnswer::Refused { msg, code, .. }) => {
-                // The whole batch refused, naming no item: PayU processed none of it.
-                let codes = code
-                    .map(|c| c.all().iter().map(i64::to_string).collect())
-                    .unwrap_or_else(|| vec!["PAYU_REFUSED".to_owned()]);
-                let why = msg.unwrap_or_default();
-                for item in claimed.iter_mut() {
-                    self.settle(item, State::Failed, None)?;
-                    item.outcome
-                        .fail(codes.clone(), format!("PayU refused the batch: {why}"));
-                    item.phase = Phase::Done;
-                }
-            }
-            Err(e) => {
-                for (item, resend) in claimed.iter_mut().zip(resent) {
-                    self.unanswered(item, &e, resend)?;
-                }
-            }
+        let leave = || (0..payments.len()).for_each(left);
+        match self
+            .api
+            .initiate(&transfers, self.skip_approval, &leave)
+            .await
+        {
+            Ok(answer) => read(answer, payments),
+            Err(e) => payments.iter().map(|_| unanswered(&e)).collect(),
         }
-        Ok(())
     }
 
-    pub(super) async fn ask_transfer(&self, reference: &str) -> Result<Option<Outcome>, CallError> {
-        let found = self.india()?.find(reference).await?;
-        Ok(found.as_ref().map(outcome))
+    async fn look_up(&self, reference: &str, _: Option<&str>) -> Result<Lookup, CallError> {
+        Ok(match self.api.find(reference).await? {
+            Some(t) => Lookup::Found(report(&t)),
+            None => Lookup::Empty,
+        })
+    }
+}
+
+/// A batch's answer, for each of its rows.
+fn read(answer: BatchAnswer, payments: &[&Payment]) -> Vec<Answer> {
+    let accepted = || {
+        Answer::Accepted(Report::new(Said::Waiting(Waiting::InProgress(
+            "accepted by PayU".into(),
+        ))))
+    };
+    match answer {
+        BatchAnswer::Accepted => payments.iter().map(|_| accepted()).collect(),
+        BatchAnswer::Refused { items, .. } if !items.is_empty() => {
+            let named: HashMap<&str, _> = items
+                .iter()
+                .filter_map(|e| e.merchant_ref_id.as_deref().map(|r| (r, e)))
+                .collect();
+            payments
+                .iter()
+                .map(|p| match named.get(p.reference.as_str()) {
+                    // PayU has it: a first send (a journal emptied or new) or a resend.
+                    Some(e) if e.code.contains(&DUPLICATE) => Answer::Duplicate {
+                        code: DUPLICATE.to_string(),
+                        payu_id: None,
+                    },
+                    Some(e) => Answer::Refused {
+                        code: e
+                            .code
+                            .iter()
+                            .map(i64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(";"),
+                        reason: format!(
+                            "PayU refused the transfer: {}",
+                            e.error.as_deref().unwrap_or("").trim()
+                        ),
+                    },
+                    // Not named: PayU refused the batch for the others; only a lookup can say.
+                    None => Answer::NoAnswer(
+                        "its batch was refused for other rows; checked with PayU before it is resent"
+                            .into(),
+                    ),
+                })
+                .collect()
+        }
+        BatchAnswer::Refused { msg, code, .. } => {
+            let codes = code.map(|c| c.all()).unwrap_or_default();
+            let why = msg.unwrap_or_default();
+            if codes.contains(&DUPLICATE) {
+                // A duplicate on the whole answer: with one row, that row; with more, PayU
+                // has at least one of them and does not say which.
+                return payments
+                    .iter()
+                    .map(|_| {
+                        if payments.len() == 1 {
+                            Answer::Duplicate {
+                                code: DUPLICATE.to_string(),
+                                payu_id: None,
+                            }
+                        } else {
+                            Answer::NoAnswer(format!(
+                                "PayU answered its batch with the duplicate code {DUPLICATE} without naming the rows ({why}); checked with PayU before it is resent"
+                            ))
+                        }
+                    })
+                    .collect();
+            }
+            // The whole batch refused, naming no item: PayU processed none of it.
+            let code = if codes.is_empty() {
+                "PAYU_REFUSED".to_owned()
+            } else {
+                codes
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";")
+            };
+            payments
+                .iter()
+                .map(|_| Answer::Refused {
+                    code: code.clone(),
+                    reason: format!("PayU refused the batch: {why}"),
+                })
+                .collect()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(status: &str, description: Option<&str>) -> Found {
+        Found {
+            merchant_ref_id: "R1".into(),
+            txn_status: status.into(),
+            txn_status_description: description.map(str::to_owned),
+            ..Found::default()
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_a_state_reads_the_same_and_unknown_words_wait() {
+        for (w, said) in [
+            ("SUCCESS", "success"),
+            ("FAILURE", "failed"),
+            ("FAILED", "failed"),
+            ("IN PROGRESS", "waiting"),
+            ("WAITING FOR RETRY", "waiting"),
+            ("PENDING FOR APPROVAL", "approval"),
+            ("PENDING_FOR_APPROVAL", "approval"),
+            ("ON_HOLD", "unknown"),
+        ] {
+            let r = report(&found(w, None));
+            let got = match r.said {
+                Said::Success => "success",
+                Said::Failed { .. } => "failed",
+                Said::Waiting(Waiting::Approval) => "approval",
+                Said::Waiting(Waiting::Unrecognised(ref u)) => {
+                    assert_eq!(u, w);
+                    "unknown"
+                }
+                Said::Waiting(_) => "waiting",
+            };
+            assert_eq!(got, said, "{w}");
+        }
+    }
+
+    #[test]
+    fn a_failure_carries_payus_code_and_reason_and_a_success_its_utr() {
+        let mut t = found("FAILED", Some("Beneficiary account is closed"));
+        t.response_code = Some("FX0012".into());
+        let Said::Failed { code, reason } = report(&t).said else {
+            panic!()
+        };
+        assert_eq!(code, "FX0012");
+        assert!(reason.contains("Beneficiary account is closed"), "{reason}");
+        let mut t = found("SUCCESS", None);
+        t.bank_transaction_ref_no = Some("UTR0001".into());
+        assert_eq!(report(&t).utr.as_deref(), Some("UTR0001"));
+        let q = report(&found("QUEUED", Some("Insufficient balance in account")));
+        assert_eq!(
+            q.said,
+            Said::Waiting(Waiting::Queued("Insufficient balance in account".into()))
+        );
+        assert!(
+            matches!(report(&found("REJECTED", None)).said, Said::Failed { ref code, .. } if code == "REJECTED")
+        );
     }
 }

@@ -1,52 +1,151 @@
 //! `smart-send` rows: a PayU India Smart Send link each, made one request per row (`--mode
 //! api`) or through a Bulk Smart Send file (`--mode bulk`: upload → process → file status →
-//! each row's details).
+//! each row's details). A row is SUCCESS only when its link's transfer is (`txnStatus`):
+//! PayU's link `SUCCESS` means "payout is initiated", not paid (§12.2).
+//!
+//! A bulk file is never uploaded again while an earlier upload holding the same rows is not
+//! `COMPLETED`; a row a completed file does not account for is `UNKNOWN` until a lookup finds
+//! its link, and uploaded again only as the visibility window allows.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
 
-use tokio::time::Instant;
-
-use super::{Engine, Item, Outcome, Phase, Request, to_send};
+use super::india::{for_funds, reason_of, word};
+use super::state::{self, Answer, Lookup, Report, Said, Waiting};
+use super::{Engine, Item, Payment, Request, Surface, unanswered};
 use crate::Error;
 use crate::client::CallError;
-use crate::client::smart_send::{FileAnswer, LinkAnswer, SmartSend};
-use crate::journal::State;
-use crate::payu::smart_send::{BULK_COLUMNS, LinkDetails};
-use crate::report::Status;
+use crate::client::smart_send::{Details, FileAnswer, LinkAnswer, SmartSend};
+use crate::config::ApprovalFlow;
+use crate::journal::Key;
+use crate::payu::smart_send::BULK_COLUMNS;
 
-/// PayU's duplicate-reference code for a link.
-const DUPLICATE: i64 = 1103;
-/// The least time a bulk file is given to be processed, whatever `--wait` says.
-const FILE_WAIT_MIN: Duration = Duration::from_secs(30);
+/// PayU's codes for a link it has already: the reference (1103), the request (1115), the
+/// link (1125).
+const DUPLICATES: [i64; 3] = [1103, 1115, 1125];
 
-/// A link's details as a results line.
-pub fn outcome(d: &LinkDetails) -> Outcome {
-    let upper = |s: &Option<String>| s.as_deref().unwrap_or("").to_ascii_uppercase();
-    let (link_status, txn) = (upper(&d.smart_send_status), upper(&d.txn_status));
-    let failed = ["CANCELLED", "EXPIRED", "FAILED", "REJECTED"];
-    let status = if txn == "SUCCESS" || link_status == "SUCCESS" {
-        Status::Success
-    } else if failed.contains(&txn.as_str()) || failed.contains(&link_status.as_str()) {
-        Status::Failed
-    } else {
-        Status::Pending
-    };
-    let mut o = Outcome::new(status);
-    o.reference = d.link_id.clone().unwrap_or_default();
-    o.link = d.link.clone().unwrap_or_default();
-    o.utr = d.bank_transaction_ref_no.clone().filter(|u| !u.is_empty());
-    if status == Status::Failed {
-        let what = if failed.contains(&link_status.as_str()) {
-            link_status
+/// A link's details as PayU reports them: the transfer's `txnStatus` decides once there is
+/// one; the link's `smartSendStatus` before that.
+pub fn report(d: &Details) -> Report {
+    let txn = d.txn_status.as_deref().map(word).unwrap_or_default();
+    let link = d.smart_send_status.as_deref().map(word).unwrap_or_default();
+    let why = reason_of(&[d.txn_status_description.as_deref(), d.msg.as_deref()]);
+    let with_why = |s: String| {
+        if why.is_empty() {
+            s
         } else {
-            txn
-        };
-        o.codes = vec![what.clone()];
-        o.messages = vec![format!("PayU: the link is {what}")];
-    } else if status == Status::Pending {
-        o.messages = vec!["the link is made; the payee has not claimed it yet".to_owned()];
+            format!("{s}: {why}")
+        }
+    };
+    let code_or = |default: &str| {
+        d.response_code
+            .clone()
+            .filter(|c| !c.trim().is_empty())
+            .or_else(|| {
+                d.txn_sub_status
+                    .as_deref()
+                    .map(word)
+                    .filter(|s| !s.is_empty())
+            })
+            .unwrap_or_else(|| default.to_owned())
+    };
+    let said = match (txn.as_str(), link.as_str()) {
+        ("SUCCESS", _) => Said::Success,
+        ("FAILED" | "FAILURE" | "REVERSED", _) => Said::Failed {
+            code: code_or(&txn),
+            reason: with_why(format!("PayU: the link's transfer is {txn}")),
+        },
+        ("REJECTED", _) | (_, "REJECTED") => Said::Failed {
+            code: "REJECTED".into(),
+            reason: with_why("PayU: the link was rejected in the approval flow".into()),
+        },
+        (_, "CANCELLED" | "CANCELED" | "EXPIRED" | "FAILED" | "FAILURE") => Said::Failed {
+            code: link.clone(),
+            reason: with_why(format!("PayU: the link is {link}")),
+        },
+        (_, "APPROVAL_PENDING" | "PENDING_FOR_APPROVAL") => Said::Waiting(Waiting::Approval),
+        ("PENDING_FOR_APPROVAL" | "APPROVAL_PENDING", _) => Said::Waiting(Waiting::Approval),
+        ("QUEUED" | "SCHEDULED", _) if for_funds(&why) => Said::Waiting(Waiting::Queued(why)),
+        ("", "PENDING") => Said::Waiting(Waiting::InProgress(
+            "the link is made; the payee has not claimed it yet".into(),
+        )),
+        ("", "SUCCESS" | "INITIATED" | "APPROVED") => Said::Waiting(Waiting::InProgress(format!(
+            "PayU says the link is {link}; its transfer has not reported yet"
+        ))),
+        (
+            "IN_PROGRESS" | "PENDING" | "WAITING_FOR_RETRY" | "QUEUED" | "SCHEDULED" | "INITIATED",
+            _,
+        ) => Said::Waiting(Waiting::InProgress(format!(
+            "the payee claimed the link; its transfer is {txn}"
+        ))),
+        ("", _) => Said::Waiting(Waiting::Unrecognised(
+            d.smart_send_status
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        )),
+        _ => Said::Waiting(Waiting::Unrecognised(
+            d.txn_status.clone().unwrap_or_default().trim().to_owned(),
+        )),
+    };
+    Report {
+        said,
+        payu_id: d.link_id.clone().filter(|s| !s.is_empty()),
+        link: d.link.clone().filter(|s| !s.is_empty()),
+        utr: d.bank_transaction_ref_no.clone().filter(|s| !s.is_empty()),
     }
-    o
+}
+
+/// A create-link answer.
+fn read(answer: LinkAnswer) -> Answer {
+    match answer {
+        LinkAnswer::Made(link) => Answer::Accepted(Report {
+            said: Said::Waiting(Waiting::InProgress(
+                "the link is made; the payee has not claimed it yet".into(),
+            )),
+            payu_id: Some(link.link_id),
+            link: Some(link.link),
+            utr: None,
+        }),
+        LinkAnswer::Refused { errors, msg, code } => {
+            let mut codes: Vec<i64> = errors.iter().map(|e| e.code).collect();
+            codes.extend(code.map(|c| c.all()).unwrap_or_default());
+            if let Some(dup) = codes.iter().find(|c| DUPLICATES.contains(c)) {
+                return Answer::Duplicate {
+                    code: dup.to_string(),
+                    payu_id: None,
+                };
+            }
+            let why = if errors.is_empty() {
+                msg.unwrap_or_default()
+            } else {
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.code, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let code = if codes.is_empty() {
+                "PAYU_REFUSED".to_owned()
+            } else {
+                codes
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(";")
+            };
+            Answer::Refused {
+                code,
+                reason: format!("PayU refused the link: {why}"),
+            }
+        }
+    }
+}
+
+/// PayU India's Smart Send links.
+pub(super) struct Links<'a> {
+    api: SmartSend<'a>,
+    skip_approval: bool,
 }
 
 impl Engine<'_> {
@@ -60,197 +159,181 @@ impl Engine<'_> {
         })
     }
 
-    pub(super) async fn send_links(&self, items: &mut [Item]) -> Result<(), Error> {
-        let sending = to_send(items).map(|item| self.send_link(item));
-        self.each(sending).await
+    pub(super) fn links(&self) -> Result<Links<'_>, CallError> {
+        Ok(Links {
+            api: self.smart_send()?,
+            skip_approval: self.options.approval_flow == ApprovalFlow::Skip,
+        })
     }
 
-    async fn send_link(&self, item: &mut Item) -> Result<(), Error> {
-        if self.stopped().is_some() || !self.claim(item)? {
-            return Ok(());
-        }
-        let Request::Link(request) = &item.payment.request else {
-            return Ok(());
-        };
-        let request = request.clone();
-        let resend = self.sending(item);
-        let answer = match self.smart_send() {
-            Ok(api) => api.create(&request).await,
-            Err(e) => Err(e),
-        };
-        self.tick();
-        match answer {
-            Ok(LinkAnswer::Made(link)) => {
-                self.settle(item, State::Pending, Some(&link.link_id))?;
-                item.outcome.set(
-                    Status::Pending,
-                    "the link is made; the payee has not claimed it yet",
-                );
-                item.outcome.reference = link.link_id;
-                item.outcome.link = link.link;
-                item.phase = Phase::Poll;
-            }
-            Ok(LinkAnswer::Refused { errors, .. })
-                if resend && errors.iter().any(|e| e.code == DUPLICATE) =>
-            {
-                // The earlier request arrived: PayU has the link; its details say how it is.
-                self.settle(item, State::Unknown, None)?;
-                item.phase = Phase::Reconcile;
-            }
-            Ok(LinkAnswer::Refused { errors, msg }) => {
-                self.settle(item, State::Failed, None)?;
-                let codes = errors
-                    .iter()
-                    .map(|e| e.code.to_string())
-                    .collect::<Vec<_>>();
-                let why = if errors.is_empty() {
-                    msg.unwrap_or_default()
-                } else {
-                    errors
-                        .iter()
-                        .map(|e| format!("{} {}", e.code, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let codes = if codes.is_empty() {
-                    vec!["PAYU_REFUSED".to_owned()]
-                } else {
-                    codes
-                };
-                item.outcome
-                    .fail(codes, format!("PayU refused the link: {why}"));
-                item.phase = Phase::Done;
-            }
-            Err(e) => self.unanswered(item, &e, resend)?,
-        }
-        Ok(())
-    }
-
-    /// The link of the item's reference, if PayU made one.
-    pub(super) async fn ask_link(&self, reference: &str) -> Result<Option<Outcome>, CallError> {
-        let found = self.smart_send()?.details(reference).await?;
-        Ok(found.as_ref().map(outcome))
-    }
-
-    /// Bulk Smart Send: one file with every row to send, uploaded, processed, and followed
-    /// until PayU has gone through it; then each row's link by its reference.
-    pub(super) async fn send_bulk(&self, items: &mut [Item]) -> Result<(), Error> {
-        let mut rows = self.claim_all(to_send(items))?;
+    /// Bulk Smart Send: one file with every row to send, uploaded and processed; the rows
+    /// then wait for the file (see [`Engine::follow_files`]).
+    pub(super) async fn send_bulk(&self, rows: Vec<&mut Item>) -> Result<(), Error> {
+        let mut rows = self.claim_all(rows)?;
         if rows.is_empty() {
             return Ok(());
         }
         let (name, bytes) = upload_file(&rows)?;
-        let resent: Vec<bool> = rows.iter_mut().map(|item| self.sending(item)).collect();
         self.progress.phase(&format!(
             "uploading a Bulk Smart Send file of {} rows",
             rows.len()
         ));
-        let file = match self.bulk_file(&name, &bytes).await {
-            Ok(Ok(id)) => id,
-            Ok(Err(why)) => {
-                for item in rows.iter_mut() {
-                    self.settle(item, State::Failed, None)?;
-                    item.outcome.fail(
-                        vec!["BULK_FILE_REFUSED".into()],
-                        format!("PayU refused the bulk file: {why}"),
-                    );
-                    item.phase = Phase::Done;
-                }
-                return Ok(());
-            }
-            Err(e) => {
-                for (item, resend) in rows.iter_mut().zip(resent) {
-                    self.unanswered(item, &e, resend)?;
-                }
-                return Ok(());
-            }
-        };
-        self.progress.phase(&format!(
-            "PayU is processing bulk file {file}; asking for each row's link"
-        ));
-        // Until each row's details come, the journal keeps them SENDING: a crash here is
-        // reconciled by reference like any unanswered request.
         let api = match self.smart_send() {
             Ok(api) => api,
             Err(e) => {
                 for item in rows.iter_mut() {
-                    self.unanswered(item, &e, true)?;
+                    self.answered(item, unanswered(&e))?;
                 }
                 return Ok(());
             }
         };
-        let asking = rows.iter_mut().map(|item| {
-            let api = &api;
-            async move {
-                match api.details(&item.key.reference).await {
-                    Ok(Some(d)) => {
-                        item.outcome = outcome(&d);
-                        let state = super::state_of(item.outcome.status);
-                        self.settle(item, state, d.link_id.as_deref())?;
-                        item.phase = match item.outcome.status {
-                            Status::Pending => Phase::Poll,
-                            _ => Phase::Done,
-                        };
-                    }
-                    Ok(None) => {
-                        self.settle(item, State::Failed, None)?;
-                        item.outcome.fail(
-                            vec!["BULK_ROW_REFUSED".into()],
-                            format!("PayU's processing of bulk file {file} made no link for this row and does not say why; send it with --mode api to see PayU's code"),
-                        );
-                        item.phase = Phase::Done;
-                    }
-                    Err(e) => {
-                        item.outcome.set(
-                            Status::Unknown,
-                            format!("PayU processed bulk file {file} but this row's link could not be checked ({e})"),
-                        );
-                        item.phase = Phase::Reconcile;
-                    }
-                }
-                Ok::<(), Error>(())
+        let keys: Vec<Key> = rows.iter().map(|i| i.key.clone()).collect();
+        let moments = std::cell::RefCell::new(vec![None; keys.len()]);
+        let failed = std::cell::RefCell::new(None);
+        let leave = || self.left(&keys, &moments, 0, &failed);
+        let uploaded = api.upload(&name, &bytes, &leave).await;
+        self.tick();
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
+        }
+        for (item, at) in rows.iter_mut().zip(moments.into_inner()) {
+            if let Some(at) = at {
+                item.state
+                    .left(at)
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
             }
-        });
-        self.each(asking).await
+        }
+        let file = match uploaded {
+            Ok(FileAnswer::File(f)) => f,
+            Ok(FileAnswer::Refused(why)) => {
+                for item in rows.iter_mut() {
+                    self.answered(
+                        item,
+                        Answer::Refused {
+                            code: "BULK_FILE_REFUSED".into(),
+                            reason: format!("PayU refused the bulk file: {why}"),
+                        },
+                    )?;
+                }
+                return Ok(());
+            }
+            // No answer: if PayU has the file, it is never processed (only this run could
+            // ask for that, and it does not know the file's id), so it pays nothing.
+            Err(e) => {
+                for item in rows.iter_mut() {
+                    self.answered(item, unanswered(&e))?;
+                }
+                return Ok(());
+            }
+        };
+        let id = file.id.to_string();
+        {
+            let journal = self.journal();
+            for item in rows.iter_mut() {
+                item.state
+                    .in_file(&id)
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+                journal.file(&item.key, Some(&id))?;
+            }
+        }
+        self.progress.phase(&format!(
+            "PayU is processing bulk file {id}; asking for each row's link when it is done"
+        ));
+        if let Ok(FileAnswer::Refused(why)) = api.process(file.id).await {
+            for item in rows.iter_mut() {
+                item.state
+                    .file_completed(state::now())
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+                self.answered(
+                    item,
+                    Answer::Refused {
+                        code: "BULK_FILE_REFUSED".into(),
+                        reason: format!("PayU refused to process bulk file {id}: {why}"),
+                    },
+                )?;
+            }
+        }
+        self.tick();
+        Ok(())
     }
 
-    /// Uploads and processes a file and waits for PayU to go through it: its id, PayU's
-    /// refusal, or no answer.
-    async fn bulk_file(&self, name: &str, bytes: &[u8]) -> Result<Result<i64, String>, CallError> {
-        let api = self.smart_send()?;
-        let file = match api.upload(name, bytes).await? {
-            FileAnswer::File(f) => f,
-            FileAnswer::Refused(why) => return Ok(Err(why)),
+    /// Asks PayU about every bulk file that holds rows: one not yet processed is asked to be
+    /// (safe to repeat), and a `COMPLETED` one lets its rows be looked up one by one.
+    pub(super) async fn follow_files(&self, items: &mut [Item]) -> Result<(), Error> {
+        let mut files: BTreeMap<String, Vec<&mut Item>> = BTreeMap::new();
+        for item in items.iter_mut() {
+            if let Some(f) = item.state.file() {
+                files.entry(f.to_owned()).or_default().push(item);
+            }
+        }
+        if files.is_empty() {
+            return Ok(());
+        }
+        let Ok(api) = self.smart_send() else {
+            return Ok(());
         };
-        let id = file.id;
-        if let FileAnswer::Refused(why) = api.process(id).await? {
-            return Ok(Err(why));
-        }
-        let deadline = Instant::now() + self.options.wait.max(FILE_WAIT_MIN);
-        let mut interval = Duration::from_millis(250);
-        loop {
-            match api.file_status(id).await? {
-                FileAnswer::File(f) if f.status.eq_ignore_ascii_case("COMPLETED") => {
-                    return Ok(Ok(id));
-                }
-                FileAnswer::File(f) if f.status.eq_ignore_ascii_case("FAILED") => {
-                    return Ok(Err(format!(
-                        "file {id} FAILED ({} rows failed)",
-                        f.failed_rows
-                    )));
-                }
-                FileAnswer::File(_) => {}
-                FileAnswer::Refused(why) => return Ok(Err(why)),
-            }
-            if Instant::now() >= deadline {
-                return Err(CallError::NoAnswer(format!(
-                    "bulk file {id} was still being processed when the wait ran out"
-                )));
-            }
-            self.apis.transport.wait(interval).await;
-            interval = (interval * 2).min(Duration::from_secs(5));
+        for (id, rows) in files {
+            let Ok(number) = id.parse::<i64>() else {
+                continue;
+            };
+            let status = match api.file_status(number).await {
+                Ok(FileAnswer::File(f)) => word(&f.status),
+                _ => continue,
+            };
             self.tick();
+            match status.as_str() {
+                // FAILED is not documented; a file PayU is done with either way.
+                "COMPLETED" | "FAILED" => {
+                    let at = state::now();
+                    let journal = self.journal();
+                    for item in rows {
+                        item.state
+                            .file_completed(at)
+                            .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+                        journal.file(&item.key, None)?;
+                    }
+                }
+                "REQUESTED" => {
+                    let _ = api.process(number).await;
+                }
+                _ => {}
+            }
         }
+        Ok(())
+    }
+}
+
+impl Surface for Links<'_> {
+    fn group(&self) -> usize {
+        1
+    }
+
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+        let mut answers = Vec::with_capacity(payments.len());
+        for (i, p) in payments.iter().enumerate() {
+            let Request::Link(request) = &p.request else {
+                answers.push(Answer::Refused {
+                    code: "NOT_A_LINK".into(),
+                    reason: "not a Smart Send link".into(),
+                });
+                continue;
+            };
+            let leave = || left(i);
+            answers.push(
+                match self.api.create(request, self.skip_approval, &leave).await {
+                    Ok(a) => read(a),
+                    Err(e) => unanswered(&e),
+                },
+            );
+        }
+        answers
+    }
+
+    async fn look_up(&self, reference: &str, _: Option<&str>) -> Result<Lookup, CallError> {
+        Ok(match self.api.details(reference).await? {
+            Some(d) => Lookup::Found(report(&d)),
+            None => Lookup::Empty,
+        })
     }
 }
 
@@ -290,4 +373,70 @@ fn upload_file(rows: &[&mut Item]) -> Result<(String, Vec<u8>), Error> {
         |n| n.to_string_lossy().into_owned(),
     );
     Ok((name, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payu::Codes;
+
+    fn details(link: &str, txn: Option<&str>) -> Details {
+        Details {
+            smart_send_status: Some(link.into()),
+            link_id: Some("L1".into()),
+            txn_status: txn.map(str::to_owned),
+            ..Details::default()
+        }
+    }
+
+    #[test]
+    fn a_link_is_paid_only_when_its_transfer_is() {
+        assert!(matches!(
+            report(&details("SUCCESS", None)).said,
+            Said::Waiting(_)
+        ));
+        assert!(matches!(
+            report(&details("SUCCESS", Some("IN_PROGRESS"))).said,
+            Said::Waiting(Waiting::InProgress(_))
+        ));
+        let mut paid = details("SUCCESS", Some("SUCCESS"));
+        paid.bank_transaction_ref_no = Some("UTR9".into());
+        let r = report(&paid);
+        assert_eq!((r.said, r.utr.as_deref()), (Said::Success, Some("UTR9")));
+        let mut failed = details("SUCCESS", Some("FAILED"));
+        failed.txn_status_description = Some("Invalid beneficiary account".into());
+        let Said::Failed { reason, .. } = report(&failed).said else {
+            panic!()
+        };
+        assert!(reason.contains("Invalid beneficiary account"), "{reason}");
+        assert_eq!(
+            report(&details("APPROVAL_PENDING", None)).said,
+            Said::Waiting(Waiting::Approval)
+        );
+        assert!(
+            matches!(report(&details("REJECTED", None)).said, Said::Failed { ref code, .. } if code == "REJECTED")
+        );
+    }
+
+    #[test]
+    fn duplicates_at_either_level_mean_the_link_exists() {
+        for (errors, code) in [
+            (
+                vec![crate::payu::smart_send::LinkError {
+                    code: 1103,
+                    message: "dup".into(),
+                }],
+                None,
+            ),
+            (vec![], Some(Codes::One(1125))),
+            (vec![], Some(Codes::One(1115))),
+        ] {
+            let a = read(LinkAnswer::Refused {
+                errors,
+                msg: None,
+                code,
+            });
+            assert!(matches!(a, Answer::Duplicate { .. }), "{a:?}");
+        }
+    }
 }

@@ -1,20 +1,27 @@
 //! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4).
 //!
-//! Every row that may be paid is an [`Item`]: its request, its journal key and where it
-//! stands. The journal is asked first: a reference it already holds is never sent again (its
-//! state is refreshed from PayU instead), and one it holds as `SENDING` or `UNKNOWN` is
-//! reconciled with PayU by reference before anything is resent. A row is committed as
-//! `SENDING` before its request leaves. A request without a definitive answer leaves the row
-//! `UNKNOWN` until PayU, asked by reference, says whether it has it; only then may it be sent
-//! again, with the same reference, so that PayU's own duplicate check (`1002`, `1103`,
-//! `8356`) stands behind the journal's.
+//! Every row that may be paid is an [`Item`]: its request, its journal key and its
+//! [`SendState`], which alone says whether it may be sent. The journal is asked first: a
+//! reference it already holds is never sent again as new (its state is refreshed from PayU
+//! instead). A row is committed as `SENDING` before its request leaves. A request without a
+//! definitive answer leaves the row `UNKNOWN`; a lookup that finds nothing is undetermined,
+//! and the row is resent, with the same reference, only when a lookup made
+//! `visibility_window` after its last send still finds nothing, so that PayU's own duplicate
+//! check (`1002`, `1103`, `8356`) stands behind the journal's. A duplicate answer means PayU
+//! has the row: it is settled by lookup, never sent again, never FAILED.
+//!
+//! Each PayU surface (India transfers, Smart Send links, PayU Europe payouts) is a
+//! [`Surface`]: send a group of rows, look one up, each answer read into the state's words.
+//! Bulk Smart Send is the links surface with a file in front (`links.rs`).
 
 mod europe;
 mod india;
 mod links;
 pub mod plan;
 mod progress;
+pub mod state;
 
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -22,18 +29,15 @@ use tokio::time::Instant;
 
 pub use plan::{Payment, Request, Target};
 pub use progress::Progress;
+pub use state::{Answer, Lookup, Report, Said, SendState, Waiting};
 
 use crate::Error;
 use crate::client::auth::Tokens;
 use crate::client::{CallError, Transport};
 use crate::config::{Endpoints, Env};
-use crate::journal::{Claim, Entry, Journal, Key, State};
+use crate::journal::{Claim, Entry, Journal, Key};
 use crate::report::Status;
 use crate::rows::Kind;
-
-/// How many times one row may be sent in a run (a first send and resends after unanswered
-/// requests that PayU, asked, did not know of).
-const MAX_SENDS: u32 = 4;
 
 /// A PayU India payout account, with its token.
 pub struct IndiaAccount {
@@ -82,7 +86,8 @@ pub struct Outcome {
     /// PayU's id: payuTransactionRefNo, linkId or payoutId.
     pub reference: String,
     pub link: String,
-    /// The bank's reference (UTR) of a paid transfer, where PayU gives it.
+    /// The bank's reference (UTR, `bankTransactionRefNo`) of a paid India or Smart Send
+    /// transfer.
     pub utr: Option<String>,
     /// Where the row's state came from, when not from this run (the journal): kept whatever
     /// PayU says next.
@@ -106,33 +111,9 @@ impl Outcome {
     pub fn all_messages(&self) -> Vec<String> {
         let note = (!self.note.is_empty()).then(|| self.note.clone());
         note.into_iter()
-            .chain(self.messages.iter().cloned())
+            .chain(self.messages.iter().filter(|&m| !m.is_empty()).cloned())
             .collect()
     }
-
-    fn set(&mut self, status: Status, message: impl Into<String>) {
-        self.status = status;
-        self.codes.clear();
-        self.messages = vec![message.into()];
-    }
-
-    fn fail(&mut self, codes: Vec<String>, message: impl Into<String>) {
-        self.status = Status::Failed;
-        self.codes = codes;
-        self.messages = vec![message.into()];
-    }
-}
-
-/// Where an item stands in the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// To be sent (again).
-    Send,
-    /// Sent without a definitive answer: ask PayU by reference.
-    Reconcile,
-    /// Accepted: ask PayU until it is final.
-    Poll,
-    Done,
 }
 
 /// One row that may be paid.
@@ -142,13 +123,12 @@ pub struct Item {
     pub row: usize,
     pub payment: Payment,
     pub key: Key,
-    /// A request for it may have reached PayU (in this run or an earlier one).
-    pub maybe_sent: bool,
-    /// The journal holds it and this run may act on it.
-    pub claimed: bool,
-    pub sends: u32,
-    pub phase: Phase,
-    pub outcome: Outcome,
+    /// What the journal said of it, when an earlier run sent it.
+    note: String,
+    /// The tool's code for a row held back unsent (`CANARY`).
+    held_code: Option<String>,
+    /// Where it stands: changed only through its transitions.
+    state: SendState,
 }
 
 impl Item {
@@ -163,13 +143,96 @@ impl Item {
             row,
             payment,
             key,
-            maybe_sent: false,
-            claimed: false,
-            sends: 0,
-            phase: Phase::Send,
-            outcome: Outcome::new(Status::NotSent),
+            note: String::new(),
+            held_code: None,
+            state: SendState::new(by_reference(kind)),
         }
     }
+
+    pub fn state(&self) -> &SendState {
+        &self.state
+    }
+
+    /// Its results line; `window` for what an unanswered row waits for.
+    pub fn outcome(&self, window: Duration) -> Outcome {
+        let mut o = self.state.outcome(window_ms(window));
+        o.note = self.note.clone();
+        if let Some(code) = &self.held_code
+            && o.status == Status::NotSent
+        {
+            o.codes = vec![code.clone()];
+        }
+        o
+    }
+
+    /// Not sent by this run, for `why`, with the tool's `code` for it (`CANARY`); nothing if
+    /// it is not a row still to send.
+    pub fn hold_with(&mut self, code: &str, why: &str) {
+        if self.state.hold(why).is_ok() {
+            self.held_code = Some(code.to_owned());
+        }
+    }
+
+    /// Not sent by this run, for `why`; nothing if it is not a row still to send.
+    pub fn hold(&mut self, why: &str) {
+        let _ = self.state.hold(why);
+    }
+
+    /// A dry run: it would be sent; nothing if it is not a row still to send.
+    pub fn dry_run(&mut self) {
+        let _ = self.state.dry_run();
+    }
+
+    /// Refused before sending, with the tool's `code` (e.g. `POSSIBLE_REPEAT`): INVALID.
+    pub fn refuse(&mut self, code: &str, message: String) {
+        self.state.invalid(code, message);
+    }
+
+    /// The item as the journal has it: not sent again as new.
+    fn take_journal(&mut self, entry: &Entry) {
+        if entry.fingerprint != self.payment.fingerprint {
+            self.reused(entry);
+            return;
+        }
+        let by_ref = self.key.kind != Kind::GlobalPayout.name();
+        self.state = SendState::from_journal(entry, by_ref);
+        let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
+        self.note = if self.state.is_final()
+            || self.state.waiting().is_some()
+            || self.state.is_held()
+        {
+            format!("sent by an earlier run on {first} (journal); not sent again")
+        } else {
+            format!(
+                "sent by an earlier run on {first} with no definitive answer; checked with PayU before anything is resent"
+            )
+        };
+    }
+
+    fn reused(&mut self, entry: &Entry) {
+        let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
+        self.note.clear();
+        self.state.reused(format!(
+            "the reference '{}' was already sent on {first} with another amount or destination ({}); two payouts never share a reference: give this row a new one",
+            self.key.reference,
+            entry.state.as_str()
+        ));
+    }
+}
+
+/// Whether PayU can be asked about a row of `kind` by its reference (PayU Europe only by the
+/// payoutId of its answer).
+fn by_reference(kind: Kind) -> bool {
+    kind != Kind::GlobalPayout
+}
+
+fn window_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The items still to send (never sent).
+pub fn to_send(items: &mut [Item]) -> impl Iterator<Item = &mut Item> {
+    items.iter_mut().filter(|i| i.state.is_to_send())
 }
 
 /// How a run goes.
@@ -180,6 +243,74 @@ pub struct Options {
     pub concurrency: usize,
     /// How long to keep asking about accepted rows after the last send.
     pub wait: Duration,
+    /// How long PayU may take to show a row it has: a row sent without an answer is resent
+    /// only when PayU still does not show it this long after its last send.
+    pub visibility_window: Duration,
+    /// Stop sending after this many refusals in a row with one code (0: never).
+    pub stop_after: usize,
+    /// Whether transfers and links skip PayU's approval flow (`disableApprovalFlow`).
+    pub approval_flow: crate::config::ApprovalFlow,
+}
+
+/// The default `visibility_window` (architecture.md §3.1).
+pub const VISIBILITY_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// The least time a bulk file is given to be processed, whatever `--wait` says.
+const FILE_WAIT_MIN: Duration = Duration::from_secs(30);
+/// The longest nap between two rounds of lookups.
+const POLL_CEILING: Duration = Duration::from_secs(5);
+
+/// One PayU surface: send a group of rows in one request, look one row up, each answer read
+/// into [`Answer`] and [`Lookup`].
+pub(crate) trait Surface {
+    /// Rows one request carries at most.
+    fn group(&self) -> usize;
+    /// Sends one request for `payments`: an answer for each, in order. `left(i)` is called
+    /// the moment the request carrying `payments[i]` leaves.
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer>;
+    /// What PayU says of a row now, by its reference or the id PayU gave it.
+    async fn look_up(&self, reference: &str, payu_id: Option<&str>) -> Result<Lookup, CallError>;
+}
+
+/// The answer a call that failed stands for.
+pub(crate) fn unanswered(e: &CallError) -> Answer {
+    match e {
+        CallError::Auth(why) | CallError::Throttled(why) => Answer::NotProcessed(why.clone()),
+        CallError::NoAnswer(_) | CallError::Unreadable(_) => Answer::NoAnswer(e.to_string()),
+    }
+}
+
+/// The surface of a run's kind.
+enum Surfaces<'a> {
+    Transfers(india::Transfers<'a>),
+    Links(links::Links<'a>),
+    Payouts(europe::Payouts<'a>),
+}
+
+impl Surface for Surfaces<'_> {
+    fn group(&self) -> usize {
+        match self {
+            Surfaces::Transfers(s) => s.group(),
+            Surfaces::Links(s) => s.group(),
+            Surfaces::Payouts(s) => s.group(),
+        }
+    }
+
+    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+        match self {
+            Surfaces::Transfers(s) => s.send(payments, left).await,
+            Surfaces::Links(s) => s.send(payments, left).await,
+            Surfaces::Payouts(s) => s.send(payments, left).await,
+        }
+    }
+
+    async fn look_up(&self, reference: &str, payu_id: Option<&str>) -> Result<Lookup, CallError> {
+        match self {
+            Surfaces::Transfers(s) => s.look_up(reference, payu_id).await,
+            Surfaces::Links(s) => s.look_up(reference, payu_id).await,
+            Surfaces::Payouts(s) => s.look_up(reference, payu_id).await,
+        }
+    }
 }
 
 /// A run: the APIs, the journal, and what it shows.
@@ -188,28 +319,13 @@ pub struct Engine<'a> {
     pub journal: Mutex<Journal>,
     pub options: Options,
     pub progress: &'a Progress,
-    /// Set when PayU refuses the run's credentials: nothing more is sent.
+    /// Set when PayU refuses the run's credentials, or answers that no further row can
+    /// succeed: nothing more is sent.
     stopped: Mutex<Option<String>>,
-}
-
-/// What a state in the journal means in the results file.
-pub fn status_of(state: State) -> Status {
-    match state {
-        State::Sending | State::Unknown => Status::Unknown,
-        State::Pending => Status::Pending,
-        State::Success => Status::Success,
-        State::Failed => Status::Failed,
-    }
-}
-
-/// The journal state a results status stands for (anything unsettled is `UNKNOWN`).
-pub fn state_of(status: Status) -> State {
-    match status {
-        Status::Pending => State::Pending,
-        Status::Success => State::Success,
-        Status::Failed => State::Failed,
-        _ => State::Unknown,
-    }
+    /// The run's refusals in a row (architecture.md §7.2).
+    streak: Mutex<crate::controls::stops::Streak>,
+    /// The status words PayU used that the tool does not know, each warned of once.
+    warned: Mutex<BTreeSet<String>>,
 }
 
 impl<'a> Engine<'a> {
@@ -217,9 +333,11 @@ impl<'a> Engine<'a> {
         Engine {
             apis,
             journal: Mutex::new(journal),
+            streak: Mutex::new(crate::controls::stops::Streak::new(options.stop_after)),
             options,
             progress,
             stopped: Mutex::new(None),
+            warned: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -227,10 +345,22 @@ impl<'a> Engine<'a> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn window(&self) -> i64 {
+        window_ms(self.options.visibility_window)
+    }
+
     /// The PayU India account, which payout and smart-send rows need.
     fn india_account(&self) -> Result<&IndiaAccount, CallError> {
         self.apis.india.as_ref().ok_or_else(|| {
             CallError::Auth("no PayU India account is configured for this environment".into())
+        })
+    }
+
+    fn surface(&self) -> Result<Surfaces<'_>, CallError> {
+        Ok(match self.options.kind {
+            Kind::Payout => Surfaces::Transfers(self.transfers()?),
+            Kind::SmartSend => Surfaces::Links(self.links()?),
+            Kind::GlobalPayout => Surfaces::Payouts(self.payouts()?),
         })
     }
 
@@ -255,54 +385,99 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// What the journal already knows of each item: an item it holds is not sent again.
+    /// The status words PayU used that the tool does not know.
+    pub fn unknown_words(&self) -> Vec<String> {
+        self.warned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Warns once per word of a state PayU named that the tool does not know.
+    fn warn_of(&self, report: &Report) {
+        if let Said::Waiting(Waiting::Unrecognised(word)) = &report.said {
+            let mut warned = self.warned.lock().unwrap_or_else(|p| p.into_inner());
+            if warned.insert(word.clone()) {
+                eprintln!(
+                    "payu-bulk: warning: PayU reports a state the tool does not know, '{word}'; rows in it are left PENDING"
+                );
+            }
+        }
+    }
+
+    /// What the journal already knows of each item: an item it holds is not sent as new.
     pub fn look_up(&self, items: &mut [Item]) -> Result<(), Error> {
         let journal = self.journal();
         for item in items.iter_mut() {
             if let Some(entry) = journal.get(&item.key)? {
-                from_journal(item, &entry);
+                item.take_journal(&entry);
             }
         }
         Ok(())
     }
 
-    /// Pays every item that needs it, then follows the accepted ones until they are final
-    /// or the wait runs out.
+    /// Pays every item that may be sent, then follows them until they are final or the wait
+    /// runs out: lookups in rounds, a resend only as the row's state allows.
     pub async fn run(&self, items: &mut [Item]) -> Result<(), Error> {
-        self.reconcile(items).await?;
-        for _ in 0..MAX_SENDS {
-            if self.stopped().is_some() || !items.iter().any(|i| i.phase == Phase::Send) {
+        let window = self.window();
+        let mut last_send = Instant::now();
+        let mut interval = Duration::from_millis(250);
+        loop {
+            // Rows an earlier run or request left unsettled are asked about first.
+            self.ask_all(items).await?;
+            if self.stopped().is_none() && items.iter().any(|i| i.state.may_send(window)) {
+                let n = items.iter().filter(|i| i.state.may_send(window)).count() as u64;
+                self.progress
+                    .to_send
+                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                self.send_all(items).await?;
+                last_send = Instant::now();
+                interval = Duration::from_millis(250);
+            }
+            let following = items
+                .iter()
+                .filter(|i| i.state.needs_lookup() || i.state.file().is_some())
+                .count();
+            if following == 0 || self.stopped().is_some() {
                 break;
             }
-            let to_send = to_send(items).count() as u64;
-            self.progress
-                .to_send
-                .fetch_add(to_send, std::sync::atomic::Ordering::Relaxed);
-            match self.options.kind {
-                Kind::Payout => self.send_transfers(items).await?,
-                Kind::SmartSend if self.options.mode == Mode::Bulk => self.send_bulk(items).await?,
-                Kind::SmartSend => self.send_links(items).await?,
-                Kind::GlobalPayout => self.send_payouts(items).await?,
+            let in_files = items.iter().any(|i| i.state.file().is_some());
+            let wait = if in_files {
+                self.options.wait.max(FILE_WAIT_MIN)
+            } else {
+                self.options.wait
+            };
+            let deadline = last_send + wait;
+            let now = Instant::now();
+            if now >= deadline {
+                break;
             }
-            self.reconcile(items).await?;
-        }
-        for item in items.iter_mut() {
-            match item.phase {
-                // Sent as often as a run allows, and PayU never confirmed it.
-                Phase::Send if item.maybe_sent => {
-                    item.outcome.status = Status::Unknown;
-                    item.phase = Phase::Done;
-                }
-                Phase::Send => {
-                    if let Some(why) = self.stopped() {
-                        item.outcome.messages = vec![format!("not sent: the run stopped ({why})")];
-                    }
-                    item.phase = Phase::Done;
-                }
-                _ => {}
+            // Wake for the first resend a lookup could allow, if it comes before the next
+            // round.
+            let mut nap = interval.min(deadline - now);
+            let wall = state::now();
+            if let Some(first) = items
+                .iter()
+                .filter_map(|i| i.state.resend_from(window))
+                .filter(|t| *t > wall)
+                .min()
+            {
+                nap = nap.min(Duration::from_millis((first - wall) as u64 + 1));
+            }
+            self.apis.transport.wait(nap).await;
+            interval = (interval * 2).min(POLL_CEILING);
+            if Instant::now() >= deadline {
+                break;
             }
         }
-        self.poll(items).await
+        if let Some(why) = self.stopped() {
+            for item in to_send(items) {
+                item.hold(&format!("not sent: the run stopped ({why})"));
+            }
+        }
+        Ok(())
     }
 
     /// Runs `tasks`, up to `--concurrency` at once (the limiter paces their requests),
@@ -319,172 +494,88 @@ impl<'a> Engine<'a> {
             .await
     }
 
-    /// Asks PayU about every item that was sent without a definitive answer.
-    async fn reconcile(&self, items: &mut [Item]) -> Result<(), Error> {
-        let asking = items
+    /// Sends every item that may be sent: in groups of the surface's size, or (Bulk Smart
+    /// Send) in one file.
+    async fn send_all(&self, items: &mut [Item]) -> Result<(), Error> {
+        let window = self.window();
+        let mut sending: Vec<&mut Item> = items
             .iter_mut()
-            .filter(|i| i.phase == Phase::Reconcile)
-            .map(|item| self.ask(item, true));
-        self.each(asking).await
-    }
-
-    /// Follows accepted items until they are final or `--wait` runs out.
-    async fn poll(&self, items: &mut [Item]) -> Result<(), Error> {
-        let deadline = Instant::now() + self.options.wait;
-        let mut interval = Duration::from_millis(500);
-        loop {
-            let waiting = items.iter().filter(|i| i.phase == Phase::Poll).count();
-            if waiting == 0 || Instant::now() >= deadline || self.stopped().is_some() {
-                break;
-            }
-            let now = Instant::now();
-            let nap = interval.min(deadline - now);
-            self.apis.transport.wait(nap).await;
-            interval = (interval * 2).min(Duration::from_secs(5));
-            if Instant::now() >= deadline {
-                break;
-            }
-            let asking = items
-                .iter_mut()
-                .filter(|i| i.phase == Phase::Poll)
-                .map(|item| self.ask(item, false));
-            self.each(asking).await?;
-            self.tick();
+            .filter(|i| i.state.may_send(window))
+            .collect();
+        if self.options.kind == Kind::SmartSend && self.options.mode == Mode::Bulk {
+            return self.send_bulk(sending).await;
         }
-        for item in items.iter_mut().filter(|i| i.phase == Phase::Poll) {
-            item.phase = Phase::Done;
-        }
-        Ok(())
-    }
-
-    /// Asks PayU about one item by its reference (or id), and records what it says.
-    /// `reconciling`: the item was sent without an answer, and may be resent if PayU does
-    /// not know it.
-    async fn ask(&self, item: &mut Item, reconciling: bool) -> Result<(), Error> {
-        let found = self
-            .lookup(&item.key.reference, &item.outcome.reference)
-            .await;
-        match found {
-            Ok(Some(outcome)) => {
-                let was = item.outcome.status;
-                item.outcome.status = outcome.status;
-                item.outcome.codes = outcome.codes;
-                item.outcome.messages = outcome.messages;
-                if !outcome.reference.is_empty() {
-                    item.outcome.reference = outcome.reference;
-                }
-                if !outcome.link.is_empty() {
-                    item.outcome.link = outcome.link;
-                }
-                if outcome.utr.is_some() {
-                    item.outcome.utr = outcome.utr;
-                }
-                let reference =
-                    (!item.outcome.reference.is_empty()).then_some(item.outcome.reference.as_str());
-                self.journal()
-                    .record(&item.key, state_of(item.outcome.status), reference)?;
-                let done = matches!(item.outcome.status, Status::Success | Status::Failed);
-                if done && was != item.outcome.status {
-                    self.progress
-                        .confirmed
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                item.phase = if done { Phase::Done } else { Phase::Poll };
-            }
-            // PayU does not know it: the request never arrived, and it may be sent again.
-            Ok(None) if reconciling => {
-                if item.sends < MAX_SENDS && self.stopped().is_none() {
-                    item.phase = Phase::Send;
-                } else {
-                    item.outcome.set(
-                        Status::Unknown,
-                        format!(
-                            "sent {} times without a definitive answer, and PayU does not know the reference yet; run `payu-bulk status` or submit again later",
-                            item.sends
-                        ),
-                    );
-                    item.phase = Phase::Done;
-                }
-            }
-            Ok(None) => {
-                // Accepted once, now unknown to PayU (e.g. older than PayU keeps): keep
-                // what was known.
-                item.phase = Phase::Done;
-            }
+        let surface = match self.surface() {
+            Ok(s) => s,
             Err(e) => {
-                let what = if reconciling {
-                    "could not be checked with PayU"
-                } else {
-                    "could not be refreshed from PayU"
-                };
-                if reconciling {
-                    item.outcome.status = Status::Unknown;
-                }
-                item.outcome.messages = vec![format!(
-                    "{what} ({e}); run `payu-bulk status` on the results file later"
-                )];
-                item.phase = Phase::Done;
+                self.stop(&e.to_string());
+                return Ok(());
             }
-        }
-        self.tick();
-        Ok(())
+        };
+        let size = match self.options.kind {
+            Kind::Payout => self.options.batch_size.max(1),
+            _ => surface.group(),
+        };
+        let surface = &surface;
+        let groups = sending
+            .chunks_mut(size)
+            .map(|group| self.send_group(surface, group));
+        self.each(groups).await
     }
 
-    /// What PayU says of a row now, by its reference (`merchantRefId`) or, for PayU Europe,
-    /// its payoutId: `None` when PayU does not know it.
-    pub async fn lookup(
+    async fn send_group(
         &self,
-        reference: &str,
-        payu_id: &str,
-    ) -> Result<Option<Outcome>, CallError> {
-        match self.options.kind {
-            Kind::Payout => self.ask_transfer(reference).await,
-            Kind::SmartSend => self.ask_link(reference).await,
-            Kind::GlobalPayout => self.ask_payout(payu_id).await,
+        surface: &impl Surface,
+        group: &mut [&mut Item],
+    ) -> Result<(), Error> {
+        let mut claimed = self.claim_all(group.iter_mut().map(|i| &mut **i))?;
+        if claimed.is_empty() {
+            return Ok(());
         }
-    }
-
-    /// Claims an item before its request leaves: `false` when it must not be sent (another
-    /// run holds it, or the reference was reused meanwhile).
-    fn claim(&self, item: &mut Item) -> Result<bool, Error> {
-        let mut journal = self.journal();
-        if item.claimed {
-            // Taken over from an earlier run that left it SENDING/UNKNOWN, or resent.
-            journal.record(&item.key, State::Sending, None)?;
-            return Ok(true);
+        let payments: Vec<&Payment> = claimed.iter().map(|i| &i.payment).collect();
+        let keys: Vec<Key> = claimed.iter().map(|i| i.key.clone()).collect();
+        let moments = std::cell::RefCell::new(vec![None; keys.len()]);
+        let failed = std::cell::RefCell::new(None);
+        let left = |i: usize| self.left(&keys[i..=i], &moments, i, &failed);
+        let answers = surface.send(&payments, &left).await;
+        self.tick();
+        if let Some(e) = failed.into_inner() {
+            return Err(e);
         }
-        match journal.claim(&item.key, &item.payment.fingerprint)? {
-            Claim::Fresh => {
-                item.claimed = true;
-                Ok(true)
+        for ((item, answer), at) in claimed.iter_mut().zip(answers).zip(moments.into_inner()) {
+            if let Some(at) = at {
+                item.state
+                    .left(at)
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
             }
-            Claim::Known(entry) => {
-                from_journal(item, &entry);
-                if item.phase == Phase::Reconcile {
-                    // Only ask: whoever claimed it is resolving it.
-                    item.phase = Phase::Done;
-                    item.outcome.set(
-                        Status::Unknown,
-                        "another run claimed this reference at the same moment; it settles it",
-                    );
-                }
-                Ok(false)
-            }
-            Claim::Reused(entry) => {
-                reused(item, &entry);
-                Ok(false)
-            }
+            self.answered(item, answer)?;
         }
-    }
-
-    /// Records what PayU said of a sent item.
-    fn settle(&self, item: &mut Item, state: State, payu_id: Option<&str>) -> Result<(), Error> {
-        self.journal().record(&item.key, state, payu_id)?;
         Ok(())
     }
 
-    /// Claims each of `items` in the journal before their request leaves: those this run may
-    /// send (none once the run has stopped).
+    /// Records that the request carrying `keys` leaves now (`moments[first..]` for them).
+    fn left(
+        &self,
+        keys: &[Key],
+        moments: &std::cell::RefCell<Vec<Option<state::Stamp>>>,
+        first: usize,
+        failed: &std::cell::RefCell<Option<Error>>,
+    ) {
+        let at = state::now();
+        let text = state::text_of(at);
+        let journal = self.journal();
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(m) = moments.borrow_mut().get_mut(first + i) {
+                *m = Some(at);
+            }
+            if let Err(e) = journal.left(key, &text) {
+                failed.borrow_mut().get_or_insert(e);
+            }
+        }
+    }
+
+    /// Claims each of `items` in the journal and marks it sent, just before its request
+    /// leaves: those this run may send (none once the run has stopped).
     fn claim_all<'i>(
         &self,
         items: impl IntoIterator<Item = &'i mut Item>,
@@ -501,91 +592,131 @@ impl<'a> Engine<'a> {
         Ok(claimed)
     }
 
-    /// Marks an item sent: from here on only PayU can say whether it arrived. Whether an
-    /// earlier request for it may have arrived already (a duplicate answer then settles it).
-    fn sending(&self, item: &mut Item) -> bool {
-        let resend = item.maybe_sent;
-        item.sends += 1;
-        item.maybe_sent = true;
+    /// Claims an item (committed as `SENDING`, with the moment it leaves): `false` when it
+    /// must not be sent (another run holds it, or the reference was reused meanwhile).
+    fn claim(&self, item: &mut Item) -> Result<bool, Error> {
+        let window = self.window();
+        let at = state::now();
+        let text = state::text_of(at);
+        let mut journal = self.journal();
+        if item.state.was_sent() {
+            // Resent: the journal holds it already.
+            journal.sending(&item.key, &text, None)?;
+        } else {
+            match journal.claim_at(&item.key, &item.payment.fingerprint, &text)? {
+                Claim::Fresh => {}
+                Claim::Known(entry) => {
+                    // Another run claimed it at the same moment: it settles it.
+                    item.take_journal(&entry);
+                    return Ok(false);
+                }
+                Claim::Reused(entry) => {
+                    item.reused(&entry);
+                    return Ok(false);
+                }
+            }
+        }
+        item.state
+            .claim(window)
+            .and_then(|()| item.state.send(at))
+            .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
         self.progress
             .sent
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        resend
+        Ok(true)
     }
 
-    /// What a call that ended without an answer leaves the item as.
-    fn unanswered(&self, item: &mut Item, e: &CallError, had_been_sent: bool) -> Result<(), Error> {
-        match e {
-            CallError::Auth(why) | CallError::Throttled(why) => {
-                // PayU processed nothing: the claim is given back, unless an earlier request
-                // may have arrived.
-                if had_been_sent {
-                    self.settle(item, State::Unknown, None)?;
-                    item.outcome.set(Status::Unknown, why.clone());
-                } else {
-                    self.journal().release(&item.key)?;
-                    item.claimed = false;
-                    item.maybe_sent = false;
-                    item.outcome.set(Status::NotSent, why.clone());
+    /// Records PayU's answer to an item's request.
+    fn answered(&self, item: &mut Item, answer: Answer) -> Result<(), Error> {
+        if let Answer::NotProcessed(why) = &answer {
+            self.stop(why);
+        }
+        let account_wide = (self.streak.lock().unwrap_or_else(|p| p.into_inner())).after(&answer);
+        if let Some(why) = account_wide {
+            self.stop(&why);
+        }
+        if let Answer::Accepted(r) = &answer {
+            self.warn_of(r);
+        }
+        item.state
+            .answer(answer)
+            .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+        self.persist(item)
+    }
+
+    /// Writes the item's state to the journal (a row PayU certainly never got is given up).
+    fn persist(&self, item: &Item) -> Result<(), Error> {
+        let journal = self.journal();
+        match item.state.journal_state() {
+            Some((state, details)) => {
+                journal.record_details(&item.key, state, item.state.payu_id(), &details)?;
+                if item.state.is_final() {
+                    self.progress
+                        .confirmed
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
-                item.phase = Phase::Done;
-                self.stop(why);
             }
-            CallError::NoAnswer(why) | CallError::Unreadable(why) => {
-                self.settle(item, State::Unknown, None)?;
-                item.outcome.set(Status::Unknown, why.clone());
-                item.phase = Phase::Reconcile;
-            }
+            None => journal.release(&item.key)?,
         }
         Ok(())
     }
-}
 
-/// The items still to send.
-pub fn to_send(items: &mut [Item]) -> impl Iterator<Item = &mut Item> {
-    items.iter_mut().filter(|i| i.phase == Phase::Send)
-}
-
-/// The item as the journal has it: not to be sent again.
-fn from_journal(item: &mut Item, entry: &Entry) {
-    if entry.fingerprint != item.payment.fingerprint {
-        reused(item, entry);
-        return;
+    /// Asks PayU about every item that needs it (Bulk Smart Send: its files first).
+    async fn ask_all(&self, items: &mut [Item]) -> Result<(), Error> {
+        if self.options.kind == Kind::SmartSend {
+            self.follow_files(items).await?;
+        }
+        if !items.iter().any(|i| i.state.needs_lookup()) {
+            return Ok(());
+        }
+        let surface = match self.surface() {
+            Ok(s) => s,
+            Err(_) => return Ok(()),
+        };
+        let surface = &surface;
+        let asking = items
+            .iter_mut()
+            .filter(|i| i.state.needs_lookup())
+            .map(|item| self.ask(surface, item));
+        self.each(asking).await?;
+        self.tick();
+        Ok(())
     }
-    item.claimed = true;
-    item.outcome.status = status_of(entry.state);
-    item.outcome.reference = entry.payu_id.clone().unwrap_or_default();
-    let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
-    match entry.state {
-        State::Success | State::Failed => {
-            item.outcome.note =
-                format!("sent by an earlier run on {first} (journal); not sent again");
-            item.phase = Phase::Done;
-        }
-        State::Pending => {
-            item.outcome.note =
-                format!("sent by an earlier run on {first} (journal); not sent again");
-            item.phase = Phase::Poll;
-        }
-        State::Sending | State::Unknown => {
-            item.maybe_sent = true;
-            item.outcome.note = format!(
-                "sent by an earlier run on {first} with no definitive answer; checked with PayU before anything is resent"
-            );
-            item.phase = Phase::Reconcile;
-        }
-    }
-}
 
-fn reused(item: &mut Item, entry: &Entry) {
-    item.claimed = false;
-    item.outcome = Outcome::new(Status::Invalid);
-    item.outcome.codes = vec!["REF_REUSED".to_owned()];
-    let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
-    item.outcome.messages = vec![format!(
-        "the reference '{}' was already sent on {first} with another amount or destination ({}); two payouts never share a reference: give this row a new one",
-        item.key.reference,
-        entry.state.as_str()
-    )];
-    item.phase = Phase::Done;
+    /// Asks PayU about one item, and records what it says.
+    async fn ask(&self, surface: &impl Surface, item: &mut Item) -> Result<(), Error> {
+        let asked_at = state::now();
+        let payu_id = item.state.payu_id().map(str::to_owned);
+        let found = surface
+            .look_up(&item.key.reference, payu_id.as_deref())
+            .await;
+        let before = item.state.journal_state();
+        match found {
+            Ok(found) => {
+                if let Lookup::Found(r) = &found {
+                    self.warn_of(r);
+                }
+                item.state
+                    .looked_up(found, asked_at)
+                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+            }
+            // Nothing learnt: it stays as it was, for the next round or `status`.
+            Err(_) => return Ok(()),
+        }
+        if item.state.journal_state() != before {
+            self.persist(item)?;
+        }
+        Ok(())
+    }
+
+    /// What PayU says of a row now, by its reference (`merchantRefId`) or, for PayU Europe,
+    /// its payoutId.
+    pub async fn lookup(&self, reference: &str, payu_id: &str) -> Result<Lookup, CallError> {
+        let payu_id = (!payu_id.is_empty()).then_some(payu_id);
+        let found = self.surface()?.look_up(reference, payu_id).await?;
+        if let Lookup::Found(r) = &found {
+            self.warn_of(r);
+        }
+        Ok(found)
+    }
 }
