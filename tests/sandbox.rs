@@ -792,7 +792,7 @@ impl Sandbox {
 
 #[test]
 fn only_queued_transfers_cancel_and_the_balance_follows() {
-    let s = Sandbox::start(&["--settle-ms", "600000"]);
+    let s = Sandbox::start(&["--settle-ms", "600000", "--balance", "10000000"]);
     let token = s.india_login();
     let opening = s.india_get(&token, "/payout/merchant/getAccountDetail", &[]);
     assert_eq!(opening["data"]["balance"], json!(10000000));
@@ -1706,10 +1706,8 @@ fn inside_the_dedupe_lag_a_repeat_is_paid_twice_and_the_ledger_shows_it() {
     // Past the lag the duplicate check sees the reference, at every API.
     let (_, refused) = s.transfer(&token, true, &json!([imps("D-1", "51234567890")]));
     assert_eq!(refused["data"][0]["code"], json!([1002]), "{refused}");
-    assert_eq!(
-        s.create_link(&token, &link("D-LINK"))["data"][0]["code"],
-        1103
-    );
+    // The second refusal for a repeat alone comes on the envelope (seed 0).
+    assert_eq!(s.create_link(&token, &link("D-LINK"))["code"], 1103);
     let (status, again) = s.payout(&europe, &bank_payout("D-EU"));
     assert_eq!((status, code(&again)), (403, "8356"));
     let ledger = s.ledger();
@@ -1951,4 +1949,810 @@ fn list_transactions_honours_every_documented_filter_and_pages_latest_first() {
     let t = &later["data"]["transactionDetails"][0];
     assert_eq!(t["purpose"], "Salary November");
     assert!(t["txnDate"].as_str().unwrap().ends_with("+0000"), "{t}");
+}
+
+impl Sandbox {
+    /// `POST /__sandbox/{what}` with a JSON body, or none.
+    fn inspect(&self, what: &str, body: Option<Value>) -> (u16, Value) {
+        let request = self.http.post(format!("{}/__sandbox/{what}", self.url));
+        let request = match body {
+            Some(b) => request.json(&b),
+            None => request,
+        };
+        let r = request.send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+
+    fn txn(&self, token: &str, reference: &str) -> Value {
+        self.transactions(token, reference)["data"]["transactionDetails"][0].clone()
+    }
+}
+
+#[test]
+fn with_the_approval_flow_on_transfers_and_links_wait_for_the_checker() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--approval-flow", "on"]);
+    let token = s.india_login();
+    let mut skip = imps("A-SKIP", "51234567890");
+    skip["disableApprovalFlow"] = json!(true);
+    let batch = json!([
+        imps("A-1", "51234567890"),
+        imps("A-2", "51234567890"),
+        imps("A-3", "51234567890"),
+        skip
+    ]);
+    assert_eq!(s.transfer(&token, true, &batch).1["status"], 0);
+    let mut link_skip = link("A-LINK-SKIP");
+    link_skip["disableApprovalFlow"] = json!(true);
+    assert_eq!(s.create_link(&token, &link("A-LINK"))["status"], 0);
+    assert_eq!(s.create_link(&token, &link_skip)["status"], 0);
+    for r in ["A-1", "A-2", "A-3"] {
+        assert_eq!(s.txn(&token, r)["txnStatus"], "PENDING_FOR_APPROVAL");
+    }
+    assert_eq!(s.txn(&token, "A-SKIP")["txnStatus"], "SUCCESS");
+    assert_eq!(
+        s.link_details(&token, "A-LINK")["data"]["smartSendStatus"],
+        "APPROVAL_PENDING"
+    );
+    assert_eq!(
+        s.link_details(&token, "A-LINK-SKIP")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    let (status, approved) = s.inspect("approve", Some(json!({"references": ["A-1", "A-LINK"]})));
+    assert_eq!(status, 200);
+    assert_eq!(approved["references"], json!(["A-1", "A-LINK"]));
+    assert_eq!(s.txn(&token, "A-1")["txnStatus"], "SUCCESS");
+    assert_eq!(
+        s.link_details(&token, "A-LINK")["data"]["smartSendStatus"],
+        "SUCCESS"
+    );
+    let (_, rejected) = s.inspect("reject", Some(json!({"references": ["A-2"]})));
+    assert_eq!(rejected["references"], json!(["A-2"]));
+    assert_eq!(s.txn(&token, "A-2")["txnStatus"], "REJECTED");
+    // Rejected is final: approving everything waiting leaves it so.
+    let (_, all) = s.inspect("approve", None);
+    assert_eq!(all["references"], json!(["A-3"]));
+    assert_eq!(s.txn(&token, "A-2")["txnStatus"], "REJECTED");
+    assert_eq!(s.txn(&token, "A-3")["txnStatus"], "SUCCESS");
+    let (_, none) = s.inspect("approve", Some(json!({"references": []})));
+    assert_eq!(none["references"], json!([]));
+    // A link rejected, through the reject-all form.
+    s.create_link(&token, &link("A-LINK-2"));
+    let (_, gone) = s.inspect("reject", Some(json!({})));
+    assert_eq!(gone["references"], json!(["A-LINK-2"]));
+    assert_eq!(
+        s.link_details(&token, "A-LINK-2")["data"]["smartSendStatus"],
+        "REJECTED"
+    );
+    let states: Vec<(String, String)> = s
+        .ledger()
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap().to_owned(),
+                e["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("A-2".to_owned(), "REJECTED".to_owned())),
+        "{states:?}"
+    );
+    let (status, _) = s.inspect("approve", Some(json!("not an object")));
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn the_approval_flow_is_off_by_default_and_a_config_field_in_process() {
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        approval_flow: true,
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let s = InProcess::new(&running);
+    s.transfer(&json!([imps("A-9", "51234567890")]));
+    let state = || {
+        s.transactions(&[("merchantRefId", "A-9")])["data"]["transactionDetails"][0]["txnStatus"]
+            .clone()
+    };
+    assert_eq!(state(), "PENDING_FOR_APPROVAL");
+    let r = s
+        .http
+        .post(format!("{}/__sandbox/approve", s.url))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(state(), "SUCCESS");
+    let off = Sandbox::start(&["--settle-ms", "0"]);
+    let token = off.india_login();
+    off.transfer(&token, true, &json!([imps("A-10", "51234567890")]));
+    assert_eq!(off.txn(&token, "A-10")["txnStatus"], "SUCCESS");
+}
+
+fn paid(reference: &str, amount: &str) -> Value {
+    let mut t = imps(reference, "51234567890");
+    t["amount"] = serde_json::from_str(amount).unwrap();
+    t
+}
+
+#[test]
+fn beyond_the_balance_transfers_queue_until_a_deposit_pays_them_in_arrival_order() {
+    let s = Sandbox::start(&["--settle-ms", "0", "--balance", "3000"]);
+    let token = s.india_login();
+    let account = || s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"].clone();
+    let start = account();
+    assert_eq!(
+        (
+            &start["balance"],
+            &start["transferableAmount"],
+            &start["lowBalance"]
+        ),
+        (&json!(3000), &json!(3000), &json!(true))
+    );
+    for (r, amount) in [("B-1", "2000"), ("B-2", "2000"), ("B-3", "500")] {
+        assert_eq!(
+            s.transfer(&token, true, &json!([paid(r, amount)])).1["status"],
+            0
+        );
+    }
+    assert_eq!(s.txn(&token, "B-1")["txnStatus"], "SUCCESS");
+    let queued = s.txn(&token, "B-2");
+    assert_eq!(queued["txnStatus"], "QUEUED");
+    assert!(
+        queued["txnStatusDescription"]
+            .as_str()
+            .unwrap()
+            .contains("Insufficient balance"),
+        "{queued}"
+    );
+    // B-3 would fit, but it arrived behind B-2.
+    assert_eq!(s.txn(&token, "B-3")["txnStatus"], "QUEUED");
+    assert_eq!(account()["balance"], json!(1000));
+    let (status, first) = s.inspect("deposit", Some(json!({"amount": "1000.00"})));
+    assert_eq!(status, 200);
+    assert_eq!(first["paid"], json!(["B-2"]), "{first}");
+    assert_eq!(s.txn(&token, "B-2")["txnStatus"], "SUCCESS");
+    assert_eq!(s.txn(&token, "B-2")["txnStatusDescription"], Value::Null);
+    assert_eq!(s.txn(&token, "B-3")["txnStatus"], "QUEUED");
+    let (_, second) = s.inspect("deposit", Some(json!({"amount": 5000})));
+    assert_eq!(second["paid"], json!(["B-3"]));
+    assert_eq!(second["balance"], "4500.00");
+    assert_eq!(account()["lowBalance"], json!(true));
+    assert_eq!(s.inspect("deposit", Some(json!({"amount": "-1"}))).0, 400);
+    // Queueing off (PayU's "Disable Queued Payouts", queueTxn=true): beyond the balance fails.
+    let flag = |value: &str| {
+        s.india_form(
+            &token,
+            "/payout/setQueueTxnFlag",
+            &[("queueTxn", value), ("configMerchantId", "1111123")],
+        )
+    };
+    let off = flag("true");
+    assert_eq!(
+        (off["status"].as_i64(), off["data"]["configValue"].as_str()),
+        (Some(0), Some("0")),
+        "{off}"
+    );
+    assert_eq!(
+        off["data"]["configKey"],
+        "queue_transaction_insufficient_balance"
+    );
+    s.transfer(&token, true, &json!([paid("B-4", "100000")]));
+    let failed = s.txn(&token, "B-4");
+    assert_eq!(failed["txnStatus"], "FAILED");
+    assert!(
+        failed["txnStatusDescription"]
+            .as_str()
+            .unwrap()
+            .contains("queueing of payouts is disabled")
+    );
+    assert_eq!(
+        account()["balance"],
+        json!(4500),
+        "a failed transfer holds nothing"
+    );
+    assert_eq!(flag("false")["data"]["configValue"], "1");
+    s.transfer(&token, true, &json!([paid("B-5", "100000")]));
+    assert_eq!(s.txn(&token, "B-5")["txnStatus"], "QUEUED");
+    assert_eq!(flag("maybe")["msg"], "Invalid value");
+    let ledger = s.ledger();
+    let state_of = |r: &str| ledger.iter().find(|e| e["reference"] == r).unwrap()["state"].clone();
+    assert_eq!(
+        (state_of("B-4"), state_of("B-5")),
+        (json!("FAILED"), json!("QUEUED"))
+    );
+}
+
+#[test]
+fn without_a_balance_the_account_is_topped_up_and_an_approved_transfer_meets_the_balance() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([paid("U-1", "20000000")]));
+    assert_eq!(
+        s.txn(&token, "U-1")["txnStatus"],
+        "SUCCESS",
+        "nothing queues"
+    );
+    let balance = &s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"]["balance"];
+    assert_eq!(balance, &json!(0));
+    // In process, with approval: the balance is met when the checker approves.
+    let config = payu_bulk::sandbox::Config {
+        settle: std::time::Duration::ZERO,
+        approval_flow: true,
+        balance: Some(rust_decimal::Decimal::new(1000, 0)),
+        ..Default::default()
+    };
+    let running = payu_bulk::sandbox::spawn(config, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let p = InProcess::new(&running);
+    p.transfer(&json!([paid("U-2", "1500")]));
+    let state = || {
+        p.transactions(&[("merchantRefId", "U-2")])["data"]["transactionDetails"][0]["txnStatus"]
+            .clone()
+    };
+    assert_eq!(state(), "PENDING_FOR_APPROVAL");
+    p.http
+        .post(format!("{}/__sandbox/approve", p.url))
+        .send()
+        .unwrap();
+    assert_eq!(state(), "QUEUED");
+    p.http
+        .post(format!("{}/__sandbox/deposit", p.url))
+        .json(&json!({"amount": "500"}))
+        .send()
+        .unwrap();
+    assert_eq!(state(), "SUCCESS");
+}
+
+/// Each transfer's `txnStatus` word, by reference, latest first.
+fn words(page: &Value) -> Vec<(String, String)> {
+    page["data"]["transactionDetails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["merchantRefId"].as_str().unwrap().to_owned(),
+                t["txnStatus"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn on_hold_with_seed(seed: &str) -> Vec<String> {
+    let s = Sandbox::start(&[
+        "--settle-ms",
+        "1000",
+        "--status-spelling",
+        "lifecycle",
+        "--seed",
+        seed,
+    ]);
+    let token = s.india_login();
+    let batch: Vec<Value> = (1..=10)
+        .map(|i| {
+            imps(
+                &format!("L-{i:02}"),
+                if i == 3 { "41234567890" } else { "51234567890" },
+            )
+        })
+        .collect();
+    assert_eq!(s.transfer(&token, true, &json!(batch)).1["status"], 0);
+    let all = |s: &Sandbox| words(&s.list(&token, &[("pageSize", "100")]));
+    assert!(all(&s).iter().all(|(_, w)| w == "QUEUED"));
+    s.advance_ms(600);
+    assert!(
+        all(&s).iter().all(|(_, w)| w == "IN PROGRESS"),
+        "{:?}",
+        all(&s)
+    );
+    s.advance_ms(200);
+    let held: Vec<String> = all(&s)
+        .into_iter()
+        .filter(|(_, w)| w == "ON_HOLD")
+        .map(|(r, _)| r)
+        .collect();
+    assert_eq!(held.len(), 2, "one in five: {:?}", all(&s));
+    assert!(
+        all(&s)
+            .iter()
+            .all(|(_, w)| w == "IN PROGRESS" || w == "ON_HOLD")
+    );
+    s.advance_ms(200);
+    for (r, w) in all(&s) {
+        assert_eq!(w, if r == "L-03" { "FAILURE" } else { "SUCCESS" }, "{r}");
+    }
+    assert_eq!(
+        references(&s.list(&token, &[("transferStatus", "FAILED")])),
+        ["L-03"],
+        "the filter takes either spelling"
+    );
+    assert_eq!(
+        s.ledger()
+            .iter()
+            .find(|e| e["reference"] == "L-03")
+            .unwrap()["state"],
+        "FAILURE"
+    );
+    held
+}
+
+#[test]
+fn the_lifecycle_spelling_writes_payus_lifecycle_words_and_passes_one_in_five_through_on_hold() {
+    let with_0 = on_hold_with_seed("0");
+    assert_eq!(with_0, ["L-10", "L-05"]);
+    assert_eq!(
+        on_hold_with_seed("0"),
+        with_0,
+        "the same seed, the same transfers"
+    );
+    assert_eq!(on_hold_with_seed("1"), ["L-09", "L-04"]);
+    let s = Sandbox::start(&[
+        "--settle-ms",
+        "0",
+        "--status-spelling",
+        "lifecycle",
+        "--approval-flow",
+        "on",
+    ]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("L-A", "51234567890")]));
+    assert_eq!(s.txn(&token, "L-A")["txnStatus"], "PENDING FOR APPROVAL");
+    let doc = Sandbox::start(&["--settle-ms", "1000"]);
+    let token = doc.india_login();
+    doc.transfer(&token, true, &json!([imps("L-D", "51234567890")]));
+    doc.advance_ms(600);
+    assert_eq!(doc.txn(&token, "L-D")["txnStatus"], "IN_PROGRESS");
+}
+
+#[test]
+fn failures_say_why_and_paid_transfers_carry_a_utr() {
+    let s = Sandbox::start(&["--settle-ms", "1000"]);
+    let token = s.india_login();
+    let batch = json!([imps("W-OK", "51234567890"), imps("W-FAIL", "41234567890")]);
+    assert_eq!(s.transfer(&token, true, &batch).1["status"], 0);
+    let mut failing = link("W-LINK-FAIL");
+    failing["custMobile"] = json!("9111111111");
+    assert_eq!(s.create_link(&token, &failing)["status"], 0);
+    assert_eq!(s.create_link(&token, &link("W-LINK"))["status"], 0);
+    let before = s.txn(&token, "W-OK");
+    assert_eq!(
+        before["bankTransactionRefNo"],
+        Value::Null,
+        "no UTR before it is paid"
+    );
+    s.advance_ms(1000);
+    let ok = s.txn(&token, "W-OK");
+    assert_eq!(ok["txnStatus"], "SUCCESS");
+    let utr = ok["bankTransactionRefNo"].as_str().unwrap();
+    assert!(
+        utr.len() == 12 && utr.bytes().all(|b| b.is_ascii_digit()),
+        "{utr}"
+    );
+    let failed = s.txn(&token, "W-FAIL");
+    assert_eq!(failed["txnStatus"], "FAILED");
+    let why = failed["txnStatusDescription"].as_str().unwrap();
+    assert!(why.contains("account closed"), "{failed}");
+    assert_eq!(failed["msg"], why);
+    assert_eq!(failed["responseCode"], "ACCOUNT_CLOSED");
+    assert_eq!(failed["bankTransactionRefNo"], Value::Null);
+    // The link is SUCCESS (the payee filled in their details) while its transfer is on its
+    // way, then fails with a reason.
+    let paid = s.link_details(&token, "W-LINK-FAIL")["data"].clone();
+    assert_eq!(
+        (paid["smartSendStatus"].as_str(), paid["txnStatus"].as_str()),
+        (Some("SUCCESS"), Some("IN_PROGRESS"))
+    );
+    s.advance_ms(500);
+    let ended = s.link_details(&token, "W-LINK-FAIL")["data"].clone();
+    assert_eq!(
+        (
+            ended["smartSendStatus"].as_str(),
+            ended["txnStatus"].as_str()
+        ),
+        (Some("SUCCESS"), Some("FAILED"))
+    );
+    assert!(
+        ended["msg"].as_str().unwrap().contains("declined"),
+        "{ended}"
+    );
+    assert_eq!(ended["bankTransactionRefNo"], Value::Null);
+    let good = s.link_details(&token, "W-LINK")["data"].clone();
+    assert_eq!(good["txnStatus"], "SUCCESS");
+    assert_eq!(good["bankTransactionRefNo"].as_str().unwrap().len(), 12);
+    // PayU Europe's refused test account: 400 8351, and why.
+    let europe = s.token();
+    let mut refused = bank_payout("W-EU");
+    refused["account"]["accountNumber"] = json!("36109010149999999999999999");
+    let (status, answer) = s.payout(&europe, &refused);
+    assert_eq!((status, code(&answer)), (400, "8351"), "{answer}");
+    assert!(
+        answer["status"]["statusDesc"]
+            .as_str()
+            .unwrap()
+            .contains("account closed")
+    );
+    assert!(s.ledger().iter().all(|e| e["reference"] != "W-EU"));
+}
+
+/// The duplicate code of a refusal for a repeated reference, and where it came: on the
+/// envelope (`true`) or inside `data`.
+fn duplicate_code(answer: &Value) -> (i64, bool) {
+    if let Some(code) = answer["code"].as_i64() {
+        assert_eq!(answer["data"], Value::Null, "{answer}");
+        return (code, true);
+    }
+    let item = &answer["data"][0]["code"];
+    (item.as_i64().or_else(|| item[0].as_i64()).unwrap(), false)
+}
+
+fn duplicate_levels(seed: &str) -> Vec<(i64, bool)> {
+    let s = Sandbox::start(&["--settle-ms", "0", "--seed", seed]);
+    let token = s.india_login();
+    s.transfer(&token, true, &json!([imps("E-1", "51234567890")]));
+    s.create_link(&token, &link("E-LINK"));
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let (_, india) = s.transfer(&token, true, &json!([imps("E-1", "51234567890")]));
+        assert_eq!(india["status"], 1);
+        seen.push(duplicate_code(&india));
+        let link_answer = s.create_link(&token, &link("E-LINK"));
+        assert_eq!(link_answer["status"], 1);
+        seen.push(duplicate_code(&link_answer));
+    }
+    // Still one payout each, every refused repeat counted.
+    let ledger = s.ledger();
+    assert_eq!(ledger.len(), 2);
+    assert!(ledger.iter().all(|e| e["times_received"] == 4));
+    seen
+}
+
+#[test]
+fn duplicates_come_on_the_envelope_every_other_time_as_the_seed_decides() {
+    let with_0 = duplicate_levels("0");
+    assert_eq!(
+        with_0,
+        [
+            (1002, false),
+            (1103, true),
+            (1002, false),
+            (1115, true),
+            (1002, false),
+            (1125, true)
+        ]
+    );
+    assert_eq!(
+        duplicate_levels("0"),
+        with_0,
+        "the same seed, the same levels"
+    );
+    assert_eq!(
+        duplicate_levels("1"),
+        [
+            (1002, true),
+            (1103, false),
+            (1002, true),
+            (1103, false),
+            (1002, true),
+            (1103, false)
+        ]
+    );
+}
+
+#[test]
+fn europe_refusals_as_payu_sends_them() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let europe = s.token();
+    assert_eq!(s.payout(&europe, &bank_payout("X-EU")).0, 201);
+    let (status, again) = s.payout(&europe, &bank_payout("X-EU"));
+    assert_eq!((status, code(&again)), (403, "8356"));
+    assert!(again.get("payout").is_none(), "no payoutId: {again}");
+    // A live PayU India token on PayU Europe: the 403 body without a statusCode.
+    let india = s.india_login();
+    let (status, denied) = s.payout(&india, &bank_payout("X-EU-2"));
+    assert_eq!(status, 403);
+    assert_eq!(
+        denied,
+        json!({"status": {"error": "access_denied", "error_description": "Access is denied"}})
+    );
+    let (status, denied) = s.retrieve(&india, "anything");
+    assert_eq!((status, denied["status"].get("statusCode")), (403, None));
+    assert!(s.ledger().iter().all(|e| e["reference"] != "X-EU-2"));
+}
+
+/// The JSON bodies of seed 003's sample payout requests, exactly as printed.
+const SEED_003_PAYOUTS: [&str; 7] = [
+    r#"{ "shopId": "n7Cd7y1U", "payout": { "amount": 1100 } }"#,
+    r#"{ "shopId": "n7Cd7y1U" }"#,
+    r#"{ "shopId": "n7Cd7y1U", "payout": { "amount": 1100, "additionalVariables": "VS=888111" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "amount":"1000", "description":"Some payout" }, "account": { "accountNumber":"59114072854040477132976504" }, "customerAddress": { "name":"Stefan Jaracz" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "amount":"1000", "description":"Some foreign payout", "foreign":"true" }, "account": { "accountNumber":"DE610639036594575851447918096101", "swiftCode":"AARBDE5W700", "bankName":"Aareal Bank" }, "customerAddress": { "street":"RICHARD STRAUSS STRASSE 24", "city":"MUENCHEN", "countryCode":"DE", "name":"Steffen von Klaus" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "extPayoutId":"externalId12345", "amount":"1000", "description":"Some payout" }, "customerAddress": { "name":"Stefan Jaracz" }, "cardToken": { "value":"TOKC_2IHRST6HKSST3H62K2GS8pElI862" } }"#,
+    r#"{ "shopId":"n7Cd7y1U", "payout": { "extPayoutId":"externalId12345", "amount":"1000", "description":"Some payout" }, "customerAddress": { "name":"Stefan Jaracz" }, "card": { "number":"4444333322221111", "expirationMonth":"11", "expirationYear":"2029" } }"#,
+];
+
+#[test]
+fn every_sample_request_of_the_seeds_is_answered_as_printed() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    // Seed 003: each payout sample, on an empty sandbox (two samples share an extPayoutId),
+    // with a live token in place of the sample's.
+    for (i, body) in SEED_003_PAYOUTS.iter().enumerate() {
+        assert_eq!(s.inspect("reset", None).0, 204);
+        let token = s.token();
+        let r = s
+            .http
+            .post(format!("{}/api/v2_1/payouts", s.url))
+            .header("Content-Type", "application/json")
+            .bearer_auth(&token)
+            .body(*body)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let answer: Value = r.json().unwrap();
+        assert_eq!(status, 201, "sample {i}: {answer}");
+        assert_eq!(answer["payout"]["status"], "PENDING", "sample {i}");
+        let id = answer["payout"]["payoutId"].as_str().unwrap();
+        let (status, found) = s.retrieve(&token, id);
+        assert_eq!(
+            (status, found["status"]["statusCode"].as_str()),
+            (200, Some("SUCCESS"))
+        );
+        let ledger = s.ledger();
+        assert_eq!(ledger.len(), 1, "sample {i}");
+        if i == 0 {
+            assert_eq!(ledger[0]["amount"], "1100", "the number's own digits");
+        }
+        if i == 4 {
+            assert_eq!(
+                ledger[0]["destination"],
+                "account:DE610639036594575851447918096101"
+            );
+        }
+    }
+    // Seed 003's retrieve sample: an id this sandbox never gave out.
+    let token = s.token();
+    let (status, unknown) = s.retrieve(&token, "133bfe5f400e4b2c8da44abfdf753d79");
+    assert_eq!((status, code(&unknown)), (404, "8353"));
+    // Seed 002: Smart Send v1's sample body (an amount as a number), on v1 and on v2.
+    let india = s.india_login();
+    let sample = r#"{
+ "amount":1.00,
+ "merchantRefId":"test1111",
+ "custEmail" : "test@gmail.com",
+ "custName": "test",
+ "custMobile":"9999999999",
+ "description" : "smart pay test1"
+}"#;
+    for (path, header) in [
+        ("/payout/smartPay", "payoutMerchantId"),
+        ("/payout/v2/smartSend/link", "pid"),
+    ] {
+        s.inspect("reset", None);
+        let india = s.india_login();
+        let made: Value = s
+            .http
+            .post(format!("{}{path}", s.url))
+            .bearer_auth(&india)
+            .header(header, "1111123")
+            .header("Content-Type", "application/json")
+            .body(sample)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        assert_eq!(
+            (made["status"].as_i64(), made["msg"].as_str()),
+            (Some(0), Some("Success")),
+            "{path}: {made}"
+        );
+        assert_eq!(s.ledger()[0]["amount"], "1.00");
+    }
+    drop(india);
+    // Seed 000: the UAT password grant as printed: PayU's credentials, not the sandbox's,
+    // so PayU's 401 in PayU's shape.
+    let r = s
+        .http
+        .post(format!("{}/oauth/token", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=password&scope=create_payout_transactions&client_id=6f8bb4951e030d4d7349e64a144a534778673585f86039617c167166e9154f7e&username=payouttest4%40mailinator.com&password=Tester%40123&=")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "invalid_grant");
+    // Seed 001: the chargeback token request as printed (its credentials are not the
+    // sandbox's): PayU's 401.
+    let r = s
+        .http
+        .post(format!("{}/api_auth?refresh_token=1", s.url))
+        .header("X-User-Email", "[email protected]")
+        .header("X-User-Password", "Payu@1234")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(
+        r.json::<Value>().unwrap()["error"],
+        "Invalid email or password"
+    );
+}
+
+#[test]
+fn india_amounts_and_europe_flags_read_either_way() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let mut as_text = imps("N-1", "51234567890");
+    as_text["amount"] = json!("1100");
+    assert_eq!(s.transfer(&token, true, &json!([as_text])).1["status"], 0);
+    assert_eq!(s.txn(&token, "N-1")["amount"], json!(1100));
+    let mut postal = json!({"shopId": "n7Cd7y1U", "payout": {"extPayoutId": "N-EU", "amount": 500, "postalOrder": "true"},
+        "customerAddress": {"name": "Jan Kowalski", "street": "Długa 1", "postalCode": "00-001", "city": "Warszawa"}});
+    let europe = s.token();
+    assert_eq!(s.payout(&europe, &postal).0, 201);
+    postal["payout"]["extPayoutId"] = json!("N-EU-2");
+    postal["payout"]["postalOrder"] = json!(true);
+    assert_eq!(s.payout(&europe, &postal).0, 201);
+    postal["payout"]["extPayoutId"] = json!("N-EU-3");
+    postal["payout"]["postalOrder"] = json!("perhaps");
+    let (status, refused) = s.payout(&europe, &postal);
+    assert_eq!(
+        (status, refused["status"]["statusCode"].as_str()),
+        (400, Some("ERROR_SYNTAX"))
+    );
+    let destinations: Vec<String> = s
+        .ledger()
+        .iter()
+        .map(|e| e["destination"].as_str().unwrap()[..6].to_owned())
+        .collect();
+    assert_eq!(destinations, ["accoun", "postal", "postal"]);
+}
+
+#[test]
+fn reversals_take_a_list_of_references() {
+    let s = Sandbox::start(&["--settle-ms", "0"]);
+    let token = s.india_login();
+    let batch = json!([
+        imps("RV-1", "51234567890"),
+        imps("RV-2", "51234567890"),
+        imps("RV-3", "41234567890")
+    ]);
+    s.transfer(&token, true, &batch);
+    let (status, answer) = s.inspect(
+        "reverse",
+        Some(json!({"references": ["RV-1", "RV-2", "RV-3", "RV-NONE"]})),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        answer,
+        json!({"references": ["RV-1", "RV-2"], "not_reversed": ["RV-3", "RV-NONE"]})
+    );
+    for r in ["RV-1", "RV-2"] {
+        let t = s.txn(&token, r);
+        assert_eq!(
+            (t["txnStatus"].as_str(), t["txnSubStatus"].as_str()),
+            (Some("FAILED"), Some("REVERSED"))
+        );
+        assert_eq!(
+            t["bankTransactionRefNo"].as_str().map(str::len),
+            Some(12),
+            "it keeps its UTR"
+        );
+    }
+    let ledger = s.ledger();
+    assert!(
+        ledger
+            .iter()
+            .filter(|e| e["reference"] != "RV-3")
+            .all(|e| e["state"] == "FAILED")
+    );
+    assert_eq!(s.inspect("reverse", Some(json!("RV-1"))).0, 400);
+}
+
+#[test]
+fn every_knob_combines_with_faults_latency_and_the_seed() {
+    let args = [
+        "--settle-ms",
+        "1000",
+        "--latency-ms",
+        "2",
+        "--fault-rate",
+        "0.3",
+        "--seed",
+        "7",
+        "--visibility-ms",
+        "500",
+        "--dedupe-lag-ms",
+        "2000",
+        "--approval-flow",
+        "on",
+        "--balance",
+        "5000",
+        "--status-spelling",
+        "lifecycle",
+    ];
+    let run = || {
+        let s = Sandbox::start(&args);
+        // Faults meet the token grant too: try until one comes through (bounded).
+        let mut token = None;
+        for _ in 0..20 {
+            let r = s
+                .http
+                .post(format!("{}/oauth/token", s.url))
+                .form(&[
+                    ("grant_type", "password"),
+                    ("client_id", PUBLIC_CLIENT),
+                    ("username", "payouts@sandbox.test"),
+                    ("password", "sandbox"),
+                ])
+                .send();
+            if let Ok(r) = r
+                && r.status().as_u16() == 200
+                && let Ok(body) = r.json::<Value>()
+            {
+                token = body["access_token"].as_str().map(str::to_owned);
+                break;
+            }
+        }
+        let token = token.expect("a token within 20 tries");
+        // Each reference sent twice: inside the dedupe lag, so a repeat that reaches the
+        // sandbox is a second payout.
+        let mut sent = 0u64;
+        for i in 0..8 {
+            for _ in 0..2 {
+                sent += 1;
+                let _ = s
+                    .http
+                    .post(format!("{}/payout/v2/payment", s.url))
+                    .bearer_auth(&token)
+                    .header("pid", "1111123")
+                    .json(&json!([paid(&format!("K-{i}"), "1000")]))
+                    .send();
+            }
+        }
+        let counted = s.requests();
+        assert_eq!(
+            counted["POST /payout/v2/payment"], sent,
+            "every request counted, faults too"
+        );
+        let ledger = s.ledger();
+        assert!(
+            ledger.iter().all(|e| e["state"] == "PENDING FOR APPROVAL"),
+            "{ledger:?}"
+        );
+        // Nothing shows before the visibility window, whatever the approval.
+        let hidden = s
+            .http
+            .post(format!("{}/payout/payment/listTransactions", s.url))
+            .bearer_auth(&token)
+            .header("payoutMerchantId", "1111123")
+            .form(&[("pageSize", "100")])
+            .send()
+            .ok()
+            .and_then(|r| r.json::<Value>().ok());
+        if let Some(page) = hidden.filter(|p| p["status"] == 0) {
+            assert_eq!(page["data"]["totalElements"], 0, "{page}");
+        }
+        assert_eq!(s.inspect("approve", None).0, 200);
+        assert_eq!(
+            s.inspect("deposit", Some(json!({"amount": "100000"}))).0,
+            200
+        );
+        s.advance_ms(2000);
+        let states: Vec<(String, String)> = s
+            .ledger()
+            .iter()
+            .map(|e| {
+                (
+                    e["reference"].as_str().unwrap().to_owned(),
+                    e["state"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(states.iter().all(|(_, w)| w == "SUCCESS"), "{states:?}");
+        states
+    };
+    let first = run();
+    assert!(
+        first.len() > 8,
+        "some references were paid twice: {first:?}"
+    );
+    assert_eq!(run(), first, "the same seed, the same run");
 }

@@ -44,6 +44,43 @@ pub struct Args {
     /// (and paid) as a second payout instead of refused as a duplicate.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub dedupe_lag_ms: u64,
+    /// The dashboard's approval flow: with `on`, transfers and links sent without
+    /// `disableApprovalFlow: true` wait for `POST /__sandbox/approve` or `/__sandbox/reject`.
+    #[arg(long, value_name = "on|off", default_value = "off", value_parser = on_off, action = clap::ArgAction::Set)]
+    pub approval_flow: bool,
+    /// The India account's balance in rupees (default: topped up as needed). Transfers
+    /// beyond it stay QUEUED until `POST /__sandbox/deposit`.
+    #[arg(long, value_name = "AMOUNT", value_parser = rupees)]
+    pub balance: Option<rust_decimal::Decimal>,
+    /// How transfer statuses are spelled: `doc` (IN_PROGRESS, FAILED…) or `lifecycle` (IN
+    /// PROGRESS, FAILURE…, and one transfer in five through an undocumented ON_HOLD).
+    #[arg(long, value_name = "doc|lifecycle", default_value = "doc", value_parser = spelling)]
+    pub status_spelling: crate::sandbox::Spelling,
+}
+
+fn spelling(text: &str) -> Result<crate::sandbox::Spelling, String> {
+    match text {
+        "doc" => Ok(crate::sandbox::Spelling::Doc),
+        "lifecycle" => Ok(crate::sandbox::Spelling::Lifecycle),
+        _ => Err(format!("'{text}' is not doc or lifecycle")),
+    }
+}
+
+fn rupees(text: &str) -> Result<rust_decimal::Decimal, String> {
+    match text.trim().parse::<rust_decimal::Decimal>() {
+        Ok(d) if d >= rust_decimal::Decimal::ZERO && d.normalize().scale() <= 2 => Ok(d),
+        _ => Err(format!(
+            "'{text}' is not an amount in rupees (at most 2 decimals)"
+        )),
+    }
+}
+
+fn on_off(text: &str) -> Result<bool, String> {
+    match text {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("'{text}' is not on or off")),
+    }
 }
 
 /// A rate of at least 1: a sandbox that lets nothing through would only stall its callers.
@@ -91,6 +128,9 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         seed: args.seed,
         visibility: Duration::from_millis(args.visibility_ms),
         dedupe_lag: Duration::from_millis(args.dedupe_lag_ms),
+        approval_flow: args.approval_flow,
+        balance: args.balance,
+        status_spelling: args.status_spelling,
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;

@@ -22,14 +22,45 @@ pub struct CreatePayout {
 #[serde(rename_all = "camelCase")]
 pub struct Payout {
     pub ext_payout_id: Option<String>,
-    /// In the currency's smallest unit (grosz, cents). PayU's samples send it as a string;
-    /// absent means "the whole balance" (standard payouts only).
+    /// In the currency's smallest unit (grosz, cents). PayU's samples send it as a string
+    /// (`"1000"`) and as a number (`1100`): either is read, as its digits; absent means "the
+    /// whole balance" (standard payouts only).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "text_or_number"
+    )]
     pub amount: Option<String>,
     pub description: Option<String>,
     pub currency_code: Option<String>,
     pub additional_variables: Option<String>,
+    /// `true` or `"true"` (PayU's sample writes the string; its OpenAPI types it so).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
     pub foreign: Option<bool>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
     pub postal_order: Option<bool>,
+}
+
+/// A string, or a JSON number read as the digits it was written with.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Text(t) => t,
+        Either::Number(n) => n.to_string(),
+    }))
 }
 
 #[serde_with::skip_serializing_none]
@@ -105,14 +136,26 @@ impl PayoutStatus {
 /// The `status` object of every PayU Europe answer (§16.6). On errors `code` is PayU's code
 /// as a string (`"8356"`).
 #[serde_with::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Status {
+    /// Absent (read as empty) in PayU's 403 `access_denied` body, which carries `error` and
+    /// `error_description` instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub status_code: String,
     pub severity: Option<String>,
     pub code: Option<String>,
     pub code_literal: Option<String>,
     pub status_desc: Option<String>,
+    /// `access_denied` in the 403 body of PayU's OpenAPI (§16.3), snake case as PayU writes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(
+        default,
+        rename = "error_description",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub error_description: Option<String>,
 }
 
 /// An error answer: `{"status":{…}}`.
@@ -333,6 +376,8 @@ impl ErrorAnswer {
                     code: Some(code.to_owned()),
                     code_literal: Some(literal.to_owned()),
                     status_desc: Some(literal.to_owned()),
+                    error: None,
+                    error_description: None,
                 },
             },
         ))
@@ -362,6 +407,20 @@ mod tests {
         assert_eq!(error.status.code.as_deref(), Some("8354"));
         let s: PayoutStatus = serde_json::from_str(r#""CANCELED""#).unwrap();
         assert!(s.is_final());
+    }
+
+    #[test]
+    fn the_403_body_without_a_status_code_reads() {
+        let denied: ErrorAnswer = serde_json::from_str(
+            r#"{"status":{"error":"access_denied","error_description":"Access is denied"}}"#,
+        )
+        .unwrap();
+        assert_eq!(denied.status.status_code, "");
+        assert_eq!(denied.status.error.as_deref(), Some("access_denied"));
+        assert_eq!(
+            denied.status.error_description.as_deref(),
+            Some("Access is denied")
+        );
     }
 
     #[test]

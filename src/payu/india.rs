@@ -19,8 +19,12 @@ pub struct Transfer {
     #[serde(default)]
     pub purpose: String,
     /// A JSON number with at most two decimals (`1234.12`), written digit for digit: never
-    /// through a binary float.
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision")]
+    /// through a binary float. Read as a number or a string (one OAS types it `"1000"`).
+    #[serde(
+        default,
+        serialize_with = "rust_decimal::serde::arbitrary_precision::serialize",
+        deserialize_with = "super::string_or_number_or_zero"
+    )]
     pub amount: Decimal,
     #[serde(default)]
     pub batch_id: String,
@@ -38,6 +42,14 @@ pub struct Transfer {
     pub custom1: Option<String>,
     pub custom2: Option<String>,
     pub custom3: Option<String>,
+    /// `true` skips the dashboard's maker/checker approval for this transfer (OAS v16); absent,
+    /// the account's setting decides.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
+    pub disable_approval_flow: Option<bool>,
 }
 
 /// An item of a rejected batch (§4.2): which transfer, what is wrong, PayU's codes.

@@ -8,7 +8,60 @@ pub mod india;
 pub mod smart_send;
 pub mod webhook;
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+
+/// An amount PayU's samples write either as a JSON number (`1100`) or as a string
+/// (`"100.00"`): read exactly either way, never through a binary float.
+pub fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    let text = match Either::deserialize(d)? {
+        Either::Text(t) => t,
+        // serde_json keeps a number's own digits (arbitrary_precision): no float between.
+        Either::Number(n) => n.to_string(),
+    };
+    text.trim()
+        .parse::<Decimal>()
+        .map_err(serde::de::Error::custom)
+}
+
+/// A string-or-number amount that may be absent (absent reads as zero, for the sandbox to
+/// answer with PayU's code for a missing amount).
+pub fn string_or_number_or_zero<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Decimal, D::Error> {
+    Option::<serde_json::Value>::deserialize(d).and_then(|v| match v {
+        None | Some(serde_json::Value::Null) => Ok(Decimal::ZERO),
+        Some(v) => string_or_number(v).map_err(serde::de::Error::custom),
+    })
+}
+
+/// A flag PayU's samples write as `true` or as `"true"` (its OpenAPI types Europe's
+/// `foreign` and `postalOrder` as strings).
+pub fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Bool(bool),
+        Text(String),
+    }
+    match Option::<Either>::deserialize(d)? {
+        None => Ok(None),
+        Some(Either::Bool(b)) => Ok(Some(b)),
+        Some(Either::Text(t)) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(Some(true)),
+            "false" => Ok(Some(false)),
+            other => Err(serde::de::Error::custom(format!(
+                "'{other}' is not true or false"
+            ))),
+        },
+    }
+}
 
 /// The envelope of every PayU India payout answer (§1.2): `status` 0 is success, 1 failure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

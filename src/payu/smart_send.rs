@@ -13,7 +13,7 @@ pub struct CreateLink {
     /// read too (PayU documents either), exactly.
     #[serde(
         serialize_with = "rust_decimal::serde::str::serialize",
-        deserialize_with = "string_or_number"
+        deserialize_with = "super::string_or_number"
     )]
     pub amount: Decimal,
     #[serde(default)]
@@ -26,23 +26,13 @@ pub struct CreateLink {
     pub description: String,
     /// `yyyy-MM-dd'T'HH:mm:ss.000Z`; PayU's default is 7 days.
     pub expiry_date: Option<String>,
-}
-
-fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Text(String),
-        Number(serde_json::Number),
-    }
-    let text = match Either::deserialize(d)? {
-        Either::Text(t) => t,
-        // serde_json keeps a number's own digits (arbitrary_precision): no float between.
-        Either::Number(n) => n.to_string(),
-    };
-    text.trim()
-        .parse::<Decimal>()
-        .map_err(serde::de::Error::custom)
+    /// `true` skips the approval flow when the account makes it optional (§12.2).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::flag"
+    )]
+    pub disable_approval_flow: Option<bool>,
 }
 
 /// A refused request's item (the Smart Send page's failure body): PayU's code and message.
@@ -64,7 +54,7 @@ pub struct Link {
 
 /// The `data` of `GET {base}/payout/merchant/smartSend/details`: the link and, once the payee
 /// has filled in their details, its transfer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkDetails {
     pub merchant_ref_id: Option<String>,
@@ -78,11 +68,22 @@ pub struct LinkDetails {
     pub txn_status: Option<String>,
     #[serde(default)]
     pub payu_transaction_ref_no: Option<String>,
-    /// The bank's reference (UTR) of the link's transfer, once paid.
+    #[serde(default)]
+    pub expiry_date: Option<String>,
+    /// The transfer's UTR, once paid.
     #[serde(default)]
     pub bank_transaction_ref_no: Option<String>,
     #[serde(default)]
-    pub expiry_date: Option<String>,
+    pub txn_sub_status: Option<String>,
+    /// The transfer's message: why it failed, when it did.
+    #[serde(default)]
+    pub msg: Option<String>,
+    #[serde(default)]
+    pub transfer_type: Option<String>,
+    #[serde(default)]
+    pub txn_source: Option<String>,
+    #[serde(default)]
+    pub succeed_on: Option<String>,
 }
 
 /// The `data` of Smart Send v1's status (§12.1), spelled as PayU spells it (`custMoblie`).
@@ -155,6 +156,7 @@ mod tests {
             cust_email: None,
             description: "Refund".into(),
             expiry_date: None,
+            disable_approval_flow: None,
         };
         let v = serde_json::to_value(&req).unwrap();
         assert_eq!(v["amount"], "100.00");

@@ -29,6 +29,12 @@ const TOKEN_SECONDS: u64 = 43_199;
 const CARD_REALIZED: &str = "4655413107713609";
 const CARD_CANCELLED: &str = "4302193177728334";
 
+/// A test bank account beyond PayU's own (a valid Polish NRB): PayU refuses payouts to it,
+/// 400 `8351`, saying why in `statusDesc`.
+const ACCOUNT_REFUSED: &str = "36109010149999999999999999";
+const ACCOUNT_REFUSED_WHY: &str =
+    "INCORRECT_ACCOUNT_NUMBER: the beneficiary bank reports the account closed";
+
 /// The payouts the sandbox accepted.
 #[derive(Default)]
 pub(super) struct Payouts {
@@ -155,16 +161,28 @@ pub(super) async fn authorize(
     .into_response()
 }
 
-fn authorized(sandbox: &Sandbox, headers: &HeaderMap) -> bool {
-    sandbox.state().authorized(Api::Europe, headers)
-}
-
-fn unauthorized() -> Response {
-    oauth_error(
-        StatusCode::UNAUTHORIZED,
-        "invalid_token",
-        "Invalid or expired access token",
-    )
+/// The refusal of a request without a live PayU Europe token, if it has none: PayU's 401;
+/// or, for a live token of PayU India's, the 403 body of PayU's OpenAPI, which has no
+/// `statusCode` (`{"status":{"error":"access_denied",…}}`).
+fn refused_token(sandbox: &Sandbox, headers: &HeaderMap) -> Option<Response> {
+    match sandbox.state().live_token_api(headers) {
+        Some(Api::Europe) => None,
+        Some(Api::India) => {
+            let body = ErrorAnswer {
+                status: Status {
+                    error: Some("access_denied".to_owned()),
+                    error_description: Some("Access is denied".to_owned()),
+                    ..Status::default()
+                },
+            };
+            Some((StatusCode::FORBIDDEN, Json(body)).into_response())
+        }
+        None => Some(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "Invalid or expired access token",
+        )),
+    }
 }
 
 /// What an acceptable payout pays to, and how it ends.
@@ -279,8 +297,10 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
         return Err("8317");
     }
     if foreign {
+        // PayU states formats for Polish and Czech accounts only (§16.3): an IBAN of another
+        // country is taken as written (PayU's own sample sends a 32-character German one).
         if account::looks_like_iban(&number)
-            && account::is_iban_country(&number[..2])
+            && matches!(&number[..2], "PL" | "CZ")
             && account::iban(&number).is_err()
         {
             return Err("8351");
@@ -304,8 +324,13 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
         if !present(&customer.country_code) {
             return Err("8311");
         }
+        // PayU's table requires the bank's address for a foreign payout, and its own sample
+        // sends none: a missing one is accepted, one given must be whole.
         let Some(bank_address) = &request.bank_address else {
-            return Err("8304");
+            return Ok(Checked {
+                destination: format!("account:{number}"),
+                outcome: PayoutStatus::Realized,
+            });
         };
         for (value, code) in [
             (&bank_address.street, "8305"),
@@ -329,8 +354,8 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !authorized(&sandbox, &headers) {
-        return unauthorized();
+    if let Some(refused) = refused_token(&sandbox, &headers) {
+        return refused;
     }
     let request: CreatePayout = match serde_json::from_slice(&body) {
         Ok(r) => r,
@@ -342,6 +367,8 @@ pub(super) async fn create(
                     code: None,
                     code_literal: None,
                     status_desc: Some(format!("the request is not a payout: {e}")),
+                    error: None,
+                    error_description: None,
                 },
             };
             return (StatusCode::BAD_REQUEST, Json(body)).into_response();
@@ -367,6 +394,12 @@ pub(super) async fn create(
         Ok(c) => c,
         Err(code) => return refusal(code),
     };
+    if checked.destination == format!("account:{ACCOUNT_REFUSED}") {
+        let (http, mut body) = ErrorAnswer::for_code("8351").expect("code 8351 is in PayU's table");
+        body.status.status_desc = Some(ACCOUNT_REFUSED_WHY.to_owned());
+        let status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
+        return (status, Json(body)).into_response();
+    }
     let payout_id = state.next_id("europe-payout");
     let ledger = state.ledger.accept(
         LedgerEntry {
@@ -412,6 +445,8 @@ fn success() -> Status {
         code: None,
         code_literal: None,
         status_desc: None,
+        error: None,
+        error_description: None,
     }
 }
 
@@ -420,8 +455,8 @@ pub(super) async fn retrieve(
     headers: HeaderMap,
     Path(payout_id): Path<String>,
 ) -> Response {
-    if !authorized(&sandbox, &headers) {
-        return unauthorized();
+    if let Some(refused) = refused_token(&sandbox, &headers) {
+        return refused;
     }
     let settle = sandbox.config.settle;
     let state = sandbox.state();

@@ -13,7 +13,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
+use super::Spelling;
 use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
+use super::approval::{Approval, Chosen};
 use super::{
     Api, INDIA_MERCHANT_ID, INDIA_PASSWORD, INDIA_PRIVATE_CLIENT_ID, INDIA_PRIVATE_CLIENT_SECRET,
     INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
@@ -35,20 +37,48 @@ const ACCOUNT_PENDING: &str = "61234567890";
 const ACCEPTED: &str =
     "Requests are in process. Will send response of individual request on webhooks set by you";
 
-/// What the sandbox account holds before any transfer: ₹1,00,00,000.
+/// What the account shows before any transfer when `--balance` is not given (and the
+/// account is then topped up as needed: the balance never runs short).
 const OPENING_BALANCE: i64 = 10_000_000;
+/// Below this the account reports `lowBalance`.
+const LOW_BALANCE: i64 = 10_000;
+/// What a transfer beyond the balance says, queued or failed (PayU documents that the reason
+/// is in `txnStatusDescription`, not its words).
+const QUEUED_FOR_BALANCE: &str =
+    "Insufficient balance in the payout account: the transfer is queued until funds are added";
+const FAILED_FOR_BALANCE: &str =
+    "Insufficient balance in the payout account, and queueing of payouts is disabled";
+
+/// Why the failing test account's transfers fail, as a bank says it, and the code with it
+/// (PayU documents that the reason is in `txnStatusDescription` and `msg`, not its words).
+const BANK_DECLINED: &str = "Transaction declined by the beneficiary bank: account closed";
+const BANK_DECLINED_CODE: &str = "ACCOUNT_CLOSED";
+const BALANCE_CODE: &str = "INSUFFICIENT_BALANCE";
+
+/// The UTR of the transfer with `txn_id`: twelve digits, as an IMPS reference has.
+pub(super) fn utr(txn_id: i64) -> String {
+    format!("{:012}", 300_000_000_000i64.saturating_add(txn_id))
+}
 
 /// The transfers the sandbox accepted, in arrival order (a reference paid twice inside
-/// `--dedupe-lag-ms` has two).
+/// `--dedupe-lag-ms` has two), and the account they draw on.
 #[derive(Default)]
 pub(super) struct Transfers {
     sent: Vec<Sent>,
     next_txn: i64,
+    /// `--balance`: what the account held at start; `None` for an account topped up as
+    /// needed.
+    pub(super) funded: Option<Decimal>,
+    /// Added since: `POST /__sandbox/deposit`, and the top-ups of an unlimited account.
+    deposited: Decimal,
+    /// `setQueueTxnFlag` turned queueing off: a transfer beyond the balance fails.
+    queueing_off: bool,
 }
 
 impl Transfers {
-    /// The balance: the opening balance less what live transfers hold (a failed or cancelled
-    /// transfer gives its money back; one queued for want of balance holds none).
+    /// The balance: what the account was funded with and given since, less what live
+    /// transfers hold (a failed, cancelled or rejected transfer gives its money back; one
+    /// queued for want of balance, or waiting for its checker, holds none).
     fn balance(&self, settle: Duration, now: Instant) -> Decimal {
         let held: Decimal = self
             .sent
@@ -57,20 +87,102 @@ impl Transfers {
                 !s.waiting_for_balance
                     && !matches!(
                         s.status(settle, now),
-                        TxnStatus::Failed | TxnStatus::Cancelled
+                        TxnStatus::Failed
+                            | TxnStatus::Cancelled
+                            | TxnStatus::Rejected
+                            | TxnStatus::PendingForApproval
                     )
             })
             .map(|s| s.amount)
             .sum();
-        Decimal::from(OPENING_BALANCE) - held
+        self.funded.unwrap_or(Decimal::from(OPENING_BALANCE)) + self.deposited - held
     }
 
-    /// Each transfer's ledger entry and its current status.
-    pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
+    /// Whether a transfer is queued for want of balance.
+    fn queue_waiting(&self) -> bool {
+        self.sent.iter().any(Sent::in_balance_queue)
+    }
+
+    /// Lets the transfer at `index` meet the balance, as it sets off for the bank: it goes
+    /// on when the balance covers it and nothing queued is ahead of it; otherwise it is
+    /// queued (or, with queueing off, fails).
+    fn admit(&mut self, index: usize, settle: Duration, now: Instant) {
+        let amount = self.sent[index].amount;
+        // The balance counts the transfer as held already: what there was before it.
+        let balance = self.balance(settle, now) + amount;
+        let short = amount > balance || self.queue_waiting();
+        if !short {
+            return;
+        }
+        if self.funded.is_none() {
+            // An unlimited account is topped up, and queues nothing.
+            self.deposited += (amount - balance).max(Decimal::ZERO);
+            return;
+        }
+        if self.queueing_off {
+            self.sent[index].failed_for_balance = true;
+        } else {
+            self.sent[index].waiting_for_balance = true;
+        }
+    }
+
+    /// Pays queued transfers in arrival order while the balance covers the next one. The
+    /// references paid.
+    pub(super) fn pay_queue(&mut self, settle: Duration, now: Instant) -> Vec<String> {
+        let mut balance = self.balance(settle, now);
+        let mut paid = Vec::new();
+        for s in self.sent.iter_mut().filter(|s| s.in_balance_queue()) {
+            if s.amount > balance {
+                break;
+            }
+            balance -= s.amount;
+            s.waiting_for_balance = false;
+            s.started = now;
+            paid.push(s.reference.clone());
+        }
+        paid
+    }
+
+    /// Each transfer's ledger entry and its current status, as lookups spell it.
+    pub(super) fn states(
+        &self,
+        settle: Duration,
+        now: Instant,
+        spelling: Spelling,
+    ) -> Vec<(usize, String)> {
         self.sent
             .iter()
-            .map(|s| (s.ledger, word(s.status(settle, now))))
+            .map(|s| (s.ledger, s.word(settle, now, spelling)))
             .collect()
+    }
+
+    /// The checker's decision on the waiting transfers `chosen` names: approved ones start
+    /// for the bank now, rejected ones end REJECTED. The references moved.
+    pub(super) fn decide(
+        &mut self,
+        chosen: &Chosen,
+        approve: bool,
+        settle: Duration,
+        now: Instant,
+    ) -> Vec<String> {
+        let mut moved = Vec::new();
+        for index in 0..self.sent.len() {
+            let s = &mut self.sent[index];
+            if s.approval != Approval::Waiting || !chosen.has(&s.reference) {
+                continue;
+            }
+            s.approval = if approve {
+                Approval::Approved
+            } else {
+                Approval::Rejected
+            };
+            s.started = now;
+            moved.push(s.reference.clone());
+            if approve {
+                self.admit(index, settle, now);
+            }
+        }
+        moved
     }
 
     /// The latest transfer with `reference`.
@@ -102,8 +214,17 @@ struct Sent {
     cancelled: bool,
     /// Accepted while the balance was short: it stays QUEUED (PayU's queueing, §6).
     waiting_for_balance: bool,
+    /// Beyond the balance with queueing off: FAILED at once.
+    failed_for_balance: bool,
     /// Reversed by the beneficiary's bank after it succeeded (`POST /__sandbox/reverse`).
     reversed: bool,
+    /// One of the one in five that pass through `ON_HOLD` (lifecycle spelling only).
+    on_hold: bool,
+    /// Where it stands with the dashboard's checker (`--approval-flow`).
+    approval: Approval,
+    /// When its way to the bank began (recorded, approved, or paid from the queue), by the
+    /// sandbox's clock: `--settle-ms` counts from here.
+    started: Instant,
 }
 
 impl Sent {
@@ -116,10 +237,18 @@ impl Sent {
         if self.reversed {
             return TxnStatus::Failed;
         }
+        match self.approval {
+            Approval::Waiting => return TxnStatus::PendingForApproval,
+            Approval::Rejected => return TxnStatus::Rejected,
+            Approval::NotNeeded | Approval::Approved => {}
+        }
+        if self.failed_for_balance {
+            return TxnStatus::Failed;
+        }
         if self.waiting_for_balance {
             return TxnStatus::Queued;
         }
-        let elapsed = now.saturating_duration_since(self.at);
+        let elapsed = now.saturating_duration_since(self.started);
         if elapsed >= settle {
             self.outcome
         } else if elapsed >= settle / 2 {
@@ -132,6 +261,42 @@ impl Sent {
     /// Whether status lookups show it yet (`--visibility-ms`).
     fn visible(&self, visibility: Duration, now: Instant) -> bool {
         now.saturating_duration_since(self.at) >= visibility
+    }
+
+    /// Its status as lookups write it: `spelling`'s words, and `ON_HOLD` for the last
+    /// quarter of the way to its final state when it is one of the transfers that pass
+    /// through it (`--status-spelling lifecycle`).
+    fn word(&self, settle: Duration, now: Instant, spelling: Spelling) -> String {
+        let status = self.status(settle, now);
+        let elapsed = now.saturating_duration_since(self.started);
+        if self.on_hold && status == TxnStatus::InProgress && elapsed >= settle / 4 * 3 {
+            return "ON_HOLD".to_owned();
+        }
+        spelling.spell(&word(status))
+    }
+
+    /// Why it stands where it stands, and the code with it, when PayU says why.
+    fn reason(&self, status: TxnStatus) -> Option<(&'static str, &'static str)> {
+        if self.cancelled {
+            None
+        } else if self.reversed {
+            Some(("Transfer reversed by the beneficiary bank", "REVERSED"))
+        } else if self.failed_for_balance {
+            Some((FAILED_FOR_BALANCE, BALANCE_CODE))
+        } else if self.waiting_for_balance {
+            Some((QUEUED_FOR_BALANCE, BALANCE_CODE))
+        } else if status == TxnStatus::Failed {
+            Some((BANK_DECLINED, BANK_DECLINED_CODE))
+        } else if status == TxnStatus::Rejected {
+            Some(("Rejected by the approver", "REJECTED"))
+        } else {
+            None
+        }
+    }
+
+    /// Queued for want of balance, and still to be paid from the queue.
+    fn in_balance_queue(&self) -> bool {
+        self.waiting_for_balance && !self.cancelled
     }
 }
 
@@ -324,6 +489,20 @@ fn initiate(
             });
         }
     }
+    // A refusal for repeated references alone comes, every other time (which ones the seed
+    // decides), as PayU also sends it: `code 1002` on the envelope, no `data`.
+    if !errors.is_empty()
+        && errors.iter().all(|e| e.code == [1002])
+        && state.duplicate_on_envelope().is_some()
+    {
+        return Json(Envelope::<()> {
+            status: 1,
+            msg: Some("DUPLICATE MERCHANT REF ID".to_owned()),
+            code: Some(crate::payu::Codes::One(1002)),
+            data: None,
+        })
+        .into_response();
+    }
     if !errors.is_empty() {
         return Json(Envelope {
             status: 1,
@@ -371,7 +550,7 @@ fn initiate(
             now,
         );
         state.india.next_txn += 1;
-        let waiting_for_balance = t.amount > state.india.balance(sandbox.config.settle, now);
+        let approval = Approval::at_start(sandbox.config.approval_flow, t.disable_approval_flow);
         let sent = Sent {
             reference: t.merchant_ref_id,
             ledger,
@@ -386,10 +565,23 @@ fn initiate(
             beneficiary_name: t.beneficiary_name.clone(),
             outcome,
             cancelled: false,
-            waiting_for_balance,
+            waiting_for_balance: false,
+            failed_for_balance: false,
             reversed: false,
+            // Exactly one transfer in five, which ones decided by the seed.
+            on_hold: sandbox.config.status_spelling == Spelling::Lifecycle
+                && (state.india.next_txn as u64)
+                    .wrapping_add(sandbox.config.seed)
+                    .is_multiple_of(5),
+            approval,
+            started: now,
         };
         state.india.sent.push(sent);
+        // A transfer waiting for its checker meets the balance only once approved.
+        if approval != Approval::Waiting {
+            let index = state.india.sent.len() - 1;
+            state.india.admit(index, sandbox.config.settle, now);
+        }
     }
     Json(Envelope {
         status: 0,
@@ -481,10 +673,10 @@ fn form_date(text: &str) -> Option<chrono::NaiveDate> {
 /// QUEUED.
 fn status_key(word: &str) -> String {
     let key = word.trim().to_ascii_uppercase().replace(' ', "_");
-    if key == "SCHEDULED" {
-        "QUEUED".to_owned()
-    } else {
-        key
+    match key.as_str() {
+        "SCHEDULED" => "QUEUED".to_owned(),
+        "FAILURE" => "FAILED".to_owned(),
+        _ => key,
     }
 }
 
@@ -533,6 +725,7 @@ pub(super) async fn list_transactions(
     let now = state.now();
     let visibility = sandbox.config.visibility;
     let status_wanted = given("transferStatus").map(status_key);
+    let spelling = sandbox.config.status_spelling;
     let ist = crate::validate::dates::ist();
     let mut matching: Vec<&Sent> = state
         .india
@@ -548,7 +741,7 @@ pub(super) async fn list_transactions(
                 && dates[1].is_none_or(|to| day <= to)
                 && status_wanted
                     .as_ref()
-                    .is_none_or(|w| *w == status_key(&word(sent.status(settle, now))))
+                    .is_none_or(|w| *w == status_key(&sent.word(settle, now, spelling)))
         })
         .collect();
     // Latest first, as PayU sorts them.
@@ -563,13 +756,13 @@ pub(super) async fn list_transactions(
         .filter(|s| !s.status(settle, now).is_final())
         .count();
     let total_amount: Decimal = matching.iter().map(|s| s.amount).sum();
-    let details: Vec<Transaction> = matching
+    let shown: Vec<&Sent> = matching
         .iter()
         .skip((page - 1).saturating_mul(size))
         .take(size)
-        .map(|sent| sent.transaction(settle, now))
+        .copied()
         .collect();
-    Json(Envelope {
+    let page = Envelope {
         status: 0,
         msg: None,
         code: None,
@@ -581,10 +774,17 @@ pub(super) async fn list_transactions(
             total_amount: Some(total_amount),
             succes_txn: Some(succeeded as i64),
             pending_txn: Some(pending as i64),
-            transaction_details: details,
+            transaction_details: shown.iter().map(|s| s.transaction(settle, now)).collect(),
         }),
-    })
-    .into_response()
+    };
+    // The typed page knows only documented words: each status is written as spelled.
+    let mut body = serde_json::to_value(&page).unwrap_or_default();
+    if let Some(items) = body["data"]["transactionDetails"].as_array_mut() {
+        for (item, sent) in items.iter_mut().zip(&shown) {
+            item["txnStatus"] = serde_json::Value::String(sent.word(settle, now, spelling));
+        }
+    }
+    Json(body).into_response()
 }
 
 /// A status as PayU writes it.
@@ -599,6 +799,7 @@ impl Sent {
     /// The transfer as listTransactions reports it.
     fn transaction(&self, settle: Duration, now: Instant) -> Transaction {
         let status = self.status(settle, now);
+        let reason = self.reason(status);
         let settled_at =
             self.recorded + chrono::Duration::from_std(settle).unwrap_or(chrono::Duration::zero());
         Transaction {
@@ -609,13 +810,17 @@ impl Sent {
             txn_status: status,
             txn_sub_status: self.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(self.payu_ref.clone()),
-            // A paid transfer carries its UTR, as the TRANSFER_SUCCESS event does.
+            // A paid transfer carries its UTR (a reversed one keeps it).
             bank_transaction_ref_no: (status == TxnStatus::Success || self.reversed)
-                .then(|| format!("UTR{}", self.txn_id)),
+                .then(|| utr(self.txn_id)),
             transfer_type: Some(self.transfer_type.clone()),
-            msg: None,
-            txn_status_description: None,
-            response_code: None,
+            msg: reason.map(|r| r.0.to_owned()).or_else(|| {
+                (status == TxnStatus::Success).then(|| "Transfer successful".to_owned())
+            }),
+            txn_status_description: reason.map(|r| r.0.to_owned()),
+            response_code: reason
+                .map(|r| r.1.to_owned())
+                .or_else(|| (status == TxnStatus::Success).then(|| "00".to_owned())),
             purpose: Some(self.purpose.clone()),
             beneficiary_name: Some(self.beneficiary_name.clone()),
             txn_source: Some("API".to_owned()),
@@ -670,14 +875,18 @@ pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: Head
     if let Some(refused) = v1_refusal(&state, &headers, "/payout/merchant/getAccountDetail") {
         return refused;
     }
-    let balance = state.india.balance(sandbox.config.settle, state.now());
+    // A number as PayU's sample writes it (`94003`), without trailing zeros.
+    let balance = state
+        .india
+        .balance(sandbox.config.settle, state.now())
+        .normalize();
     let detail = crate::payu::india::AccountDetail {
         payout_merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
         uuid: "11e8-5a8f-05faaaa4-84a5-020d245326e4".to_owned(),
         virtual_account_number: format!("PAYUIN{INDIA_MERCHANT_ID}"),
         transferable_amount: balance,
         balance,
-        low_balance: balance < Decimal::from(10_000),
+        low_balance: balance < Decimal::from(LOW_BALANCE) || state.india.queue_waiting(),
         ifsc: "YESB0CMSNOC".to_owned(),
         kind: "current".to_owned(),
         client_id: INDIA_PUBLIC_CLIENT_ID_TEST.to_owned(),
@@ -830,15 +1039,17 @@ impl Transfers {
                     msg: "Transfer reversed by the beneficiary bank".to_owned(),
                     payu_ref_id: Some(transfer.payu_ref.clone()),
                     merchant_reference_id: Some(reference.clone()),
-                    bank_reference_id: Some(format!("UTR{}", transfer.txn_id)),
+                    bank_reference_id: Some(utr(transfer.txn_id)),
                     ..crate::payu::webhook::Event::default()
                 });
             }
-            let (event, msg) = match transfer.status(settle, now) {
+            let status = transfer.status(settle, now);
+            let (event, msg) = match status {
                 TxnStatus::Success => ("TRANSFER_SUCCESS", "Success"),
+                // The transfer's own reason, as its lookups give it.
                 TxnStatus::Failed => (
                     "TRANSFER_FAILED",
-                    "Transfer failed due to technical decline. Please reinitiate the transaction",
+                    transfer.reason(status).map_or(BANK_DECLINED, |r| r.0),
                 ),
                 _ => continue,
             };
@@ -850,8 +1061,7 @@ impl Transfers {
                 msg: msg.to_owned(),
                 payu_ref_id: Some(transfer.payu_ref.clone()),
                 merchant_reference_id: Some(reference.clone()),
-                bank_reference_id: (event == "TRANSFER_SUCCESS")
-                    .then(|| format!("UTR{}", transfer.txn_id)),
+                bank_reference_id: (event == "TRANSFER_SUCCESS").then(|| utr(transfer.txn_id)),
                 ..crate::payu::webhook::Event::default()
             });
         }
@@ -859,18 +1069,57 @@ impl Transfers {
     }
 }
 
-/// `POST /__sandbox/reverse` with `{"merchantRefId": …}`: the beneficiary's bank reverses a
-/// transfer that succeeded. PayU documents no way to cause a reversal in its test
-/// environment; this lets a client rehearse one (status FAILED / REVERSED, and the
-/// `TRANSFER_REVERSED` event).
-pub(super) async fn reverse(
-    State(sandbox): State<Sandbox>,
-    Json(body): Json<HashMap<String, String>>,
-) -> Response {
+/// `POST /__sandbox/reverse` with `{"references": [...]}` (architecture.md §4.3), or the older
+/// `{"merchantRefId": …}`: the beneficiary's bank reverses transfers that succeeded. PayU
+/// documents no way to cause a reversal in its test environment; this lets a client rehearse
+/// one (status FAILED / REVERSED, and the `TRANSFER_REVERSED` event).
+///
+/// With `references` it answers 200 `{"references": [reversed], "not_reversed": [...]}`
+/// (every paid transfer of a reference is reversed, both of a double payment); with
+/// `merchantRefId` alone, 204, or 409 when that transfer has not succeeded, or 404.
+pub(super) async fn reverse(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Reverse {
+        references: Option<Vec<String>>,
+        #[serde(rename = "merchantRefId")]
+        merchant_ref_id: Option<String>,
+    }
+    let Ok(asked) = serde_json::from_slice::<Reverse>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "the body must be {\"references\": [...]}",
+        )
+            .into_response();
+    };
     let settle = sandbox.config.settle;
     let mut state = sandbox.state();
     let now = state.now();
-    let reference = body.get("merchantRefId").cloned().unwrap_or_default();
+    if let Some(references) = asked.references {
+        let mut reversed = Vec::new();
+        let mut not_reversed = Vec::new();
+        for reference in references.into_iter().chain(asked.merchant_ref_id) {
+            let mut any = false;
+            for sent in state
+                .india
+                .sent
+                .iter_mut()
+                .filter(|s| s.reference == reference)
+            {
+                if sent.status(settle, now) == TxnStatus::Success {
+                    sent.reversed = true;
+                    any = true;
+                }
+            }
+            if any {
+                reversed.push(reference);
+            } else {
+                not_reversed.push(reference);
+            }
+        }
+        let answer = serde_json::json!({ "references": reversed, "not_reversed": not_reversed });
+        return Json(answer).into_response();
+    }
+    let reference = asked.merchant_ref_id.unwrap_or_default();
     match state.india.latest_mut(&reference) {
         Some(sent) if sent.status(settle, now) == TxnStatus::Success => {
             sent.reversed = true;
@@ -883,4 +1132,80 @@ pub(super) async fn reverse(
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no transfer has that merchantRefId").into_response(),
     }
+}
+
+/// `POST /__sandbox/deposit` with `{"amount": "5000.00"}` (a string or a number of rupees):
+/// money reaches the account, and the queue is paid in arrival order while it lasts.
+/// Answers the balance after, and the references paid from the queue.
+pub(super) async fn deposit(State(sandbox): State<Sandbox>, body: Bytes) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Deposit {
+        #[serde(deserialize_with = "crate::payu::string_or_number")]
+        amount: Decimal,
+    }
+    let amount = match serde_json::from_slice::<Deposit>(&body) {
+        Ok(d) if d.amount > Decimal::ZERO && d.amount.normalize().scale() <= 2 => d.amount,
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "the body must be {\"amount\": \"5000.00\"}, a positive amount in rupees",
+            )
+                .into_response();
+        }
+    };
+    let settle = sandbox.config.settle;
+    let mut state = sandbox.state();
+    let now = state.now();
+    let Some(total) = state.india.deposited.checked_add(amount) else {
+        return (StatusCode::BAD_REQUEST, "the amount is too large").into_response();
+    };
+    state.india.deposited = total;
+    let paid = state.india.pay_queue(settle, now);
+    let balance = state.india.balance(settle, now);
+    Json(serde_json::json!({ "balance": format!("{balance:.2}"), "paid": paid })).into_response()
+}
+
+/// `POST /payout/setQueueTxnFlag` (form `queueTxn`, `configMerchantId`; §8). PayU's sample
+/// sends `queueTxn=true` and answers `configValue "0"`, and the API is named "Disable Queued
+/// Payouts": the sandbox reads `queueTxn=true` as "disable queueing" (configValue `0`) and
+/// `false` as "queue" (configValue `1`).
+pub(super) async fn set_queue_flag(
+    State(sandbox): State<Sandbox>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
+    let mut state = sandbox.state();
+    if let Some(refused) = v1_refusal(&state, &headers, "/payout/setQueueTxnFlag") {
+        return refused;
+    }
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let field = |name: &str| form.get(name).map(|v| v.trim().to_ascii_lowercase());
+    let disable = match field("queueTxn").as_deref() {
+        Some("true") => true,
+        Some("false") => false,
+        _ => return reply::<()>(1, "Invalid value", None),
+    };
+    if field("configMerchantId").is_some_and(|id| id != INDIA_MERCHANT_ID) {
+        return reply::<()>(1, "Invalid value", None);
+    }
+    state.india.queueing_off = disable;
+    let at = payu_date(state.wall_now());
+    reply(
+        0,
+        "Config updated successfully",
+        Some(serde_json::json!({
+            "id": 1,
+            "merchantId": INDIA_MERCHANT_ID.parse::<i64>().unwrap_or_default(),
+            "entityId": INDIA_MERCHANT_ID,
+            "entityType": "merchant_id",
+            "configKey": "queue_transaction_insufficient_balance",
+            "configValue": if disable { "0" } else { "1" },
+            "groupName": "payout",
+            "isActive": true,
+            "addedOn": at,
+            "updatedOn": at,
+            "isDeleted": false,
+            "updatedBy": "11e8-5a8f-05faaaa4-84a5-020d245326e4",
+        })),
+    )
 }

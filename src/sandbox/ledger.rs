@@ -89,7 +89,7 @@ pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry
     let mut entries = state.ledger.entries.clone();
     let states = state
         .india
-        .states(settle, now)
+        .states(settle, now, sandbox.config.status_spelling)
         .into_iter()
         .chain(state.smart_send.states(settle, now))
         .chain(state.europe.states(settle, now));
@@ -121,6 +121,8 @@ pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     // sequence goes on where it was.
     state.issued = issued;
     state.knobs = knobs;
+    state.india.funded = sandbox.config.balance;
+    state.seed = sandbox.config.seed;
     StatusCode::NO_CONTENT
 }
 

@@ -3,6 +3,7 @@
 //! [`crate::payu`], and `/__sandbox/ledger` to prove that nothing was paid twice.
 
 mod answer;
+mod approval;
 mod chargeback;
 mod europe;
 mod india;
@@ -59,6 +60,41 @@ pub struct Config {
     /// How long after a reference is recorded PayU's duplicate check still misses it: a
     /// repeat inside this lag is recorded (and paid) as a second payout.
     pub dedupe_lag: Duration,
+    /// The dashboard's approval flow (on by default at PayU; off by default here): India
+    /// transfers and links sent without `disableApprovalFlow: true` wait for
+    /// `POST /__sandbox/approve` or `/__sandbox/reject`.
+    pub approval_flow: bool,
+    /// The India account's balance at start (`--balance`); `None` for an account topped up
+    /// as needed. Transfers beyond it stay QUEUED until `POST /__sandbox/deposit`.
+    pub balance: Option<rust_decimal::Decimal>,
+    /// How transfer statuses are spelled (`--status-spelling`).
+    pub status_spelling: Spelling,
+}
+
+/// How the sandbox spells a transfer's `txnStatus`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Spelling {
+    /// As the status API's pages do: `IN_PROGRESS`, `FAILED`, `PENDING_FOR_APPROVAL`.
+    #[default]
+    Doc,
+    /// As PayU's lifecycle page does: `IN PROGRESS`, `WAITING FOR RETRY`, `FAILURE`,
+    /// `PENDING FOR APPROVAL`; and one transfer in five passes through `ON_HOLD`, a state no
+    /// document names, before its final state.
+    Lifecycle,
+}
+
+impl Spelling {
+    /// `word` (a documented status, underscores) as this spelling writes it.
+    fn spell(self, word: &str) -> String {
+        match (self, word) {
+            (Spelling::Doc, _) => word.to_owned(),
+            (Spelling::Lifecycle, "FAILED") => "FAILURE".to_owned(),
+            (Spelling::Lifecycle, "IN_PROGRESS" | "WAITING_FOR_RETRY" | "PENDING_FOR_APPROVAL") => {
+                word.replace('_', " ")
+            }
+            (Spelling::Lifecycle, _) => word.to_owned(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -72,6 +108,9 @@ impl Default for Config {
             seed: 0,
             visibility: Duration::ZERO,
             dedupe_lag: Duration::ZERO,
+            approval_flow: false,
+            balance: None,
+            status_spelling: Spelling::Doc,
         }
     }
 }
@@ -107,22 +146,28 @@ struct State {
     issued: u64,
     /// PayU requests received since start or reset, by `"<METHOD> <path>"`.
     requests: std::collections::BTreeMap<String, u64>,
+    /// Refusals for a repeated reference alone answered so far, and the seed: which of them
+    /// come on the envelope rather than inside `data`.
+    duplicates: u64,
+    seed: u64,
 }
 
 impl State {
     /// Whether `headers` carry a live token of `api`.
     fn authorized(&self, api: Api, headers: &axum::http::HeaderMap) -> bool {
+        self.live_token_api(headers) == Some(api)
+    }
+
+    /// Which API the live token `headers` carry is for, if they carry one.
+    fn live_token_api(&self, headers: &axum::http::HeaderMap) -> Option<Api> {
         let token = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim());
-        token.is_some_and(|t| {
-            self.tokens
-                .get(t)
-                .is_some_and(|issued| issued.api == api && issued.expires_at > Instant::now())
-        })
+        let issued = self.tokens.get(token?)?;
+        (issued.expires_at > Instant::now()).then_some(issued.api)
     }
 
     /// Now by the sandbox's clock, which `POST /__sandbox/clock` moves ahead: every age the
@@ -136,6 +181,15 @@ impl State {
     fn wall_now(&self) -> chrono::DateTime<chrono::Utc> {
         chrono::Utc::now()
             + chrono::Duration::from_std(self.clock_ahead).unwrap_or(chrono::Duration::zero())
+    }
+
+    /// Counts a refusal for a repeated reference alone; `Some(how many envelope-level ones
+    /// came before)` when this one is answered on the envelope: every other one, the seed's
+    /// parity deciding whether the first is (seed 0: the second, fourth, …).
+    fn duplicate_on_envelope(&mut self) -> Option<u64> {
+        let n = self.duplicates;
+        self.duplicates += 1;
+        (n.wrapping_add(self.seed) % 2 == 1).then_some(n / 2)
     }
 
     fn next_id(&mut self, salt: &str) -> String {
@@ -154,10 +208,12 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new(config: Config) -> Sandbox {
-        let state = State {
+        let mut state = State {
             knobs: knobs::Knobs::new(config.seed),
             ..State::default()
         };
+        state.india.funded = config.balance;
+        state.seed = config.seed;
         Sandbox {
             state: Arc::new(Mutex::new(state)),
             config: Arc::new(config),
@@ -233,6 +289,10 @@ impl Sandbox {
             .route("/__sandbox/reset", post(ledger::reset))
             .route("/__sandbox/clock", post(ledger::advance_clock))
             .route("/__sandbox/reverse", post(india::reverse))
+            .route("/__sandbox/approve", post(approval::approve))
+            .route("/__sandbox/deposit", post(india::deposit))
+            .route("/payout/setQueueTxnFlag", post(india::set_queue_flag))
+            .route("/__sandbox/reject", post(approval::reject))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 knobs::apply,

@@ -12,9 +12,12 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use rust_decimal::Decimal;
 
+use super::Spelling;
 use super::answer::{coded, reply, unauthorized, v1_refusal};
+use super::approval::{Approval, Chosen};
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
 use crate::payu::Envelope;
+use crate::payu::india::TxnStatus;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
 use crate::validate::{contact, dates};
 
@@ -40,11 +43,26 @@ struct Made {
     /// When it was made, by the sandbox's clock.
     at: Instant,
     cancelled: bool,
+    /// Where it stands with the dashboard's checker (`--approval-flow`).
+    approval: Approval,
+    /// When it went to the payee (made, or approved), by the sandbox's clock: the payee
+    /// fills in their details `--settle-ms` later.
+    started: Instant,
+    /// The UTR its transfer carries once paid.
+    utr: String,
 }
+
+/// A Smart Send test mobile beyond PayU's own (architecture.md §4.3): its link succeeds (the payee
+/// fills in their details) and the transfer behind it fails, with this reason.
+const MOBILE_TRANSFER_FAILS: &str = "9111111111";
+const LINK_TRANSFER_FAILED: &str =
+    "Transfer failed: the beneficiary bank declined the credit (account frozen)";
 
 impl Made {
     fn paid(&self, settle: Duration, now: Instant) -> bool {
-        !self.cancelled && now.saturating_duration_since(self.at) >= settle
+        !self.cancelled
+            && matches!(self.approval, Approval::NotNeeded | Approval::Approved)
+            && now.saturating_duration_since(self.started) >= settle
     }
 
     /// Whether status lookups show it yet (`--visibility-ms`).
@@ -52,23 +70,79 @@ impl Made {
         now.saturating_duration_since(self.at) >= visibility
     }
 
-    fn details(&self, reference: &str, settle: Duration, now: Instant) -> LinkDetails {
+    /// The link's transfer, once the payee filled in their details: IN_PROGRESS, then its
+    /// outcome. A link to the failing test mobile ends FAILED; the others SUCCESS as soon as
+    /// they are paid.
+    fn transfer(&self, settle: Duration, now: Instant) -> Option<TxnStatus> {
+        if !self.paid(settle, now) {
+            return None;
+        }
+        if !self.fails() {
+            return Some(TxnStatus::Success);
+        }
+        let since = now.saturating_duration_since(self.started);
+        Some(if since >= settle + settle / 2 {
+            TxnStatus::Failed
+        } else {
+            TxnStatus::InProgress
+        })
+    }
+
+    /// Whether it goes to the failing test mobile.
+    fn fails(&self) -> bool {
+        self.request.cust_mobile.as_deref() == Some(MOBILE_TRANSFER_FAILS)
+    }
+
+    fn details(
+        &self,
+        reference: &str,
+        settle: Duration,
+        now: Instant,
+        spelling: Spelling,
+    ) -> LinkDetails {
         let paid = self.paid(settle, now);
-        let status = match (self.cancelled, paid) {
-            (true, _) => "CANCELLED",
-            (false, true) => "SUCCESS",
-            (false, false) => "PENDING",
+        let status = match (self.cancelled, self.approval, paid) {
+            (true, _, _) => "CANCELLED",
+            (false, Approval::Waiting, _) => "APPROVAL_PENDING",
+            (false, Approval::Rejected, _) => "REJECTED",
+            (false, _, true) => "SUCCESS",
+            (false, _, false) => "PENDING",
         };
+        let transfer = self.transfer(settle, now);
+        let word = |t: TxnStatus| {
+            let doc = serde_json::to_value(t)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            spelling.spell(&doc)
+        };
+        let succeeded = transfer == Some(TxnStatus::Success);
+        let failed = transfer == Some(TxnStatus::Failed);
+        let settled_at = chrono::Utc::now()
+            - chrono::Duration::from_std(now.saturating_duration_since(self.started))
+                .unwrap_or(chrono::Duration::zero())
+            + chrono::Duration::from_std(settle).unwrap_or(chrono::Duration::zero());
         LinkDetails {
             merchant_ref_id: Some(reference.to_owned()),
             smart_send_status: Some(status.to_owned()),
             link_id: Some(self.link_id.clone()),
             link: Some(self.link.clone()),
-            txn_status: paid.then(|| "SUCCESS".to_owned()),
+            txn_status: transfer.map(word),
             payu_transaction_ref_no: paid.then(|| self.payu_ref.clone()),
-            bank_transaction_ref_no: paid
-                .then(|| format!("UTR{}", self.payu_ref.trim_start_matches("PAYOUT"))),
             expiry_date: Some(self.expiry_date.clone()),
+            bank_transaction_ref_no: succeeded.then(|| self.utr.clone()),
+            txn_sub_status: None,
+            msg: if failed {
+                Some(LINK_TRANSFER_FAILED.to_owned())
+            } else if succeeded {
+                Some("Transfer successful".to_owned())
+            } else {
+                None
+            },
+            transfer_type: paid.then(|| "IMPS".to_owned()),
+            txn_source: Some("SMART_SEND".to_owned()),
+            succeed_on: succeeded
+                .then(|| settled_at.format("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string()),
         }
     }
 }
@@ -144,12 +218,8 @@ pub(super) async fn create(
             }]);
         }
     };
-    link_answer(make_link(
-        &mut state,
-        &link,
-        host(&headers),
-        sandbox.config.dedupe_lag,
-    ))
+    let made = make_link(&mut state, &link, host(&headers), &sandbox.config);
+    link_answer(&mut state, made)
 }
 
 fn wrong_pid(headers: &HeaderMap) -> Option<Response> {
@@ -169,10 +239,25 @@ fn host(headers: &HeaderMap) -> &str {
         .unwrap_or("127.0.0.1")
 }
 
-/// A made link, or PayU's refusal of it.
-fn link_answer(made: Result<Link, Vec<LinkError>>) -> Response {
+/// A made link, or PayU's refusal of it. A refusal for a repeated reference alone comes,
+/// every other time (which ones the seed decides), as PayU also sends it: on the envelope,
+/// `1103`, `1115` or `1125` in turn, with no `data`.
+fn link_answer(state: &mut super::State, made: Result<Link, Vec<LinkError>>) -> Response {
     match made {
         Ok(link) => reply(0, "Success", Some(link)),
+        Err(errors) if errors.iter().all(|e| e.code == 1103) => {
+            match state.duplicate_on_envelope() {
+                Some(turn) => {
+                    let (code, msg) = [
+                        (1103, "DUPLICATE_MERCHNAT_REF_ID"),
+                        (1115, "DUPLICATE_REQUEST"),
+                        (1125, "DUPLICATE_SMARTSEND_LINK"),
+                    ][(turn % 3) as usize];
+                    coded(1, msg, Some(code))
+                }
+                None => refused(errors),
+            }
+        }
         Err(errors) => refused(errors),
     }
 }
@@ -182,8 +267,9 @@ fn make_link(
     state: &mut super::State,
     link: &CreateLink,
     host: &str,
-    lag: Duration,
+    config: &super::Config,
 ) -> Result<Link, Vec<LinkError>> {
+    let (lag, approval_flow) = (config.dedupe_lag, config.approval_flow);
     let reference = link.merchant_ref_id.clone();
     let mut errors = check(link);
     let now = state.now();
@@ -216,6 +302,9 @@ fn make_link(
         payu_ref: format!("PAYOUT{}", &id[12..32]),
         at: now,
         cancelled: false,
+        approval: Approval::at_start(approval_flow, link.disable_approval_flow),
+        started: now,
+        utr: format!("{:012}", 500_000_000_000u64 + state.issued),
         request: link.clone(),
     };
     let contacts: Vec<String> = [("mobile", &link.cust_mobile), ("email", &link.cust_email)]
@@ -260,7 +349,12 @@ fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
             status: 0,
             msg: Some("Success".to_owned()),
             code: None,
-            data: Some(made.details(reference, sandbox.config.settle, now)),
+            data: Some(made.details(
+                reference,
+                sandbox.config.settle,
+                now,
+                sandbox.config.status_spelling,
+            )),
         })
         .into_response(),
         // Documented: status 1, a message, and data with only the echoed ids (§12.2).
@@ -272,13 +366,7 @@ fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
             code: None,
             data: Some(LinkDetails {
                 merchant_ref_id: Some(reference.to_owned()),
-                smart_send_status: None,
-                link_id: None,
-                link: None,
-                txn_status: None,
-                payu_transaction_ref_no: None,
-                bank_transaction_ref_no: None,
-                expiry_date: None,
+                ..LinkDetails::default()
             }),
         })
         .into_response(),
@@ -429,6 +517,8 @@ fn read_upload(name: &str, bytes: &[u8]) -> Result<Vec<Result<CreateLink, String
                     cust_email: text(col::CUST_EMAIL),
                     description: text(col::DESCRIPTION).unwrap_or_default(),
                     expiry_date: text(col::EXPIRY_DATE),
+                    // A file has no such column: its links follow the account's setting.
+                    disable_approval_flow: None,
                 }),
             });
         })
@@ -541,7 +631,7 @@ pub(super) async fn process(
         for row in &upload.rows {
             match row
                 .as_ref()
-                .map(|link| make_link(state, link, host(&headers), sandbox.config.dedupe_lag))
+                .map(|link| make_link(state, link, host(&headers), &sandbox.config))
             {
                 Ok(Ok(_)) => good += 1,
                 _ => bad += 1,
@@ -673,12 +763,29 @@ pub(super) async fn extend_expiry(
 }
 
 impl Links {
+    /// The checker's decision on the waiting links `chosen` names. The references moved.
+    pub(super) fn decide(&mut self, chosen: &Chosen, approve: bool, now: Instant) -> Vec<String> {
+        let mut moved = Vec::new();
+        for m in &mut self.made {
+            if m.approval == Approval::Waiting && !m.cancelled && chosen.has(&m.reference) {
+                m.approval = if approve {
+                    Approval::Approved
+                } else {
+                    Approval::Rejected
+                };
+                m.started = now;
+                moved.push(m.reference.clone());
+            }
+        }
+        moved
+    }
+
     /// Each link's ledger entry and its current `smartSendStatus`.
     pub(super) fn states(&self, settle: Duration, now: Instant) -> Vec<(usize, String)> {
         self.made
             .iter()
             .map(|m| {
-                let details = m.details(&m.reference, settle, now);
+                let details = m.details(&m.reference, settle, now, Spelling::Doc);
                 (m.ledger, details.smart_send_status.unwrap_or_default())
             })
             .collect()
@@ -748,12 +855,8 @@ pub(super) async fn create_v1(
         Ok(l) => l,
         Err(e) => return coded(1, &format!("the body is not a Smart Send link: {e}"), None),
     };
-    link_answer(make_link(
-        &mut state,
-        &link,
-        host(&headers),
-        sandbox.config.dedupe_lag,
-    ))
+    let made = make_link(&mut state, &link, host(&headers), &sandbox.config);
+    link_answer(&mut state, made)
 }
 
 /// `GET /payout/smartPay/status?linkId=…` (or `merchantRefId` and `payoutMerchantId`): v1.

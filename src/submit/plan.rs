@@ -143,6 +143,7 @@ fn transfer(f: &Fields, amount: Option<(Decimal, Currency)>, target: &Target) ->
         custom1: f.owned(pay::CUSTOM1),
         custom2: f.owned(pay::CUSTOM2),
         custom3: f.owned(pay::CUSTOM3),
+        disable_approval_flow: None,
     };
     Payment {
         fingerprint: fingerprint(&[&money(amount), &mode, &destination]),
@@ -176,6 +177,7 @@ fn link(f: &Fields, amount: Option<(Decimal, Currency)>, target: &Target) -> Pay
         cust_email: f.owned(ss::CUST_EMAIL),
         description: f.owned(ss::DESCRIPTION).unwrap_or_default(),
         expiry_date: expiry,
+        disable_approval_flow: None,
     };
     Payment {
         fingerprint: fingerprint(&[&money(amount), &destination]),
