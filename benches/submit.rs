@@ -90,6 +90,8 @@ fn main() {
         yes: false,
         allow_queue: false,
         allow_repeats: false,
+        stop_after: 10,
+        canary: 0,
         plan: None,
         quiet: true,
     };

@@ -1,7 +1,7 @@
 //! The configuration file (TOML): for each environment, PayU's whole endpoint URLs (with
 //! documented defaults, payu.md §1, §12.3, §15, §16.1), the merchant ids, and where each
 //! secret is read from: an environment variable or a file, never the file itself. Plain
-//! `http` is refused for any host but loopback.
+//! `http` is refused for any host but loopback, and a URL never carries a password.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -146,36 +146,57 @@ impl Endpoints {
         ]
     }
 
-    /// Every URL is `https`, or `http` to a loopback host (a sandbox on this machine).
+    /// Every URL is `https`, or `http` to a loopback host (a sandbox on this machine), and
+    /// none carries a user name or password.
     pub fn check_transport(&self) -> Result<(), String> {
         for (name, url) in self.urls() {
-            if !transport_allowed(url) {
-                return Err(format!(
-                    "{name} = '{url}': PayU is reached over https; plain http only to a loopback host"
-                ));
-            }
+            check_url(name, url)?;
         }
         Ok(())
     }
 }
 
-/// `https://…`, or `http://` to 127.0.0.0/8, `[::1]` or `localhost`.
-pub fn transport_allowed(url: &str) -> bool {
-    if let Some(rest) = url.strip_prefix("https://") {
-        return !rest.is_empty();
+/// Whether `text` may be a PayU URL: `https://HOST/…`, or `http://` to a loopback IP literal
+/// (127.0.0.0/8, `[::1]`) or exactly `localhost`, with no user name or password in it. The URL
+/// is read by the `url` crate, as the HTTP client reads it, so that `http://localhost:80@evil/`
+/// is seen as the host `evil` it really names. `what` names the config key or the flag in the
+/// one-sentence refusal, which never repeats a password.
+pub fn check_url(what: &str, text: &str) -> Result<(), String> {
+    let shown = without_userinfo(text);
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| format!("{what} = '{shown}' is not a URL ({e})"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{what} = '{shown}': a PayU URL carries no user name or password; secrets are read from the environment or a file named in the config"
+        ));
     }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(format!(
+            "{what} = '{shown}': PayU is reached over https; plain http only to 127.0.0.0/8, [::1] or localhost"
+        )),
+    }
+}
+
+/// `text` with whatever stands before an `@` in its authority left out, so that an error
+/// never repeats a password, whether or not `text` parses as a URL.
+fn without_userinfo(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://…@{host}{tail}"),
+        None => text.to_owned(),
+    }
 }
 
 /// Where a secret is read from. The file never holds the secret itself.
@@ -422,7 +443,10 @@ impl Config {
             environment.endpoints(*env).map_err(|why| {
                 Error::format(
                     path,
-                    format!("[environments.{env:?}.endpoints]: {why}").to_lowercase(),
+                    format!(
+                        "[environments.{}.endpoints]: {why}",
+                        format!("{env:?}").to_lowercase()
+                    ),
                 )
             })?;
             crate::plan::Policy::of(*env, Some(environment))
@@ -576,24 +600,39 @@ mod tests {
 
     #[test]
     fn plain_http_only_to_loopback() {
-        assert!(transport_allowed(
-            "https://uatoneapi.payu.in/payout/v2/payment"
-        ));
-        assert!(transport_allowed("http://127.0.0.1:4000/oauth/token"));
-        assert!(transport_allowed("http://localhost/x"));
-        assert!(transport_allowed("http://[::1]:8080/x"));
-        assert!(!transport_allowed(
-            "http://payout.payumoney.com/payout/payment"
-        ));
-        assert!(!transport_allowed("http://10.0.0.5/x"));
-        assert!(!transport_allowed("ftp://example.com/x"));
+        let allowed = |u: &str| check_url("x", u).is_ok();
+        assert!(allowed("https://uatoneapi.payu.in/payout/v2/payment"));
+        assert!(allowed("http://127.0.0.1:4000/oauth/token"));
+        assert!(allowed("http://127.8.9.10/x"));
+        assert!(allowed("http://localhost/x"));
+        assert!(allowed("http://[::1]:8080/x"));
+        for refused in [
+            "http://payout.payumoney.com/payout/payment",
+            "http://10.0.0.5/x",
+            "ftp://example.com/x",
+            "http://localhost:80@evil.example/",
+            "http://localhost:80@192.0.2.2/",
+            "http://[::1]@192.0.2.2:8080/",
+            "http://127.0.0.1@192.0.2.2/",
+            "http://localhost.evil.example/",
+            "http://localhost./",
+            "http://[::ffff:127.0.0.1]/",
+            "https://user:hunter2@secure.payu.com/",
+            "not a url",
+        ] {
+            let err = check_url("india_token", refused)
+                .err()
+                .unwrap_or_else(|| panic!("{refused} passed"));
+            assert!(err.starts_with("india_token = '"), "{refused}: {err}");
+            assert!(!err.contains("hunter2"), "{err}");
+        }
         let err = load(
             "[environments.uat.endpoints]\nindia_token = \"http://accounts.example/oauth/token\"\n",
         )
         .unwrap_err()
         .to_string();
         assert!(
-            err.contains("india_token") && err.contains("https"),
+            err.contains("[environments.uat.endpoints]: india_token") && err.contains("https"),
             "{err}"
         );
         let config = load(
@@ -608,6 +647,20 @@ mod tests {
             e.europe_host, "http://127.0.0.1",
             "the rest stay the defaults"
         );
+    }
+
+    #[test]
+    fn a_password_in_a_url_is_never_repeated() {
+        for text in [
+            "https://user:SECRET@secure.payu.com/x",
+            "http://user:SECRET@127.0.0.1/x",
+            "https://user:SECRET@bad host/x",
+            "https://:SECRET@[::1/x",
+        ] {
+            let err = check_url("--base-url", text).unwrap_err();
+            assert!(!err.contains("SECRET"), "{text}: {err}");
+            assert!(err.starts_with("--base-url = '"), "{err}");
+        }
     }
 
     #[test]

@@ -153,17 +153,6 @@ CREATE TABLE IF NOT EXISTS sent (
 -- Added for the controls (architecture.md §7.2); a journal written before them gains these on open.
 -- The same payment under another reference, found by what it pays.
 CREATE INDEX IF NOT EXISTS sent_by_payment ON sent (env, merchant, kind, fingerprint, created_at);
--- The tool's own code for how a payout ended, where PayU's state does not say it
--- (CANCELLED by `cancel`, REVERSED found by `status --recheck-success`).
-CREATE TABLE IF NOT EXISTS ended (
-    env TEXT NOT NULL,
-    merchant TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    reference TEXT NOT NULL,
-    code TEXT NOT NULL,
-    at TEXT NOT NULL,
-    PRIMARY KEY (env, merchant, kind, reference)
-) WITHOUT ROWID;
 ";
 
 /// Columns added after the first journals were written: a journal without them gets them
@@ -434,42 +423,27 @@ impl Journal {
     }
 
     /// Records that an entry ended FAILED for a reason of the tool's own (`code`: CANCELLED,
-    /// REVERSED), in one transaction. `false` when the journal has no entry for `key`.
-    pub fn end(&mut self, key: &Key, code: &str) -> Result<bool, Error> {
-        let path = self.path.clone();
-        let fail =
-            |e: rusqlite::Error| Error::format(&path, format!("cannot use the journal: {e}"));
-        let tx = self.conn.transaction().map_err(fail)?;
-        let at = now();
-        let changed = tx
+    /// REVERSED), with the reason a rerun shows. `false` when the journal has no entry for
+    /// `key`.
+    pub fn end(&self, key: &Key, code: &str, reason: &str) -> Result<bool, Error> {
+        self.durable(false)?;
+        let changed = self
+            .conn
             .execute(
-                "UPDATE sent SET state = 'FAILED', updated_at = ?5
+                "UPDATE sent SET state = 'FAILED', code = ?5, reason = ?6, updated_at = ?7
                  WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
-                params![key.env, key.merchant, key.kind, key.reference, at],
+                params![
+                    key.env,
+                    key.merchant,
+                    key.kind,
+                    key.reference,
+                    code,
+                    reason,
+                    now()
+                ],
             )
-            .map_err(fail)?;
-        if changed > 0 {
-            tx.execute(
-                "INSERT OR REPLACE INTO ended (env, merchant, kind, reference, code, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![key.env, key.merchant, key.kind, key.reference, code, at],
-            )
-            .map_err(fail)?;
-        }
-        tx.commit().map_err(fail)?;
+            .map_err(|e| self.fail(e))?;
         Ok(changed > 0)
-    }
-
-    /// The tool's own code for how an entry ended, and when, if [`Journal::end`] recorded one.
-    pub fn ended(&self, key: &Key) -> Result<Option<(String, String)>, Error> {
-        self.conn
-            .query_row(
-                "SELECT code, at FROM ended WHERE env = ?1 AND merchant = ?2 AND kind = ?3 AND reference = ?4",
-                params![key.env, key.merchant, key.kind, key.reference],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(|e| self.fail(e))
     }
 }
 
@@ -721,11 +695,24 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        assert!(j.end(&key("R1"), "CANCELLED").unwrap());
-        assert!(!j.end(&key("never-sent"), "CANCELLED").unwrap());
-        assert_eq!(j.get(&key("R1")).unwrap().unwrap().state, State::Failed);
-        assert_eq!(j.ended(&key("R1")).unwrap().unwrap().0, "CANCELLED");
-        assert_eq!(j.ended(&key("R3")).unwrap(), None);
+        assert!(
+            j.end(&key("R1"), "CANCELLED", "cancelled on request")
+                .unwrap()
+        );
+        assert!(!j.end(&key("never-sent"), "CANCELLED", "").unwrap());
+        let r1 = j.get(&key("R1")).unwrap().unwrap();
+        assert_eq!(
+            (
+                r1.state,
+                r1.details.code.as_deref(),
+                r1.details.reason.as_deref()
+            ),
+            (
+                State::Failed,
+                Some("CANCELLED"),
+                Some("cancelled on request")
+            )
+        );
     }
 
     #[test]
@@ -744,13 +731,13 @@ mod tests {
             )
             .unwrap();
         }
-        let mut j = Journal::open(&path).unwrap();
+        let j = Journal::open(&path).unwrap();
         assert_eq!(j.get(&key("OLD")).unwrap().unwrap().state, State::Success);
         let found = j
             .same_payment(&key("NEW"), "f", "2026-11-30T00:00:00.000Z")
             .unwrap();
         assert_eq!(found.len(), 1, "old entries are found by what they paid");
-        assert!(j.end(&key("OLD"), "REVERSED").unwrap());
+        assert!(j.end(&key("OLD"), "REVERSED", "reversed").unwrap());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::{Sandbox, Workdir, code, read_csv, stderr};
-use payu_bulk::journal::{Journal, Key};
+use payu_bulk::journal::{Journal, Key, State};
 
 /// The results file as one map per row, by header.
 fn results(path: &Path) -> Vec<HashMap<String, String>> {
@@ -60,6 +60,19 @@ fn payouts(rows: &[(&str, &str)]) -> String {
     s
 }
 
+/// The sandbox's state of each reference (its ledger, in PayU's words).
+fn states(sb: &Sandbox) -> HashMap<String, String> {
+    sb.ledger()
+        .iter()
+        .map(|e| {
+            (
+                e["reference"].as_str().unwrap().to_owned(),
+                e["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn journal_key(reference: &str, kind: &str) -> Key {
     Key {
         env: "sandbox".into(),
@@ -69,10 +82,13 @@ fn journal_key(reference: &str, kind: &str) -> Key {
     }
 }
 
-/// How the journal says a row ended, if with a code of the tool's own.
+/// The journal's code for a row that ended FAILED.
 fn ended(w: &Workdir, reference: &str, kind: &str) -> Option<String> {
     let j = Journal::open(&w.path("journal.sqlite")).unwrap();
-    j.ended(&journal_key(reference, kind)).unwrap().map(|e| e.0)
+    let entry = j.get(&journal_key(reference, kind)).unwrap()?;
+    (entry.state == State::Failed)
+        .then_some(entry.details.code)
+        .flatten()
 }
 
 /// The sandbox account opens with INR 1,00,00,000; these two rows ask for 1,20,00,000.
@@ -140,6 +156,11 @@ fn a_shortfall_sends_nothing_a_dry_run_says_so_and_allow_queue_lets_payu_queue()
     assert!(rows[1]["result_error_message"].contains("Payout transaction cancelled"));
     assert_eq!(ended(&w, "BIG-2", "payout").as_deref(), Some("CANCELLED"));
     assert_eq!(ended(&w, "BIG-1", "payout"), None);
+    let states = states(&sb);
+    assert_eq!(
+        (states["BIG-1"].as_str(), states["BIG-2"].as_str()),
+        ("SUCCESS", "CANCELLED")
+    );
 }
 
 #[test]
@@ -197,6 +218,11 @@ fn queued_transfers_are_cancelled_by_row_and_processed_ones_refused() {
         ]
     );
     assert_eq!(ended(&w, "Q-3", "payout").as_deref(), Some("CANCELLED"));
+    let ledger = states(&sb);
+    assert_eq!(
+        [&ledger["Q-1"], &ledger["Q-2"], &ledger["Q-3"]],
+        ["CANCELLED", "QUEUED", "CANCELLED"]
+    );
 
     // Cancelled rows are FAILED now, so a rerun of the sheet sends nothing again.
     let out = run(&w, &sb, "submit", &["q.csv", "--wait", "0"]);
@@ -205,6 +231,16 @@ fn queued_transfers_are_cancelled_by_row_and_processed_ones_refused() {
     assert!(
         ledger.iter().all(|e| e["times_received"] == 1),
         "{ledger:?}"
+    );
+    let rows = results(&w.path("q.results.csv"));
+    assert_eq!(
+        (
+            rows[0]["result_status"].as_str(),
+            rows[0]["result_error_code"].as_str()
+        ),
+        ("FAILED", "CANCELLED"),
+        "the journal says how it ended: {:?}",
+        rows[0]
     );
 
     // Processed already: PayU refuses, the row keeps its state and says why.
@@ -251,6 +287,7 @@ fn a_live_link_is_cancelled_and_a_claimed_one_refused() {
             );
             assert!(row["result_error_message"].contains("Smart send link cancelled"));
             assert_eq!(ended(&w, "L-1", "smart-send").as_deref(), Some("CANCELLED"));
+            assert_eq!(states(&sb)["L-1"], "CANCELLED");
         } else {
             assert_eq!(code(&out), 1, "{err}");
             assert_eq!(row["result_status"], "PENDING");
@@ -427,4 +464,171 @@ fn two_rows_of_one_sheet_paying_the_same_get_a_warning_only() {
     );
     assert!(rows[1]["result_error_message"].contains("row 2 ('INV-1')"));
     assert!(!rows[2]["result_error_message"].contains("warning"));
+}
+
+#[test]
+fn a_europe_payout_repeated_under_a_new_reference_is_held_back_too() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    let sheet = |reference: &str| {
+        format!(
+            "extPayoutId,amount,currency,description,account.accountNumber,customerAddress.name\n\
+             {reference},120.25,PLN,Wynagrodzenie,61109010140000071219812874,Jan Kowalski\n"
+        )
+    };
+    w.write("first.csv", sheet("EU-1"));
+    w.write("again.csv", sheet("EU-2"));
+    let out = run(&w, &sb, "submit", &["first.csv", "--wait", "0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = run(&w, &sb, "submit", &["again.csv", "--wait", "0"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let row = results(&w.path("again.results.csv")).remove(0);
+    assert_eq!(row["result_error_code"], "POSSIBLE_REPEAT", "{row:?}");
+    assert!(row["result_error_message"].contains("'EU-1'"));
+    assert_eq!(references(&sb), ["EU-1"]);
+}
+
+/// PayU Europe rows from `shop`, one request each.
+fn europe_rows(shop: &str, n: usize) -> String {
+    let mut s =
+        "extPayoutId,shopId,amount,currency,description,account.accountNumber,customerAddress.name\n"
+            .to_owned();
+    for i in 0..n {
+        s.push_str(&format!(
+            "EU-{i},{shop},{}.25,PLN,Wynagrodzenie,61109010140000071219812874,Jan Kowalski\n",
+            10 + i
+        ));
+    }
+    s
+}
+
+#[test]
+fn an_account_wide_refusal_stops_the_run_and_a_rerun_after_the_fix_sends_the_rest_once() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // A shop this POS may not pay out from: PayU answers 8359 SHOP_NOT_ALLOWED.
+    w.write("eu.csv", europe_rows("wrongShop", 5));
+    let out = run(
+        &w,
+        &sb,
+        "submit",
+        &["eu.csv", "--wait", "0", "--concurrency", "1"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped sending: PayU answered 8359"), "{err}");
+    let rows = results(&w.path("eu.results.csv"));
+    assert_eq!(rows[0]["result_status"], "FAILED");
+    assert_eq!(rows[0]["result_error_code"], "8359");
+    for r in &rows[1..] {
+        assert_eq!(r["result_status"], "NOT_SENT", "{r:?}");
+        assert!(r["result_error_message"].contains("8359"), "{r:?}");
+    }
+    assert!(references(&sb).is_empty(), "PayU took none of them");
+
+    // Fixed: the right shop. Every row is sent, once.
+    w.write("eu.csv", europe_rows(payu_bulk::sandbox::EUROPE_SHOP_ID, 5));
+    let out = run(
+        &w,
+        &sb,
+        "submit",
+        &["eu.csv", "--wait", "0", "--concurrency", "1"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(references(&sb), ["EU-0", "EU-1", "EU-2", "EU-3", "EU-4"]);
+    assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
+}
+
+#[test]
+fn a_failing_canary_holds_the_rest_back_and_a_passing_one_sends_them() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // The first row goes to PayU's failing test account.
+    let mut sheet = PAYOUT_HEADER.to_owned();
+    sheet.push_str("C-1,NEFT,41234567890,HDFC0000001,Asha Verma,101.00,Salary\n");
+    for i in 2..=5 {
+        sheet.push_str(&format!(
+            "C-{i},NEFT,51234567890,HDFC0000001,Asha Verma,10{i}.00,Salary\n"
+        ));
+    }
+    w.write("c.csv", &sheet);
+    let out = run(
+        &w,
+        &sb,
+        "submit",
+        &["c.csv", "--canary", "1", "--wait", "5s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(
+        err.contains("canary: not all of the first 1 row(s) ended SUCCESS")
+            && err.contains("'C-1' FAILED"),
+        "{err}"
+    );
+    let rows = results(&w.path("c.results.csv"));
+    assert_eq!(rows[0]["result_status"], "FAILED");
+    for r in &rows[1..] {
+        assert_eq!(
+            (r["result_status"].as_str(), r["result_error_code"].as_str()),
+            ("NOT_SENT", "CANARY"),
+            "{r:?}"
+        );
+    }
+    assert_eq!(references(&sb), ["C-1"], "only the canary was sent");
+
+    // A canary that stays PENDING past --wait holds the rest back too.
+    let w2 = Workdir::new();
+    w2.write(
+        "p.csv",
+        format!(
+            "{PAYOUT_HEADER}P-1,NEFT,61234567890,HDFC0000001,Asha Verma,100.00,Salary\n\
+             P-2,NEFT,51234567890,HDFC0000001,Asha Verma,200.00,Salary\n"
+        ),
+    );
+    let out = run(
+        &w2,
+        &sb,
+        "submit",
+        &["p.csv", "--canary", "1", "--wait", "1s"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let rows = results(&w2.path("p.results.csv"));
+    assert_eq!(rows[0]["result_status"], "PENDING");
+    assert_eq!(rows[1]["result_error_code"], "CANARY");
+
+    // Passing: the two canary rows are paid, then the rest go; a rerun sends nothing twice.
+    let w3 = Workdir::new();
+    w3.write(
+        "ok.csv",
+        payouts(&[
+            ("K-1", "11.00"),
+            ("K-2", "12.00"),
+            ("K-3", "13.00"),
+            ("K-4", "14.00"),
+        ]),
+    );
+    let out = run(
+        &w3,
+        &sb,
+        "submit",
+        &["ok.csv", "--canary", "2", "--wait", "5s"],
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(
+        err.contains("canary: the first 2 row(s) were paid"),
+        "{err}"
+    );
+    let rows = results(&w3.path("ok.results.csv"));
+    assert!(
+        rows.iter().all(|r| r["result_status"] == "SUCCESS"),
+        "{rows:?}"
+    );
+    let ledger = sb.ledger();
+    let k: Vec<&serde_json::Value> = ledger
+        .iter()
+        .filter(|e| e["reference"].as_str().unwrap().starts_with("K-"))
+        .collect();
+    assert_eq!(k.len(), 4);
+    assert!(k.iter().all(|e| e["times_received"] == 1));
 }

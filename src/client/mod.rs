@@ -40,6 +40,10 @@ pub struct Pace {
     pub concurrency: usize,
     /// How long a request may take before it counts as unanswered.
     pub timeout: Duration,
+    /// How long a request answered only `429` is waited on (after [`THROTTLE_TRIES`] tries)
+    /// before it is given up: a PayU that lets nothing through stops the run with a reason,
+    /// never stalls it silently. `submit` makes it its `--wait`.
+    pub patience: Duration,
 }
 
 /// Called the moment a payment's request leaves (after the limiter, the token and any 429
@@ -103,6 +107,10 @@ pub enum CallError {
     /// No token could be had, or PayU refused a fresh one: nothing was processed.
     #[error("{0}")]
     Auth(String),
+    /// PayU answered `429` to every try for longer than the run's patience: nothing was
+    /// processed.
+    #[error("{0}")]
+    Throttled(String),
     /// PayU answered in a way the tool cannot read.
     #[error("{0}")]
     Unreadable(String),
@@ -129,6 +137,7 @@ pub struct Transport {
     paused_until: Mutex<Option<Instant>>,
     jitter: Mutex<u64>,
     pub counters: Counters,
+    patience: Duration,
 }
 
 /// The longest a backoff waits.
@@ -136,6 +145,11 @@ const BACKOFF_CAP: Duration = Duration::from_secs(8);
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
 /// How many times a safe request (a query, a token) is tried before giving up.
 const SAFE_TRIES: u32 = 6;
+/// The longest one `Retry-After` is waited: a minute (a larger one is taken as a minute, so
+/// that a hostile or mistaken answer cannot stall the run for days).
+const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
+/// How many `429`s in a row one request takes at the least before it may be given up.
+pub const THROTTLE_TRIES: u32 = 20;
 
 /// The longest the `attempt`th backoff may wait: `base · 2^attempt`, at most the cap.
 fn ceiling(attempt: u32) -> Duration {
@@ -164,6 +178,7 @@ impl Transport {
             paused_until: Mutex::new(None),
             jitter: Mutex::new(seed | 1),
             counters: Counters::default(),
+            patience: pace.patience,
         })
     }
 
@@ -245,6 +260,7 @@ impl Transport {
         make: impl Fn(&reqwest::Client, &str) -> RequestBuilder,
     ) -> Result<(Answer, String), CallError> {
         let mut throttled = 0u32;
+        let mut throttled_since: Option<Instant> = None;
         loop {
             self.wait_out_pause().await;
             self.limiter.until_ready().await;
@@ -268,12 +284,20 @@ impl Transport {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 drop(permit);
                 self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                let since = *throttled_since.get_or_insert_with(Instant::now);
+                if throttled + 1 >= THROTTLE_TRIES && since.elapsed() >= self.patience {
+                    return Err(CallError::Throttled(format!(
+                        "PayU answered 429 (too many requests) {} times in a row over {}s; given up rather than wait on: lower --rate, or try later",
+                        throttled + 1,
+                        since.elapsed().as_secs()
+                    )));
+                }
                 let after = response
                     .headers()
                     .get(reqwest::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs);
+                    .map(|secs| Duration::from_secs(secs).min(RETRY_AFTER_CAP));
                 // Retry-After when PayU gives one, else a backoff; a little jitter either way
                 // so that the workers do not all come back in the same millisecond.
                 let wait = after.unwrap_or_else(|| self.backoff(throttled))
@@ -333,6 +357,7 @@ mod tests {
             burst: NonZeroU32::new(1).unwrap(),
             concurrency: 2,
             timeout: Duration::from_secs(5),
+            patience: Duration::from_secs(5),
         })
         .unwrap()
     }

@@ -129,7 +129,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         Some(p) => p.clone(),
         None => session::default_journal()?,
     };
-    let mut journal = Journal::open(&journal_path)?;
+    let journal = Journal::open(&journal_path)?;
     let merchant = session
         .apis
         .india
@@ -145,17 +145,18 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     for &i in &asked {
         let reference = file.reference(&file.rows[i]);
         let answer = runtime.block_on(cancel::cancel(&session.apis, kind, &reference));
+        cancel::apply(&mut results[i], &answer, &today);
         match &answer {
             Ok(Answer::Cancelled(_)) => {
                 cancelled += 1;
                 journal.end(
                     &key(&session.apis, kind, &merchant, &reference),
                     cancel::CODE,
+                    &results[i].message,
                 )?;
             }
             _ => refused += 1,
         }
-        cancel::apply(&mut results[i], &answer, &today);
     }
 
     let mut writer =

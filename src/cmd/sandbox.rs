@@ -25,8 +25,8 @@ pub struct Args {
     /// How long every PayU request waits before it is handled, in milliseconds.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub latency_ms: u64,
-    /// PayU requests served per second; more are answered 429 with Retry-After.
-    #[arg(long, value_name = "N")]
+    /// PayU requests served per second (at least 1); more are answered 429 with Retry-After.
+    #[arg(long, value_name = "N", value_parser = per_second)]
     pub rate_limit: Option<u32>,
     /// The share of PayU requests (0 to 1) that meet a fault: a 500, a connection dropped
     /// before the request is handled, or one dropped after (the payout recorded, the answer
@@ -83,6 +83,34 @@ fn on_off(text: &str) -> Result<bool, String> {
     }
 }
 
+/// A rate of at least 1: a sandbox that lets nothing through would only stall its callers.
+fn per_second(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("must be at least 1 request per second".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!(
+            "'{text}' is not a whole number of requests per second"
+        )),
+    }
+}
+
+/// What to say, loudly, when the sandbox can be reached from other machines: anyone who can
+/// reach it can use it, and its credentials are printed in the README and in this binary.
+fn exposure(addr: SocketAddr) -> Option<String> {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        return None;
+    }
+    let reach = if ip.is_unspecified() {
+        format!("EVERY network interface of this machine ({ip})")
+    } else {
+        format!("{ip}, which other machines can reach")
+    };
+    Some(format!(
+        "WARNING: the sandbox serves {reach}; its credentials are public (they are in the README), so anyone who can reach it can use it. Use --listen 127.0.0.1:0 unless that is what you want."
+    ))
+}
+
 fn share(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
@@ -106,6 +134,9 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
     };
     let running = spawn(config, args.listen)
         .map_err(|e| Error::Usage(format!("the sandbox cannot listen on {}: {e}", args.listen)))?;
+    if let Some(warning) = exposure(running.addr()) {
+        eprintln!("{warning}");
+    }
     let mut out = std::io::stdout();
     // The first line is a contract: scripts and tests read the address from it.
     let _ = writeln!(out, "listening on {}", running.url());

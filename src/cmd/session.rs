@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::Error;
 use crate::client::auth::{Grant, Tokens};
 use crate::client::{Pace, Transport};
-use crate::config::{Config, Endpoints, Env, Secret, transport_allowed};
+use crate::config::{Config, Endpoints, Env, Secret, check_url};
 use crate::payu::auth::{INDIA_PUBLIC_CLIENT_ID_PRODUCTION, INDIA_PUBLIC_CLIENT_ID_TEST};
 use crate::sandbox;
 use crate::submit::{Apis, EuropeAccount, IndiaAccount};
@@ -24,6 +24,7 @@ pub struct Where {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Every API at one host: a sandbox started by `payu-bulk sandbox`, or a PayU test host.
+    /// https, or plain http to 127.0.0.0/8, [::1] or localhost only; no user name or password.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 }
@@ -86,7 +87,17 @@ pub fn pace(
         burst,
         concurrency,
         timeout: Duration::from_secs(30),
+        patience: Duration::from_secs(30),
     })
+}
+
+/// A count that must be at least 1 (`--batch-size`): 0 would send nothing, forever.
+pub fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{s}' is not a whole number")),
+    }
 }
 
 /// Connects to `env`: the sandbox's built-in accounts, or the config's.
@@ -96,12 +107,8 @@ pub fn connect(
     pace_of: impl FnOnce(Env, Option<u32>) -> Result<Pace, Error>,
 ) -> Result<Session, Error> {
     let env = env_of(w, config);
-    if let Some(base) = &w.base_url
-        && !transport_allowed(base)
-    {
-        return Err(Error::Usage(format!(
-            "--base-url {base}: PayU is reached over https; plain http only to a loopback host"
-        )));
+    if let Some(base) = &w.base_url {
+        check_url("--base-url", base).map_err(Error::Usage)?;
     }
     if env == Env::Sandbox {
         return sandbox_session(w, pace_of(env, None)?);
@@ -258,26 +265,16 @@ fn sandbox_session(w: &Where, pace: Pace) -> Result<Session, Error> {
     })
 }
 
-/// Where the journal lives unless `--journal` says: the user's data folder.
+/// Where the journal lives unless `--journal` says: `payu-bulk/journal.sqlite` in the user's
+/// data folder, as each system names it (`dirs::data_dir`): `$XDG_DATA_HOME` or
+/// `~/.local/share` on Linux, `~/Library/Application Support` on macOS, `%APPDATA%` on
+/// Windows.
 pub fn default_journal() -> Result<PathBuf, Error> {
-    let base = std::env::var_os("XDG_DATA_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            if cfg!(windows) {
-                std::env::var_os("APPDATA").map(PathBuf::from)
-            } else if cfg!(target_os = "macos") {
-                std::env::var_os("HOME")
-                    .map(|h| PathBuf::from(h).join("Library").join("Application Support"))
-            } else {
-                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("share"))
-            }
-        })
-        .ok_or_else(|| {
-            Error::Usage(
-                "cannot tell where the user's data folder is (no HOME); give --journal".into(),
-            )
-        })?;
+    let base = dirs::data_dir().ok_or_else(|| {
+        Error::Usage(
+            "cannot tell where the user's data folder is (no home folder); give --journal".into(),
+        )
+    })?;
     let dir = base.join("payu-bulk");
     std::fs::create_dir_all(&dir).map_err(|source| Error::Open {
         path: dir.clone(),
@@ -286,21 +283,31 @@ pub fn default_journal() -> Result<PathBuf, Error> {
     Ok(dir.join("journal.sqlite"))
 }
 
-/// Parses `30s`, `2m`, `500ms`, `1h` or a number of seconds.
+/// The longest `--wait` or `--visibility-window` a run takes: a week. Longer is a typo (or an
+/// attack on the arithmetic), and a run that waits longer than that helps nobody.
+pub const MAX_DURATION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Parses a duration: `30s`, `2m`, `500ms`, `1h`, `1h 30m` (humantime's forms), or a bare
+/// number of seconds; at most [`MAX_DURATION`].
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (n, unit) = s.split_at(split);
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("'{s}' is not a duration like 30s, 2m or 500ms"))?;
-    Ok(match unit.trim() {
-        "" | "s" => Duration::from_secs(n),
-        "ms" => Duration::from_millis(n),
-        "m" | "min" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        _ => return Err(format!("'{s}' is not a duration like 30s, 2m or 500ms")),
-    })
+    let too_long =
+        || format!("'{s}' is longer than the longest wait the tool takes, 7 days (168h)");
+    let parsed = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        // Only digits: seconds. Too many digits for a u64 is too long, not malformed.
+        s.parse::<u64>()
+            .map(Duration::from_secs)
+            .map_err(|_| too_long())
+    } else {
+        humantime::parse_duration(s).map_err(|e| match e {
+            humantime::DurationError::NumberOverflow => too_long(),
+            _ => format!("'{s}' is not a duration like 30s, 2m, 500ms or 1h"),
+        })
+    }?;
+    if parsed > MAX_DURATION {
+        return Err(too_long());
+    }
+    Ok(parsed)
 }
 
 #[cfg(test)]
@@ -313,7 +320,25 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5 days").is_err());
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("168h"), Ok(MAX_DURATION));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("not a duration")
+        );
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("-5s").is_err());
+        for too_long in [
+            "6000000000000000h",
+            "3381903080180084463m",
+            "169h",
+            "8days",
+            "99999999999999999999999",
+            "18446744073709551615",
+        ] {
+            let err = parse_duration(too_long).unwrap_err();
+            assert!(err.contains("7 days"), "{too_long}: {err}");
+        }
     }
 }

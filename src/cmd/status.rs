@@ -28,7 +28,8 @@ pub struct Args {
     pub results: PathBuf,
     #[command(flatten)]
     pub at: Where,
-    /// The journal to bring up to date as well (default: the one `submit` uses).
+    /// The journal to bring up to date as well (default: the one `submit` uses, in the user's
+    /// data folder).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
     /// The sheet's kind, when the headers do not make it clear.
@@ -92,6 +93,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             concurrency: 8,
             wait: std::time::Duration::ZERO,
             visibility_window: window,
+            stop_after: 0,
             approval_flow: Default::default(),
         },
         &progress,

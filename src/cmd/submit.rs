@@ -24,6 +24,7 @@ use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
 use crate::journal::Journal;
+use crate::report::outputs::{self, Protected};
 use crate::report::{Requests, ResultsWriter, RowResult, RunFacts, Status, Summary};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{RawRow, ReadOptions, Sheet};
@@ -47,17 +48,19 @@ pub struct Args {
     /// Requests in flight at once (default 8).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// Transfers per Initiate Transfer request, for payout sheets.
-    #[arg(long, value_name = "N", default_value_t = 50)]
+    /// Transfers per Initiate Transfer request, for payout sheets (at least 1).
+    #[arg(long, value_name = "N", default_value_t = 50, value_parser = session::at_least_one)]
     pub batch_size: usize,
     /// Smart Send: one link per request (api), or a Bulk Smart Send file (bulk).
     #[arg(long, value_enum, default_value = "api")]
     pub mode: Mode,
-    /// The journal of every row ever sent (default: in the user's data folder; for the
-    /// in-process sandbox, a journal of this run only).
+    /// The journal of every row ever sent (default: payu-bulk/journal.sqlite in the user's
+    /// data folder: ~/.local/share or $XDG_DATA_HOME on Linux, ~/Library/Application Support
+    /// on macOS, %APPDATA% on Windows; for the in-process sandbox, a journal of this run only).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// How long to keep asking about accepted rows after the last send (e.g. 30s, 2m, 0).
+    /// How long to keep asking about accepted rows after the last send (e.g. 30s, 2m, 1h 30m,
+    /// 0; at most 7 days).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = session::parse_duration)]
     pub wait: Duration,
     /// How long PayU may take to show a payout it has: a row sent without an answer is
@@ -82,6 +85,14 @@ pub struct Args {
     /// amount under another reference) instead of holding them back as POSSIBLE_REPEAT.
     #[arg(long)]
     pub allow_repeats: bool,
+    /// Stop sending when PayU refuses this many rows in a row with the same code (0: never);
+    /// the rest stay NOT_SENT for a rerun after the fix.
+    #[arg(long, value_name = "N", default_value_t = crate::controls::stops::DEFAULT_STOP_AFTER)]
+    pub stop_after: usize,
+    /// Send the first N rows, wait until they are final (within --wait), and send the rest
+    /// only if all N ended SUCCESS; else the rest are NOT_SENT with code CANARY.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
     /// An approved plan (`payu-bulk plan`, `payu-bulk approve`): only its rows are sent, and
     /// nothing unless it matches the sheet and holds the approvals the config asks for.
     #[arg(long, value_name = "PLAN")]
@@ -140,7 +151,13 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         args.dry_run,
     )?;
     let session = session::connect(&args.at, config.as_ref(), |env, config_rate| {
-        session::pace(env, config_rate, args.rate, args.burst, args.concurrency)
+        // A PayU answering nothing but 429 is waited on for as long as --wait, no longer.
+        session::pace(env, config_rate, args.rate, args.burst, args.concurrency).map(|p| {
+            crate::client::Pace {
+                patience: args.wait,
+                ..p
+            }
+        })
     })?;
     let apis = &session.apis;
     let progress = Progress::new(args.quiet);
@@ -195,6 +212,19 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         }
         (None, None) => session::default_journal()?,
     };
+    // Every output proven writable before anything leaves: a results file that cannot be
+    // written after rows were paid would lose the record of the payments.
+    let protected = [
+        Protected {
+            what: "input sheet",
+            path: &args.input.sheet,
+        },
+        Protected {
+            what: "journal",
+            path: &journal_path,
+        },
+    ];
+    outputs::preflight(&protected, &super::validate::outputs(&args.input, &out))?;
     let _lock = lock_journal(&journal_path, &progress)?;
     let journal = Journal::open(&journal_path)?;
 
@@ -226,6 +256,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             concurrency: args.concurrency.unwrap_or(8),
             wait: args.wait,
             visibility_window: window,
+            stop_after: args.stop_after,
             approval_flow: config
                 .as_ref()
                 .and_then(|c| c.approval_flow)
@@ -286,16 +317,24 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             confirm(&items)?;
         }
         let finished = runtime.block_on(async {
+            // Listening before the first request leaves: a stop asked for at any moment of
+            // the run is a stop with results, never a kill without them.
+            let stop = stop_signal();
+            tokio::pin!(stop);
             tokio::select! {
-                r = engine.run(&mut items) => Some(r),
-                _ = tokio::signal::ctrl_c() => None,
+                r = crate::controls::canary::run(&engine, &mut items, args.canary) => r.map_err(|e| e.to_string()),
+                how = &mut stop => Err(how.to_owned()),
             }
         });
         match finished {
-            Some(r) => r?,
-            None => {
+            Ok(canary) => notes.extend(canary),
+            Err(why) => {
+                // Stopped, by a signal or a fault (the journal locked by another process, a
+                // disk full): every row sent is written with what is known of it, the rest
+                // NOT_SENT, and the exit code says the run did not finish.
                 interrupted = true;
-                notes.push("interrupted: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them".to_owned());
+                eprintln!("payu-bulk: {why}");
+                notes.push(format!("{why}: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them"));
             }
         }
         if let Some(why) = engine.stopped() {
@@ -346,6 +385,38 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         load(&t.unanswered)
     );
     Ok(exit_of(&summary, interrupted))
+}
+
+/// Resolves when the run is asked to stop: Ctrl-C (SIGINT), or SIGTERM (what cron,
+/// systemd and container runtimes send), with what to call the stop. A signal that cannot be
+/// listened for never resolves: the run is not stopped for it.
+async fn stop_signal() -> &'static str {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = async {
+            match signal(SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = interrupt => "interrupted (Ctrl-C)",
+            _ = terminate => "stopped by SIGTERM",
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        interrupt.await;
+        "interrupted (Ctrl-C)"
+    }
 }
 
 /// The visibility window: the flag, else the config's `visibility_window`, else 15 minutes.

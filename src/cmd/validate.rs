@@ -17,6 +17,7 @@ use rustc_hash::FxHashSet;
 
 use super::Outcome;
 use crate::Error;
+use crate::report::outputs::{self, Output, Protected, Role};
 use crate::report::{
     CsvStyle, Requests, ResultsWriter, RowResult, RunFacts, Status, Summary, Tally,
     check_report_path,
@@ -137,6 +138,31 @@ pub fn results_path(
     Ok((path, format))
 }
 
+/// Every file a run of these arguments writes, `results` first: what
+/// [`outputs::preflight`] proves writable before the run does anything.
+pub fn outputs<'a>(args: &'a Args, results: &'a Path) -> Vec<Output<'a>> {
+    let mut all = vec![Output {
+        path: results,
+        flag: args.output.as_ref().map(|_| "-o"),
+        role: Role::Results,
+    }];
+    if let Some(p) = &args.summary_json {
+        all.push(Output {
+            path: p,
+            flag: Some("--summary-json"),
+            role: Role::SummaryJson,
+        });
+    }
+    if let Some(p) = &args.report {
+        all.push(Output {
+            path: p,
+            flag: Some("--report"),
+            role: Role::Workbook,
+        });
+    }
+    all
+}
+
 /// What the checking thread tells the results writer.
 enum ToWriter {
     Rows(Chunk, Vec<Verdict>),
@@ -177,6 +203,11 @@ pub fn check(args: &Args) -> Result<Summary, Error> {
     if let Some(report) = &args.report {
         check_report_path(report, &out, &args.sheet)?;
     }
+    let input = Protected {
+        what: "input sheet",
+        path: &args.sheet,
+    };
+    outputs::preflight(&[input], &outputs(args, &out))?;
     if map.kind == Kind::Payout {
         // The IFSC list loads while the first rows are read, not on the checking thread.
         std::thread::spawn(crate::validate::ifsc::warm);

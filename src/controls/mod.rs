@@ -5,9 +5,11 @@
 //! command; none of them sends a payment.
 
 pub mod balance;
+pub mod canary;
 pub mod cancel;
 pub mod repeat;
 pub mod reversal;
+pub mod stops;
 
 use std::time::Duration;
 

@@ -9,6 +9,8 @@
 //! "The same destination and amount" is the journal's fingerprint of a row (account + IFSC
 //! or VPA with the payment mode; mobile and email for a link; the account, card or token for
 //! PayU Europe; amount and currency), so journals written before this check take part too.
+//! PayU Europe payouts to the shop's own account and postal orders are not checked: their
+//! fingerprint names no payee.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,7 +20,7 @@ use chrono::{DateTime, Utc};
 use super::when;
 use crate::Error;
 use crate::journal::Journal;
-use crate::submit::Item;
+use crate::submit::{Item, Payment, Request};
 use crate::validate::Verdict;
 
 /// The code of a row held back.
@@ -59,7 +61,10 @@ pub fn hold_back(
         .unwrap_or(DateTime::<Utc>::MIN_UTC)
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let (mut held, mut let_through) = (0usize, 0usize);
-    for item in items.iter_mut().filter(|i| i.state().is_to_send()) {
+    for item in items
+        .iter_mut()
+        .filter(|i| i.state().is_to_send() && names_a_payee(&i.payment))
+    {
         let earlier = journal.same_payment(&item.key, &item.payment.fingerprint, &since)?;
         // The latest of them is the one a person remembers.
         let Some(e) = earlier.last() else { continue };
@@ -112,7 +117,10 @@ pub fn hold_back(
 /// references: a warning on each, naming the others.
 fn warn_within_sheet(items: &[Item], verdicts: &mut [Verdict], numbers: &[u64]) {
     let mut groups: HashMap<(&str, &str), Vec<&Item>> = HashMap::new();
-    for item in items.iter().filter(|i| i.state().is_to_send()) {
+    for item in items
+        .iter()
+        .filter(|i| i.state().is_to_send() && names_a_payee(&i.payment))
+    {
         groups
             .entry((&item.key.merchant, &item.payment.fingerprint))
             .or_default()
@@ -136,6 +144,16 @@ fn warn_within_sheet(items: &[Item], verdicts: &mut [Verdict], numbers: &[u64]) 
                 others.join(", ")
             ));
         }
+    }
+}
+
+/// Whether the fingerprint of a payment names who is paid. A PayU Europe payout to the shop's
+/// own account (a routine sweep) names no payee, and a postal order's fingerprint holds no
+/// address: the same amount there is no sign of the same payment.
+fn names_a_payee(payment: &Payment) -> bool {
+    match &payment.request {
+        Request::Payout(p) => p.account.is_some() || p.card.is_some() || p.card_token.is_some(),
+        Request::Transfer(_) | Request::Link(_) => true,
     }
 }
 

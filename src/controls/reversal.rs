@@ -124,7 +124,7 @@ impl Recheck {
             self.today
         );
         if let Some(k) = key {
-            lock(journal).end(k, CODE)?;
+            lock(journal).end(k, CODE, &result.message)?;
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! scripts read to know what happened (architecture.md §4.2, a contract).
 
 pub mod codes;
+pub mod outputs;
 mod results;
 mod results_file;
 pub mod retry;

@@ -1069,7 +1069,7 @@ impl Transfers {
     }
 }
 
-/// `POST /__sandbox/reverse` with `{"references": [...]}` (design §8), or the older
+/// `POST /__sandbox/reverse` with `{"references": [...]}` (architecture.md §4.3), or the older
 /// `{"merchantRefId": …}`: the beneficiary's bank reverses transfers that succeeded. PayU
 /// documents no way to cause a reversal in its test environment; this lets a client rehearse
 /// one (status FAILED / REVERSED, and the `TRANSFER_REVERSED` event).

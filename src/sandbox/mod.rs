@@ -337,6 +337,12 @@ impl Drop for Running {
     }
 }
 
+/// How long a connection may take to send a request's headers, and how long a kept-alive
+/// connection may sit idle before its next one: a client that opens connections and says
+/// nothing (or a byte at a time) cannot hold the sandbox's connections, or its file
+/// descriptors, for longer than that.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Binds `listen` (port 0 picks a free one) and serves the sandbox on a thread of its own.
 pub fn spawn(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -352,20 +358,46 @@ pub fn spawn(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
     runtime.spawn(webhooks::tick(sandbox));
     let thread = std::thread::Builder::new()
         .name("sandbox".into())
-        .spawn(move || {
-            let server = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            let served = runtime.block_on(std::future::IntoFuture::into_future(server));
-            if let Err(e) = served {
-                eprintln!("sandbox: the server stopped: {e}");
-            }
-        })?;
+        .spawn(move || runtime.block_on(serve(listener, router, stopped)))?;
     Ok(Running {
         addr,
         stop: Some(stop),
         thread: Some(thread),
     })
+}
+
+/// Accepts connections until `stopped`, each served by hyper's HTTP/1 with
+/// [`HEADER_READ_TIMEOUT`] (`axum::serve` sets no timer, so no header timeout at all).
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    loop {
+        let accepted = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, or a connection reset before it was accepted: try
+            // again shortly rather than spin.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            // A connection that breaks off is the client's business.
+            let _ = connection.await;
+        });
+    }
 }
 
 /// Now, as text for the ledger.

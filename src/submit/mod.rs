@@ -125,6 +125,8 @@ pub struct Item {
     pub key: Key,
     /// What the journal said of it, when an earlier run sent it.
     note: String,
+    /// The tool's code for a row held back unsent (`CANARY`).
+    held_code: Option<String>,
     /// Where it stands: changed only through its transitions.
     state: SendState,
 }
@@ -142,6 +144,7 @@ impl Item {
             payment,
             key,
             note: String::new(),
+            held_code: None,
             state: SendState::new(by_reference(kind)),
         }
     }
@@ -154,7 +157,20 @@ impl Item {
     pub fn outcome(&self, window: Duration) -> Outcome {
         let mut o = self.state.outcome(window_ms(window));
         o.note = self.note.clone();
+        if let Some(code) = &self.held_code
+            && o.status == Status::NotSent
+        {
+            o.codes = vec![code.clone()];
+        }
         o
+    }
+
+    /// Not sent by this run, for `why`, with the tool's `code` for it (`CANARY`); nothing if
+    /// it is not a row still to send.
+    pub fn hold_with(&mut self, code: &str, why: &str) {
+        if self.state.hold(why).is_ok() {
+            self.held_code = Some(code.to_owned());
+        }
     }
 
     /// Not sent by this run, for `why`; nothing if it is not a row still to send.
@@ -230,6 +246,8 @@ pub struct Options {
     /// How long PayU may take to show a row it has: a row sent without an answer is resent
     /// only when PayU still does not show it this long after its last send.
     pub visibility_window: Duration,
+    /// Stop sending after this many refusals in a row with one code (0: never).
+    pub stop_after: usize,
     /// Whether transfers and links skip PayU's approval flow (`disableApprovalFlow`).
     pub approval_flow: crate::config::ApprovalFlow,
 }
@@ -257,7 +275,7 @@ pub(crate) trait Surface {
 /// The answer a call that failed stands for.
 pub(crate) fn unanswered(e: &CallError) -> Answer {
     match e {
-        CallError::Auth(why) => Answer::NotProcessed(why.clone()),
+        CallError::Auth(why) | CallError::Throttled(why) => Answer::NotProcessed(why.clone()),
         CallError::NoAnswer(_) | CallError::Unreadable(_) => Answer::NoAnswer(e.to_string()),
     }
 }
@@ -301,8 +319,11 @@ pub struct Engine<'a> {
     pub journal: Mutex<Journal>,
     pub options: Options,
     pub progress: &'a Progress,
-    /// Set when PayU refuses the run's credentials: nothing more is sent.
+    /// Set when PayU refuses the run's credentials, or answers that no further row can
+    /// succeed: nothing more is sent.
     stopped: Mutex<Option<String>>,
+    /// The run's refusals in a row (architecture.md §7.2).
+    streak: Mutex<crate::controls::stops::Streak>,
     /// The status words PayU used that the tool does not know, each warned of once.
     warned: Mutex<BTreeSet<String>>,
 }
@@ -312,6 +333,7 @@ impl<'a> Engine<'a> {
         Engine {
             apis,
             journal: Mutex::new(journal),
+            streak: Mutex::new(crate::controls::stops::Streak::new(options.stop_after)),
             options,
             progress,
             stopped: Mutex::new(None),
@@ -458,18 +480,18 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Runs `tasks`, up to `--concurrency` at once (the limiter paces their requests);
-    /// the first journal error, if any.
+    /// Runs `tasks`, up to `--concurrency` at once (the limiter paces their requests),
+    /// until the first journal error: then the others are dropped (their rows in flight end
+    /// `UNKNOWN`) rather than each wait out the journal's busy timeout in turn.
     pub(super) async fn each<F>(&self, tasks: impl Iterator<Item = F>) -> Result<(), Error>
     where
         F: std::future::Future<Output = Result<(), Error>>,
     {
-        use futures_util::StreamExt;
-        let results: Vec<Result<(), Error>> = futures_util::stream::iter(tasks)
+        use futures_util::{StreamExt, TryStreamExt};
+        futures_util::stream::iter(tasks)
             .buffer_unordered(self.options.concurrency.max(1))
-            .collect()
-            .await;
-        results.into_iter().collect()
+            .try_for_each(|()| std::future::ready(Ok(())))
+            .await
     }
 
     /// Sends every item that may be sent: in groups of the surface's size, or (Bulk Smart
@@ -608,6 +630,10 @@ impl<'a> Engine<'a> {
     fn answered(&self, item: &mut Item, answer: Answer) -> Result<(), Error> {
         if let Answer::NotProcessed(why) = &answer {
             self.stop(why);
+        }
+        let account_wide = (self.streak.lock().unwrap_or_else(|p| p.into_inner())).after(&answer);
+        if let Some(why) = account_wide {
+            self.stop(&why);
         }
         if let Answer::Accepted(r) = &answer {
             self.warn_of(r);
