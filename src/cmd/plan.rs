@@ -33,7 +33,7 @@ use crate::validate::Rules;
 pub struct Args {
     /// The sheet to plan: a .csv or .xlsx file.
     pub sheet: PathBuf,
-    /// Where to write the plan (default: beside the sheet, as <name>.plan.json).
+    /// Where to write the plan (default: beside the sheet, as `<name>.plan.json`).
     #[arg(short = 'o', long = "output", value_name = "PLAN")]
     pub output: Option<PathBuf>,
     /// The preparer's key (from `payu-bulk keygen`): the plan is signed as prepared by them.
@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where to write the validation results (default: beside the sheet, as
-    /// <name>.results.<ext>).
+    /// `<name>.results.<ext>`).
     #[arg(long, value_name = "RESULTS")]
     pub results: Option<PathBuf>,
     /// Plan the valid rows even if some rows are invalid.

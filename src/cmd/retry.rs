@@ -25,7 +25,7 @@ use crate::sheet::{Format, RawRow, ReadOptions, Sheet};
 pub struct Args {
     /// A results file written by `submit` or `status`.
     pub results: PathBuf,
-    /// Where to write the retry sheet (default: beside RESULTS, as <stem>.retry.<ext>); the
+    /// Where to write the retry sheet (default: beside RESULTS, as `<stem>.retry.<ext>`); the
     /// extension chooses CSV or XLSX.
     #[arg(short = 'o', long = "output", value_name = "SHEET")]
     pub output: Option<PathBuf>,

@@ -24,7 +24,7 @@ pub struct Where {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Every API at one host: a sandbox started by `payu-bulk sandbox`, or a PayU test host.
-    /// https, or plain http to 127.0.0.0/8, [::1] or localhost only; no user name or password.
+    /// https, or plain http to 127.0.0.0/8, `[::1]` or localhost only; no user name or password.
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 }

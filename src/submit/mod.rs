@@ -11,7 +11,7 @@
 //! has the row: it is settled by lookup, never sent again, never FAILED.
 //!
 //! Each PayU surface (India transfers, Smart Send links, PayU Europe payouts) is a
-//! [`Surface`]: send a group of rows, look one up, each answer read into the state's words.
+//! `Surface`: send a group of rows, look one up, each answer read into the state's words.
 //! Bulk Smart Send is the links surface with a file in front (`links.rs`).
 
 mod europe;

@@ -121,7 +121,7 @@ pub fn any_iban(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `country` is in `iban_validate`'s IBAN registry (what [`iban`] can parse).
+/// Whether `country` is in `iban_validate`'s IBAN registry (what [`iban()`] can parse).
 pub fn is_iban_country(country: &str) -> bool {
     // iban_validate exposes its registry only through parsing: an IBAN of a registered
     // country fails on its BBAN, one of an unregistered country fails on the country.
