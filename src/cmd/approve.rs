@@ -8,7 +8,6 @@
 //!
 //! Exit codes: 0 approved (or already approved with this key); 2 not approved.
 
-use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
@@ -117,21 +116,11 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         return Ok(Outcome::AllGood);
     }
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::Usage(
-                "approve asks for a yes on a terminal: run it on one, or pass --yes; not approved"
-                    .into(),
-            ));
-        }
-        eprint!("type yes to approve as {}: ", key.name);
-        let mut answer = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut answer)
-            .map_err(|e| Error::Usage(format!("no answer: {e}; not approved")))?;
-        if !answer.trim().eq_ignore_ascii_case("yes") {
-            return Err(Error::Usage("not approved: the plan is unchanged".into()));
-        }
+        super::session::confirm(
+            "approve a plan",
+            &format!("to approve as {}", key.name),
+            "not approved: the plan is unchanged",
+        )?;
     }
     plan.sign(Role::Approver, &key);
     plan.write(path)?;

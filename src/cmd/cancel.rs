@@ -8,7 +8,6 @@
 //! some; 2 nothing was done (usage, no confirmation, unreadable file).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 use chrono::Utc;
@@ -119,7 +118,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
             .join(", ")
     );
     if !args.yes {
-        confirm()?;
+        session::confirm("cancel", "to cancel them", "nothing was cancelled")?;
     }
 
     let session = session::connect(&args.at, config.as_ref(), |env, rate| {
@@ -181,24 +180,4 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     } else {
         Exit::AllGood
     })
-}
-
-/// A yes from a person at a terminal.
-fn confirm() -> Result<(), Error> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(
-            "refusing to cancel without a confirmation: run it on a terminal, or pass --yes; nothing was cancelled".into(),
-        ));
-    }
-    eprint!("type yes to cancel them: ");
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Usage(format!("no confirmation: {e}")))?;
-    if answer.trim().eq_ignore_ascii_case("yes") {
-        Ok(())
-    } else {
-        Err(Error::Usage("not confirmed: nothing was cancelled".into()))
-    }
 }

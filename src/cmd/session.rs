@@ -310,6 +310,30 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(parsed)
 }
 
+/// A yes typed by a person at a terminal, before a command moves or stops money. `action` is
+/// what would be done ("pay in production"), `prompt` ends the question ("to pay"), and
+/// `undone` says what stays as it was when no yes comes ("nothing was sent"). Without a
+/// terminal there is no one to ask: the command refuses, and `--yes` is the way for cron.
+pub fn confirm(action: &str, prompt: &str, undone: &str) -> Result<(), Error> {
+    use std::io::{BufRead, IsTerminal};
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "refusing to {action} without a confirmation: run it on a terminal, or pass --yes; {undone}"
+        )));
+    }
+    eprint!("type yes {prompt}: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Usage(format!("no confirmation ({e}): {undone}")))?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(Error::Usage(format!("not confirmed: {undone}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,6 @@
 //! Exit codes: 0 every row SUCCESS or PENDING; 1 some rows INVALID, FAILED or NOT_SENT; 2
 //! nothing could be done; 3 some rows UNKNOWN, or the run was interrupted.
 
-use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -564,20 +563,5 @@ fn confirm(items: &[Item]) -> Result<(), Error> {
             totals.join(" + ")
         }
     );
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::Usage(
-            "refusing to pay in production without a confirmation: run it on a terminal, or pass --yes".into(),
-        ));
-    }
-    eprint!("type yes to pay: ");
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Error::Usage(format!("no confirmation: {e}")))?;
-    if answer.trim().eq_ignore_ascii_case("yes") {
-        Ok(())
-    } else {
-        Err(Error::Usage("not confirmed: nothing was sent".into()))
-    }
+    session::confirm("pay in production", "to pay", "nothing was sent")
 }
