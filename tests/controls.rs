@@ -540,6 +540,172 @@ fn an_account_wide_refusal_stops_the_run_and_a_rerun_after_the_fix_sends_the_res
 }
 
 #[test]
+fn the_same_refusal_on_n_rows_in_a_row_stops_the_run_and_a_rerun_sends_the_rest_once() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // The sandbox's refused account: every row gets PayU's 8351, a code of the row, not of
+    // the account; after --stop-after of them in a row the run stops all the same.
+    let refused = "36109010149999999999999999";
+    let good = "61109010140000071219812874";
+    let sheet = |accounts: [&str; 5]| {
+        let mut s =
+            "extPayoutId,amount,currency,description,account.accountNumber,customerAddress.name\n"
+                .to_owned();
+        for (i, account) in accounts.iter().enumerate() {
+            s.push_str(&format!(
+                "EU-{i},{}.25,PLN,Wynagrodzenie,{account},Jan Kowalski\n",
+                10 + i
+            ));
+        }
+        s
+    };
+    w.write("eu.csv", sheet([refused; 5]));
+    let args = [
+        "eu.csv",
+        "--wait",
+        "0",
+        "--concurrency",
+        "1",
+        "--stop-after",
+        "2",
+    ];
+    let out = run(&w, &sb, "submit", &args);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped sending"), "{err}");
+    let rows = results(&w.path("eu.results.csv"));
+    for r in &rows[..2] {
+        assert_eq!(
+            (r["result_status"].as_str(), r["result_error_code"].as_str()),
+            ("FAILED", "8351"),
+            "{r:?}"
+        );
+    }
+    for r in &rows[2..] {
+        assert_eq!(r["result_status"], "NOT_SENT", "{r:?}");
+        assert!(r["result_error_message"].contains("8351"), "{r:?}");
+    }
+    assert!(references(&sb).is_empty(), "PayU took none of them");
+
+    // Fixed: the rows not yet sent get a good account. The two refused rows are not sent
+    // again (the journal holds them as FAILED); the rest are sent, once each.
+    w.write("eu.csv", sheet([refused, refused, good, good, good]));
+    let out = run(&w, &sb, "submit", &args);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "the two FAILED rows remain: {err}");
+    let rows = results(&w.path("eu.results.csv"));
+    let statuses: Vec<&str> = rows.iter().map(|r| r["result_status"].as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["FAILED", "FAILED", "PENDING", "PENDING", "PENDING"]
+    );
+    assert_eq!(references(&sb), ["EU-2", "EU-3", "EU-4"]);
+    assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
+}
+
+#[test]
+fn credentials_payu_refuses_stop_the_run_and_a_rerun_with_the_right_ones_sends_every_row_once() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // A uat environment whose PayU Europe is this sandbox, with its secret from the
+    // environment: PayU answers 401 to the wrong one, however often it is asked.
+    let url = sb.url.trim_end_matches('/');
+    w.write(
+        "payu-bulk.toml",
+        format!(
+            "[environments.uat]\nrate = 50\n[environments.uat.endpoints]\neurope_host = \"{url}\"\n\
+             [environments.uat.europe]\npos_id = \"300746\"\nshop_id = \"{}\"\n\
+             client_secret = {{ env = \"TEST_EUROPE_SECRET\" }}\n",
+            payu_bulk::sandbox::EUROPE_SHOP_ID
+        ),
+    );
+    w.write("eu.csv", europe_rows(payu_bulk::sandbox::EUROPE_SHOP_ID, 3));
+    let submit = |secret: &str| {
+        Command::new(env!("CARGO_BIN_EXE_payu-bulk"))
+            .args([
+                "submit",
+                "eu.csv",
+                "--env",
+                "uat",
+                "--config",
+                "payu-bulk.toml",
+            ])
+            .args(["--journal", "journal.sqlite", "--wait", "0", "--quiet"])
+            .env("TEST_EUROPE_SECRET", secret)
+            .current_dir(w.path(""))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run payu-bulk")
+    };
+    let out = submit("not-the-secret");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped sending"), "{err}");
+    let rows = results(&w.path("eu.results.csv"));
+    assert_eq!(rows.len(), 3);
+    for r in &rows {
+        assert_eq!(r["result_status"], "NOT_SENT", "{r:?}");
+        assert!(r["result_error_message"].contains("401"), "{r:?}");
+    }
+    assert!(
+        !err.contains("not-the-secret"),
+        "a secret is never printed: {err}"
+    );
+    assert!(references(&sb).is_empty(), "PayU took none of them");
+
+    // The right secret: every row is sent, once.
+    let out = submit(payu_bulk::sandbox::EUROPE_POS_SECRET);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(references(&sb), ["EU-0", "EU-1", "EU-2"]);
+    assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
+}
+
+#[test]
+fn not_enough_funds_stops_the_run_and_a_rerun_sends_the_rest_once() {
+    let w = Workdir::new();
+    let sb = Sandbox::start(&["--settle-ms", "0"]);
+    // The sandbox's unfunded amount: PayU Europe answers 8352 NOT_ENOUGH_FUNDS, which no
+    // later row of this shop can get past.
+    let shop = payu_bulk::sandbox::EUROPE_SHOP_ID;
+    let sheet = |later: &str| {
+        let mut s = "extPayoutId,shopId,amount,currency,description,account.accountNumber,customerAddress.name\n"
+            .to_owned();
+        for (i, amount) in ["999999.99", later, later].iter().enumerate() {
+            s.push_str(&format!(
+                "EU-{i},{shop},{amount},PLN,Wynagrodzenie,61109010140000071219812874,Jan Kowalski\n"
+            ));
+        }
+        s
+    };
+    w.write("eu.csv", sheet("10.25"));
+    let args = ["eu.csv", "--wait", "0", "--concurrency", "1"];
+    let out = run(&w, &sb, "submit", &args);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("stopped sending: PayU answered 8352"), "{err}");
+    let rows = results(&w.path("eu.results.csv"));
+    assert_eq!(
+        (
+            rows[0]["result_status"].as_str(),
+            rows[0]["result_error_code"].as_str()
+        ),
+        ("FAILED", "8352")
+    );
+    for r in &rows[1..] {
+        assert_eq!(r["result_status"], "NOT_SENT", "{r:?}");
+        assert!(r["result_error_message"].contains("8352"), "{r:?}");
+    }
+    assert!(references(&sb).is_empty(), "PayU took none of them");
+
+    // A rerun (after money is added) sends the rows not yet sent, once each; the refused row
+    // is not sent again.
+    let out = run(&w, &sb, "submit", &args);
+    assert_eq!(code(&out), 1, "the refused row remains: {}", stderr(&out));
+    assert_eq!(references(&sb), ["EU-1", "EU-2"]);
+    assert!(sb.ledger().iter().all(|e| e["times_received"] == 1));
+}
+
+#[test]
 fn a_failing_canary_holds_the_rest_back_and_a_passing_one_sends_them() {
     let w = Workdir::new();
     let sb = Sandbox::start(&["--settle-ms", "0"]);

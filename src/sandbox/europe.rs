@@ -35,6 +35,10 @@ const ACCOUNT_REFUSED: &str = "36109010149999999999999999";
 const ACCOUNT_REFUSED_WHY: &str =
     "INCORRECT_ACCOUNT_NUMBER: the beneficiary bank reports the account closed";
 
+/// A test amount beyond PayU's own: 999,999.99 (in minor units) is more than the shop ever
+/// holds, so PayU refuses it 403 `8352` NOT_ENOUGH_FUNDS, the refusal of a whole account.
+const AMOUNT_UNFUNDED: &str = "99999999";
+
 /// The payouts the sandbox accepted.
 #[derive(Default)]
 pub(super) struct Payouts {
@@ -398,6 +402,11 @@ pub(super) async fn create(
         let (http, mut body) = ErrorAnswer::for_code("8351").expect("code 8351 is in PayU's table");
         body.status.status_desc = Some(ACCOUNT_REFUSED_WHY.to_owned());
         let status = StatusCode::from_u16(http).unwrap_or(StatusCode::BAD_REQUEST);
+        return (status, Json(body)).into_response();
+    }
+    if payout.amount.as_deref() == Some(AMOUNT_UNFUNDED) {
+        let (http, body) = ErrorAnswer::for_code("8352").expect("code 8352 is in PayU's table");
+        let status = StatusCode::from_u16(http).unwrap_or(StatusCode::FORBIDDEN);
         return (status, Json(body)).into_response();
     }
     let payout_id = state.next_id("europe-payout");
