@@ -17,7 +17,6 @@ use super::Outcome as Exit;
 use super::session::{self, Where};
 use super::validate::csv_style;
 use crate::Error;
-use crate::config::Env;
 use crate::controls::cancel::{self, Answer};
 use crate::controls::reversal::key;
 use crate::journal::Journal;
@@ -48,12 +47,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
     let path = &args.results;
-    let config = session::load_config(&args.at)?;
-    if session::env_of(&args.at, config.as_ref()) == Env::Sandbox && args.at.base_url.is_none() {
-        return Err(Error::Usage(
-            "cancel asks the PayU the rows were sent to; an in-process sandbox would know none of them: give --base-url of the running sandbox".into(),
-        ));
-    }
+    let config = session::config_to_ask(&args.at, "cancel")?;
     let file = ResultsFile::open(path, args.kind)?;
     let kind = file.map.kind;
     if kind == Kind::GlobalPayout {

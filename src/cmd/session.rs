@@ -334,6 +334,19 @@ pub fn confirm(action: &str, prompt: &str, undone: &str) -> Result<(), Error> {
     }
 }
 
+/// The configuration of a command that asks PayU about rows sent earlier (`status`,
+/// `cancel`). An in-process sandbox starts empty and would know none of them, so the sandbox
+/// must be one already running, at `--base-url`.
+pub fn config_to_ask(at: &Where, command: &str) -> Result<Option<Config>, Error> {
+    let config = load_config(at)?;
+    if env_of(at, config.as_ref()) == Env::Sandbox && at.base_url.is_none() {
+        return Err(Error::Usage(format!(
+            "{command} asks the PayU the rows were sent to; an in-process sandbox would know none of them: give --base-url of the running sandbox"
+        )));
+    }
+    Ok(config)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

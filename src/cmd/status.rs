@@ -14,7 +14,6 @@ use super::session::{self, Where};
 use super::submit::exit_of;
 use super::validate::csv_style;
 use crate::Error;
-use crate::config::Env;
 use crate::controls::reversal::{self, Recheck};
 use crate::journal::{Details, Journal, Key, State};
 use crate::report::{Requests, ResultsFile, ResultsWriter, RowResult, RunFacts, Status, Summary};
@@ -57,12 +56,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<Exit, Error> {
     let started = Utc::now();
     let path = &args.results;
-    let config = session::load_config(&args.at)?;
-    if session::env_of(&args.at, config.as_ref()) == Env::Sandbox && args.at.base_url.is_none() {
-        return Err(Error::Usage(
-            "status asks the PayU the rows were sent to; an in-process sandbox would know none of them: give --base-url of the running sandbox".into(),
-        ));
-    }
+    let config = session::config_to_ask(&args.at, "status")?;
     let file = ResultsFile::open(path, args.kind)?;
     if let Some(report) = &args.report {
         crate::report::check_report_path(report, path, path)?;
