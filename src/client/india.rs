@@ -44,19 +44,8 @@ pub struct Found {
     #[serde(default)]
     pub txn_status_description: Option<String>,
     /// PayU's code for a failure (a number or text, as PayU writes it).
-    #[serde(default, deserialize_with = "text_or_number")]
+    #[serde(default, deserialize_with = "crate::payu::loose_text")]
     pub response_code: Option<String>,
-}
-
-/// A field PayU writes as a number in one answer and as text in another.
-pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    use serde::Deserialize;
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::String(s)) => Some(s),
-        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
-        _ => None,
-    })
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -43,7 +43,7 @@ pub struct Details {
     pub msg: Option<String>,
     #[serde(default)]
     pub txn_status_description: Option<String>,
-    #[serde(default, deserialize_with = "super::india::text_or_number")]
+    #[serde(default, deserialize_with = "crate::payu::loose_text")]
     pub response_code: Option<String>,
 }
 

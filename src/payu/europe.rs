@@ -28,7 +28,7 @@ pub struct Payout {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "text_or_number"
+        deserialize_with = "super::text_or_number"
     )]
     pub amount: Option<String>,
     pub description: Option<String>,
@@ -47,20 +47,6 @@ pub struct Payout {
         deserialize_with = "super::flag"
     )]
     pub postal_order: Option<bool>,
-}
-
-/// A string, or a JSON number read as the digits it was written with.
-fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Text(String),
-        Number(serde_json::Number),
-    }
-    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
-        Either::Text(t) => t,
-        Either::Number(n) => n.to_string(),
-    }))
 }
 
 #[serde_with::skip_serializing_none]

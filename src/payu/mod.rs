@@ -30,6 +30,34 @@ pub fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Decima
         .map_err(serde::de::Error::custom)
 }
 
+/// A field of a request that PayU's samples write as a string (`"1000"`) or as a number
+/// (`1100`): read as the digits it was written with. Anything else is refused, so that a
+/// request never reads as if the field were absent.
+pub fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(Option::<Either>::deserialize(d)?.map(|e| match e {
+        Either::Text(t) => t,
+        Either::Number(n) => n.to_string(),
+    }))
+}
+
+/// A field of an answer that PayU writes as a number in one and as text in another (a
+/// `responseCode`): read as its text whatever it is, so that an odd spelling never makes the
+/// whole answer unreadable; a value with no text (an object, a list) reads as absent.
+pub fn loose_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+        Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
 /// A string-or-number amount that may be absent (absent reads as zero, for the sandbox to
 /// answer with PayU's code for a missing amount).
 pub fn string_or_number_or_zero<'de, D: serde::Deserializer<'de>>(
