@@ -16,7 +16,8 @@
 //!   [`sandbox`], a local PayU.
 //! - [`report`] writes the results file (one line per input row) and the summary, and reads
 //!   it back for `status` and `cancel`; [`controls`] are the checks around money moving
-//!   (balance, repeats, cancel, reversals).
+//!   (balance, repeats, cancel, reversals); [`text`] shows cells back to people (card
+//!   numbers masked, long values cut), for validation and report alike.
 //! - [`cmd`] has one module per subcommand; [`config`] the environments and where secrets
 //!   come from; [`error`] the errors that stop a run (exit 2).
 //!
@@ -38,6 +39,7 @@ pub mod rows;
 pub mod sandbox;
 pub mod sheet;
 pub mod submit;
+pub mod text;
 pub mod validate;
 
 pub use error::Error;

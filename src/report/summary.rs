@@ -207,7 +207,7 @@ impl Summary {
                 .unknown_columns
                 .iter()
                 .take(20)
-                .map(|c| crate::validate::quoted(c).into_owned())
+                .map(|c| crate::text::quoted(c).into_owned())
                 .collect();
             if self.unknown_columns.len() > 20 {
                 shown.push(format!("and {} more", self.unknown_columns.len() - 20));

@@ -105,7 +105,7 @@ pub fn xlsx_parts(path: &Path) -> Result<(), Error> {
                 path,
                 format!(
                     "{what} ({}) expands to {} bytes; the tool expands at most {} (is it a zip bomb?)",
-                    crate::validate::quoted(&raw_name),
+                    crate::text::quoted(&raw_name),
                     part.size(),
                     size(max)
                 ),

@@ -96,7 +96,7 @@ impl XlsxSheet {
                 path,
                 format!(
                     "sheet '{}' is empty; the workbook also has {}: name one with --sheet",
-                    crate::validate::quoted(&name),
+                    crate::text::quoted(&name),
                     others.join(", ")
                 ),
             ));
@@ -192,7 +192,7 @@ fn sheet_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut shown: Vec<String> = all
         .iter()
         .take(20)
-        .map(|n| format!("'{}'", crate::validate::quoted(n)))
+        .map(|n| format!("'{}'", crate::text::quoted(n)))
         .collect();
     if all.len() > 20 {
         shown.push(format!("and {} more", all.len() - 20));
@@ -209,7 +209,7 @@ fn stream_rows(
     path: &Path,
     mut f: impl FnMut(u64, &mut XlsxCells) -> bool,
 ) -> Result<(), Error> {
-    let shown = crate::validate::quoted(name);
+    let shown = crate::text::quoted(name);
     let unreadable = |e: calamine::XlsxError| {
         // calamine's errors can quote the XML they stopped at: a few hundred characters of it.
         let mut why = e.to_string();

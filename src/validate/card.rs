@@ -38,20 +38,7 @@ pub fn luhn(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Shows the first 6 and last 4 digits only; shorter values keep only their last 4.
-pub fn mask(s: &str) -> String {
-    let chars: Vec<char> = s.trim().chars().collect();
-    let n = chars.len();
-    if n == 0 {
-        return String::new();
-    }
-    let (head, tail) = if n >= 13 { (6, 4) } else { (0, 4.min(n / 2)) };
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if i < head || i >= n - tail { c } else { '*' })
-        .collect()
-}
+pub use crate::text::mask;
 
 /// A month 1–12 and a year (2 or 4 digits) not before `(now_year, now_month)`.
 pub fn expiry(

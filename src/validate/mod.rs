@@ -295,8 +295,7 @@ pub struct Check<'a> {
     pub verdict: Verdict,
 }
 
-/// The most characters of a value a message quotes; a longer one is cut, with `…`.
-pub const QUOTE_MAX: usize = 60;
+pub use crate::text::{QUOTE_MAX, quoted};
 
 /// The most characters one problem's message has, whatever the row holds.
 pub const MESSAGE_MAX: usize = 1_000;
@@ -304,17 +303,6 @@ pub const MESSAGE_MAX: usize = 1_000;
 /// The longest cell the tool takes: Excel's own limit, so that every cell fits a results
 /// workbook. A longer cell makes its row `CELL_TOO_LONG`.
 pub const CELL_MAX_CHARS: usize = 32_767;
-
-/// `text` as a message quotes it: at most [`QUOTE_MAX`] characters, cut with `…`.
-pub fn quoted(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.len() <= QUOTE_MAX {
-        return text.into();
-    }
-    match text.char_indices().nth(QUOTE_MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
-        None => text.into(),
-    }
-}
 
 impl<'a> Check<'a> {
     pub fn val(&self, field: usize) -> Val<'a> {
