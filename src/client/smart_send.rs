@@ -4,7 +4,7 @@
 use super::auth::{Tokens, authed};
 use super::{Answer, CallError, OnLeave, Transport};
 use crate::config::Endpoints;
-use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkError};
+use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError};
 use crate::payu::{Codes, Envelope};
 
 /// What PayU said of a link request.
@@ -17,34 +17,6 @@ pub enum LinkAnswer {
         msg: Option<String>,
         code: Option<Codes>,
     },
-}
-
-/// A link as its details report it (§12.2), the words as PayU wrote them: the link's
-/// `smartSendStatus`, and once the payee has claimed it, its transfer's `txnStatus`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Details {
-    #[serde(default)]
-    pub smart_send_status: Option<String>,
-    #[serde(default)]
-    pub link_id: Option<String>,
-    #[serde(default)]
-    pub link: Option<String>,
-    #[serde(default)]
-    pub txn_status: Option<String>,
-    #[serde(default)]
-    pub txn_sub_status: Option<String>,
-    #[serde(default)]
-    pub payu_transaction_ref_no: Option<String>,
-    /// The UTR of a paid transfer.
-    #[serde(default)]
-    pub bank_transaction_ref_no: Option<String>,
-    #[serde(default)]
-    pub msg: Option<String>,
-    #[serde(default)]
-    pub txn_status_description: Option<String>,
-    #[serde(default, deserialize_with = "crate::payu::loose_text")]
-    pub response_code: Option<String>,
 }
 
 /// What PayU said of a bulk file request.
@@ -106,8 +78,9 @@ impl SmartSend<'_> {
         })
     }
 
-    /// The link made for `reference`, if PayU holds one.
-    pub async fn details(&self, reference: &str) -> Result<Option<Details>, CallError> {
+    /// The link made for `reference`, if PayU holds one, the words as PayU wrote them: the
+    /// link's `smartSendStatus`, and once the payee has claimed it, its transfer's `txnStatus`.
+    pub async fn details(&self, reference: &str) -> Result<Option<LinkDetails>, CallError> {
         let answer = authed(self.transport, self.tokens, true, |c, token| {
             c.get(&self.endpoints.smart_send_details)
                 .bearer_auth(token)
@@ -117,7 +90,7 @@ impl SmartSend<'_> {
                 ])
         })
         .await?;
-        let envelope: Envelope<Details> = answer.json().map_err(CallError::Unreadable)?;
+        let envelope: Envelope<LinkDetails> = answer.json().map_err(CallError::Unreadable)?;
         // Not found is status 1 with only the echoed reference (§12.2).
         Ok(envelope
             .data

@@ -53,36 +53,45 @@ pub struct Link {
 }
 
 /// The `data` of `GET {base}/payout/merchant/smartSend/details`: the link and, once the payee
-/// has filled in their details, its transfer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// has filled in their details, its transfer. The client reads it and the sandbox writes it.
+///
+/// Read leniently, because this answer decides whether a row was paid: any field may be
+/// missing or `null` (a reference not known yet echoes only its ids), and the ids and codes
+/// are read as their text whether PayU writes them as text or as numbers ([`super::loose_text`]),
+/// so that one odd field never makes the whole answer unreadable and a paid row `UNKNOWN`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct LinkDetails {
+    #[serde(deserialize_with = "super::loose_text")]
     pub merchant_ref_id: Option<String>,
-    #[serde(default)]
+    /// The link's state (§12.2): `PENDING`, `SUCCESS` ("payout is initiated"), `CANCELLED`…
     pub smart_send_status: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "super::loose_text")]
     pub link_id: Option<String>,
-    #[serde(default)]
     pub link: Option<String>,
-    #[serde(default)]
+    /// The transfer's state once the payee has claimed the link: what decides a row.
     pub txn_status: Option<String>,
-    #[serde(default)]
+    #[serde(deserialize_with = "super::loose_text")]
     pub payu_transaction_ref_no: Option<String>,
-    #[serde(default)]
     pub expiry_date: Option<String>,
     /// The transfer's UTR, once paid.
-    #[serde(default)]
+    #[serde(deserialize_with = "super::loose_text")]
     pub bank_transaction_ref_no: Option<String>,
-    #[serde(default)]
     pub txn_sub_status: Option<String>,
     /// The transfer's message: why it failed, when it did.
-    #[serde(default)]
     pub msg: Option<String>,
-    #[serde(default)]
+    /// The failure or queue reason. (Read when PayU gives it; the sandbox leaves it out.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub txn_status_description: Option<String>,
+    /// PayU's code for a failure (a number or text, as PayU writes it; the sandbox leaves it
+    /// out).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::loose_text"
+    )]
+    pub response_code: Option<String>,
     pub transfer_type: Option<String>,
-    #[serde(default)]
     pub txn_source: Option<String>,
-    #[serde(default)]
     pub succeed_on: Option<String>,
 }
 
@@ -183,6 +192,23 @@ mod tests {
         )
         .unwrap();
         assert_eq!(refused.data.unwrap()[0].code, 1108);
+    }
+
+    #[test]
+    fn details_read_ids_and_codes_written_as_numbers_or_text() {
+        let body = r#"{"status":0,"msg":null,"code":null,"data":{"merchantRefId":12345,"smartSendStatus":"SUCCESS",
+            "linkId":"D9tC","txnStatus":"FAILED","payuTransactionRefNo":987654321,"bankTransactionRefNo":null,
+            "txnStatusDescription":"Account closed","responseCode":1022,"unknownField":{"a":1}}}"#;
+        let d = serde_json::from_str::<Envelope<LinkDetails>>(body)
+            .unwrap()
+            .data
+            .unwrap();
+        assert_eq!(d.merchant_ref_id.as_deref(), Some("12345"));
+        assert_eq!(d.payu_transaction_ref_no.as_deref(), Some("987654321"));
+        assert_eq!(d.response_code.as_deref(), Some("1022"));
+        assert_eq!(d.txn_status_description.as_deref(), Some("Account closed"));
+        assert_eq!(d.bank_transaction_ref_no, None);
+        assert_eq!(d.link, None);
     }
 
     #[test]

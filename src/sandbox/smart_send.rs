@@ -132,6 +132,8 @@ impl Made {
             expiry_date: Some(self.expiry_date.clone()),
             bank_transaction_ref_no: succeeded.then(|| self.utr.clone()),
             txn_sub_status: None,
+            txn_status_description: None,
+            response_code: None,
             msg: if failed {
                 Some(LINK_TRANSFER_FAILED.to_owned())
             } else if succeeded {

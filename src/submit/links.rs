@@ -14,10 +14,10 @@ use super::state::{self, Answer, Lookup, Report, Said, Waiting};
 use super::{Engine, Item, Payment, Request, Surface, unanswered};
 use crate::Error;
 use crate::client::CallError;
-use crate::client::smart_send::{Details, FileAnswer, LinkAnswer, SmartSend};
+use crate::client::smart_send::{FileAnswer, LinkAnswer, SmartSend};
 use crate::config::ApprovalFlow;
 use crate::journal::Key;
-use crate::payu::smart_send::BULK_COLUMNS;
+use crate::payu::smart_send::{BULK_COLUMNS, LinkDetails};
 
 /// PayU's codes for a link it has already: the reference (1103), the request (1115), the
 /// link (1125).
@@ -25,7 +25,7 @@ const DUPLICATES: [i64; 3] = [1103, 1115, 1125];
 
 /// A link's details as PayU reports them: the transfer's `txnStatus` decides once there is
 /// one; the link's `smartSendStatus` before that.
-pub fn report(d: &Details) -> Report {
+pub fn report(d: &LinkDetails) -> Report {
     let txn = d.txn_status.as_deref().map(word).unwrap_or_default();
     let link = d.smart_send_status.as_deref().map(word).unwrap_or_default();
     let why = reason_of(&[d.txn_status_description.as_deref(), d.msg.as_deref()]);
@@ -380,12 +380,12 @@ mod tests {
     use super::*;
     use crate::payu::Codes;
 
-    fn details(link: &str, txn: Option<&str>) -> Details {
-        Details {
+    fn details(link: &str, txn: Option<&str>) -> LinkDetails {
+        LinkDetails {
             smart_send_status: Some(link.into()),
             link_id: Some("L1".into()),
             txn_status: txn.map(str::to_owned),
-            ..Details::default()
+            ..LinkDetails::default()
         }
     }
 
