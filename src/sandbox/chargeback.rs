@@ -50,8 +50,8 @@ pub(super) async fn token(
             &hex[16..20],
             &hex[20..32]
         );
-        let week = chrono::Utc::now().with_timezone(&crate::validate::dates::ist())
-            + chrono::Duration::days(7);
+        let week =
+            chrono::Utc::now().with_timezone(&super::rules::ist()) + chrono::Duration::days(7);
         state.chargeback.token = Some((token, week.format("%Y-%m-%d %H:%M:%S").to_string()));
     }
     let (token, expires_at) = state

@@ -13,13 +13,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::{
     Api, EUROPE_POS_ID, EUROPE_POS_SECRET, EUROPE_SHOP_ID, Issued, Sandbox, ledger::LedgerEntry,
-    timestamp,
+    rules, timestamp,
 };
 use crate::payu::auth::{EuropeTokenRequest, OAuthError, Token};
 use crate::payu::europe::{
     CreatePayout, ErrorAnswer, PayoutAnswer, PayoutState, PayoutStatus, Status,
 };
-use crate::validate::{account, card, country};
 
 /// How long PayU Europe lets a payout be retrieved (§16.4).
 const RETRIEVABLE: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -259,11 +258,11 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
             // Other valid cards are paid out too.
             _ => PayoutStatus::Realized,
         };
-        if card::card_number(&c.number).is_err() {
+        if !rules::card_number(&c.number) {
             return Err("8351");
         }
         return Ok(Checked {
-            destination: format!("card:{}", card::mask(&c.number)),
+            destination: format!("card:{}", rules::masked_card(&c.number)),
             outcome,
         });
     }
@@ -293,7 +292,7 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
         });
     }
     let acct = request.account.clone().unwrap_or_default();
-    let number = account::compact(&acct.account_number);
+    let number = rules::compact(&acct.account_number);
     if number.is_empty() {
         return Err("8301");
     }
@@ -303,9 +302,9 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
     if foreign {
         // PayU states formats for Polish and Czech accounts only (§16.3): an IBAN of another
         // country is taken as written (PayU's own sample sends a 32-character German one).
-        if account::looks_like_iban(&number)
+        if rules::iban_shaped(&number)
             && matches!(&number[..2], "PL" | "CZ")
-            && account::iban(&number).is_err()
+            && !rules::iban(&number)
         {
             return Err("8351");
         }
@@ -316,7 +315,7 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
         if swift.len() > 11 {
             return Err("8319");
         }
-        if country::bic(&swift.to_ascii_uppercase()).is_err() {
+        if !rules::bic(&swift.to_ascii_uppercase()) {
             return Err("8308");
         }
         if !present(&customer.street) {
@@ -327,6 +326,14 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
         }
         if !present(&customer.country_code) {
             return Err("8311");
+        }
+        // An ISO 3166 two-letter code (§16.3): a longer one is PayU's *_TOO_LONG.
+        if customer
+            .country_code
+            .as_deref()
+            .is_some_and(|c| rules::country_code_too_long(c.trim()))
+        {
+            return Err("8323");
         }
         // PayU's table requires the bank's address for a foreign payout, and its own sample
         // sends none: a missing one is accepted, one given must be whole.
@@ -345,6 +352,13 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
             if !present(value) {
                 return Err(code);
             }
+        }
+        if bank_address
+            .country_code
+            .as_deref()
+            .is_some_and(|c| rules::country_code_too_long(c.trim()))
+        {
+            return Err("8333");
         }
     }
     Ok(Checked {
@@ -393,6 +407,19 @@ pub(super) async fn create(
         )
     {
         return refusal("8356");
+    }
+    // PayU documents the length (§16.3) but lists no code for it: refused as an invalid
+    // value, with no code.
+    if ext.as_deref().is_some_and(|e| !rules::ext_payout_id(e)) {
+        let body = ErrorAnswer {
+            status: Status {
+                status_code: "ERROR_VALUE_INVALID".to_owned(),
+                severity: Some("ERROR".to_owned()),
+                status_desc: Some("extPayoutId must be 1 to 64 characters".to_owned()),
+                ..Status::default()
+            },
+        };
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
     }
     let checked = match check(&request) {
         Ok(c) => c,

@@ -16,6 +16,7 @@ use rust_decimal::Decimal;
 use super::Spelling;
 use super::answer::{merchant_ok, reply, unauthorized, v1_refusal};
 use super::approval::{Approval, Chosen};
+use super::rules;
 use super::{
     Api, INDIA_MERCHANT_ID, INDIA_PASSWORD, INDIA_PRIVATE_CLIENT_ID, INDIA_PRIVATE_CLIENT_SECRET,
     INDIA_USERNAME, Issued, Sandbox, ledger::LedgerEntry, timestamp,
@@ -26,7 +27,6 @@ use crate::payu::india::{
     AccountVerification, IfscDetails, Transaction, TransactionPage, Transfer, TransferError,
     TxnStatus, VpaCheck,
 };
-use crate::validate::{account, contact, ifsc};
 
 /// PayU India's token lifetime (its samples: 7199 s).
 const TOKEN_SECONDS: u64 = 7_199;
@@ -463,7 +463,7 @@ fn initiate(
     let mut errors = Vec::new();
     let mut in_batch = HashSet::new();
     for t in &transfers {
-        let mut problems = check(t);
+        let mut problems = check(t, state.wall_now());
         let reference = t.merchant_ref_id.as_str();
         if !reference.is_empty() {
             // Counted whether or not the batch goes through: the ledger says how many
@@ -592,15 +592,16 @@ fn initiate(
     .into_response()
 }
 
-/// PayU's per-item checks (§4.1, §4.3), as the sandbox models them.
-fn check(t: &Transfer) -> Vec<(i64, String)> {
+/// PayU's per-item checks (§4.1, §4.3), with the sandbox's own reading of PayU's rules
+/// ([`rules`]); `now` is the sandbox's clock, for a `scheduledTime`.
+fn check(t: &Transfer, now: chrono::DateTime<chrono::Utc>) -> Vec<(i64, String)> {
     let mut problems = Vec::new();
     let mut fail = |code: i64, what: &str| problems.push((code, format!("{what}. ")));
     let reference = &t.merchant_ref_id;
-    if reference.is_empty() || reference.len() > 40 {
+    if reference.is_empty() || !rules::within_40(reference) {
         fail(1001, "merchant ref id must be 1 to 40 characters");
     }
-    if t.batch_id.len() > 40 {
+    if !rules::within_40(&t.batch_id) {
         fail(1003, "batch id can be at most 40 characters");
     }
     let mode = t.payment_type.to_ascii_uppercase();
@@ -608,20 +609,17 @@ fn check(t: &Transfer) -> Vec<(i64, String)> {
         "IMPS" | "NEFT" | "RTGS" => {
             match t.beneficiary_account_number.as_deref().unwrap_or("") {
                 "" => fail(1004, "beneficiary account number can not be empty"),
-                number if account::india_account(number).is_err() => {
+                number if !rules::account_number(number) => {
                     fail(1004, "invalid beneficiary account number")
                 }
                 _ => {}
             }
-            let code = t.beneficiary_ifsc_code.as_deref().unwrap_or("");
-            if !ifsc::has_pattern(code) {
+            if !rules::ifsc_pattern(t.beneficiary_ifsc_code.as_deref().unwrap_or("")) {
                 fail(1022, "invalid ifsc code pattern");
-            } else if ifsc::lookup(code) == ifsc::Ifsc::UnknownBank {
-                fail(1005, "invalid ifsc code");
             }
         }
         "UPI" => {
-            if contact::vpa(t.vpa.as_deref().unwrap_or("")).is_err() {
+            if !rules::vpa(t.vpa.as_deref().unwrap_or("")) {
                 fail(1014, "invalid upi id");
             }
         }
@@ -630,23 +628,36 @@ fn check(t: &Transfer) -> Vec<(i64, String)> {
     if t.beneficiary_name.trim().is_empty() {
         fail(1007, "beneficiary name can not be empty");
     }
-    if t.amount <= Decimal::ZERO || t.amount.normalize().scale() > 2 {
+    if !rules::rupees(t.amount) {
         fail(1006, "invalid amount");
     }
-    if t.purpose.trim().is_empty() {
-        fail(1010, "purpose can not be empty");
+    if !rules::purpose(&t.purpose) {
+        fail(1010, "purpose can only have letters, digits and spaces");
     }
     if t.beneficiary_email
         .as_deref()
-        .is_some_and(|e| !e.is_empty() && contact::email(e).is_err())
+        .is_some_and(|e| !e.is_empty() && !rules::email(e))
     {
         fail(1009, "invalid email");
     }
     if t.beneficiary_mobile
         .as_deref()
-        .is_some_and(|m| !m.is_empty() && contact::india_mobile(m).is_err())
+        .is_some_and(|m| !m.is_empty() && !rules::mobile(m))
     {
         fail(1008, "invalid mobile");
+    }
+    if let Some(at) = t.scheduled_time.as_deref().filter(|s| !s.is_empty()) {
+        match rules::scheduled_time(at, now) {
+            Err(rules::Schedule::Format) => fail(1018, "invalid schedule date format"),
+            Err(rules::Schedule::Past) => fail(1019, "invalid schedule date"),
+            Ok(()) => {}
+        }
+    }
+    if [&t.custom1, &t.custom2, &t.custom3]
+        .iter()
+        .any(|c| c.as_deref().is_some_and(|c| !rules::custom_field(c)))
+    {
+        fail(1026, "custom fields can be at most 50 characters");
     }
     problems
 }
@@ -726,7 +737,7 @@ pub(super) async fn list_transactions(
     let visibility = sandbox.config.visibility;
     let status_wanted = given("transferStatus").map(status_key);
     let spelling = sandbox.config.status_spelling;
-    let ist = crate::validate::dates::ist();
+    let ist = rules::ist();
     let mut matching: Vec<&Sent> = state
         .india
         .sent
@@ -934,8 +945,26 @@ pub(super) async fn validate_vpa(
     }
 }
 
-/// `GET /payout/merchant/getIfscDetails?ifsc=…`, from the tool's IFSC snapshot (which has the
-/// bank's name, not the branch's address: those fields are empty).
+/// The banks whose IFSCs `getIfscDetails` knows: the sandbox's own short list (PayU's samples'
+/// banks and the large ones), not the tool's IFSC snapshot. Any branch of a listed bank is
+/// found, with the bank's name and empty address fields.
+const BANKS: &[(&str, &str)] = &[
+    ("BARB", "Bank of Baroda"),
+    ("CNRB", "Canara Bank"),
+    ("HDFC", "HDFC Bank"),
+    ("IBKL", "IDBI Bank"),
+    ("ICIC", "ICICI Bank"),
+    ("INDB", "IndusInd Bank"),
+    ("KKBK", "Kotak Mahindra Bank"),
+    ("PUNB", "Punjab National Bank"),
+    ("SBIN", "State Bank of India"),
+    ("UBIN", "Union Bank of India"),
+    ("UTIB", "Axis Bank"),
+    ("YESB", "Yes Bank"),
+];
+
+/// `GET /payout/merchant/getIfscDetails?ifsc=…` (§9.3): an IFSC of PayU's pattern whose bank
+/// is in [`BANKS`].
 pub(super) async fn ifsc_details(
     State(sandbox): State<Sandbox>,
     headers: HeaderMap,
@@ -949,10 +978,13 @@ pub(super) async fn ifsc_details(
         .get("ifsc")
         .map(|c| c.trim().to_ascii_uppercase())
         .unwrap_or_default();
-    if !ifsc::has_pattern(&code) || ifsc::lookup(&code) != ifsc::Ifsc::Known {
+    let bank = BANKS
+        .iter()
+        .find(|(prefix, _)| code.starts_with(prefix))
+        .map(|(_, name)| (*name).to_owned());
+    let Some(bank) = bank.filter(|_| rules::ifsc_pattern(&code)) else {
         return reply::<()>(1, "IFSC is invalid", None);
-    }
-    let bank = ifsc::bank_name(&code).unwrap_or(&code[..4]).to_owned();
+    };
     reply(
         0,
         "IFSC details",
@@ -980,9 +1012,7 @@ pub(super) async fn verify_account(
     if field("merchantRefId").is_empty() {
         return reply::<()>(1, "merchantRefId is required", None);
     }
-    if account::india_account(field("accountNumber")).is_err()
-        || !ifsc::has_pattern(field("ifscCode"))
-    {
+    if !rules::account_number(field("accountNumber")) || !rules::ifsc_pattern(field("ifscCode")) {
         return reply::<()>(
             1,
             "accountNumber and ifscCode are required and must be valid",

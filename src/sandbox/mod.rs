@@ -9,6 +9,7 @@ mod europe;
 mod india;
 mod knobs;
 mod ledger;
+mod rules;
 mod smart_send;
 mod webhooks;
 

@@ -15,11 +15,11 @@ use rust_decimal::Decimal;
 use super::Spelling;
 use super::answer::{coded, reply, unauthorized, v1_refusal};
 use super::approval::{Approval, Chosen};
+use super::rules;
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
 use crate::payu::Envelope;
 use crate::payu::india::TxnStatus;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
-use crate::validate::{contact, dates};
 
 /// The links the sandbox made, in the order made (a reference repeated inside
 /// `--dedupe-lag-ms` has two), and the bulk files it was sent.
@@ -154,7 +154,8 @@ fn refused(errors: Vec<LinkError>) -> Response {
     reply(1, "Fail", Some(errors))
 }
 
-/// PayU's Smart Send codes (§13) for a create request, as the sandbox models them.
+/// PayU's Smart Send codes (§13) for a create request, with the sandbox's own reading of
+/// PayU's rules ([`rules`]).
 fn check(link: &CreateLink) -> Vec<LinkError> {
     let mut errors = Vec::new();
     let mut fail = |code: i64, message: &str| {
@@ -164,16 +165,12 @@ fn check(link: &CreateLink) -> Vec<LinkError> {
         })
     };
     let reference = &link.merchant_ref_id;
-    if reference.is_empty()
-        || !reference
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if !rules::link_reference(reference) {
         fail(1101, "merchantRefId is invalid");
-    } else if reference.len() > 40 {
+    } else if !rules::within_40(reference) {
         fail(1102, "merchantRefId is too long");
     }
-    if link.amount <= Decimal::ZERO || link.amount.normalize().scale() > 2 {
+    if !rules::rupees(link.amount) {
         fail(1104, "amount is invalid");
     }
     let mobile = link.cust_mobile.as_deref().filter(|m| !m.is_empty());
@@ -181,17 +178,17 @@ fn check(link: &CreateLink) -> Vec<LinkError> {
     if mobile.is_none() && email.is_none() {
         fail(1108, "custMobile or custEmail is required");
     }
-    if mobile.is_some_and(|m| contact::india_mobile(m).is_err()) {
+    if mobile.is_some_and(|m| !rules::mobile(m)) {
         fail(1105, "custMobile is invalid");
     }
-    if email.is_some_and(|e| contact::email(e).is_err()) {
+    if email.is_some_and(|e| !rules::email(e)) {
         fail(1106, "custEmail is invalid");
     }
-    if link.description.trim().is_empty() || link.description.chars().count() > 100 {
+    if !rules::link_description(&link.description) {
         fail(1114, "description is invalid");
     }
     if let Some(expiry) = &link.expiry_date
-        && dates::expiry(expiry).is_none_or(|t| t <= chrono::Utc::now())
+        && rules::expiry_date(expiry).is_none_or(|t| t <= chrono::Utc::now())
     {
         fail(1121, "expiryDate is invalid");
     }
@@ -757,7 +754,7 @@ pub(super) async fn extend_expiry(
     if made.cancelled || made.paid(settle, now) {
         return coded(1, "SmartPay Link is not valid", Some(1110));
     }
-    if dates::expiry(&expiry).is_none_or(|t| t <= chrono::Utc::now()) {
+    if rules::expiry_date(&expiry).is_none_or(|t| t <= chrono::Utc::now()) {
         return coded(1, "expiryDate is invalid", Some(1121));
     }
     made.expiry_date = expiry;
