@@ -36,7 +36,9 @@ pub mod plan;
 pub mod report;
 pub mod rows;
 pub mod sandbox;
+pub mod session;
 pub mod sheet;
+pub mod status;
 pub mod submit;
 pub mod validate;
 

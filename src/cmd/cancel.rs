@@ -14,14 +14,14 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 
 use super::Outcome as Exit;
-use super::session::{self, Where};
-use super::validate::csv_style;
 use crate::Error;
 use crate::controls::cancel::{self, Answer};
 use crate::controls::reversal::key;
 use crate::journal::Journal;
+use crate::report::csv_style;
 use crate::report::{ResultsFile, ResultsWriter, Summary, format_money};
 use crate::rows::Kind;
+use crate::session::{self, Where};
 use crate::validate::Currency;
 
 #[derive(Debug, Clone, clap::Args)]

@@ -17,14 +17,14 @@ use std::path::PathBuf;
 use chrono::{SecondsFormat, Utc};
 
 use super::Outcome;
-use super::session::{self, Where, env_name};
-use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
 use crate::plan::policy::{accounts, merchant_of};
 use crate::plan::{Body, FORMAT, KeyFile, PlanFile, Policy, Role, Row, SheetRef, hash_file};
 use crate::report::{ResultsWriter, RowResult, Status, Summary};
+use crate::report::{csv_style, results_path};
 use crate::rows::Kind;
+use crate::session::{self, Where, env_name};
 use crate::sheet::{ReadOptions, sibling_path};
 use crate::submit::plan::{Target, payment};
 use crate::validate::Rules;
@@ -85,7 +85,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         default_shop_id: default_shop.clone(),
         ..Rules::default()
     };
-    let loaded = super::submit::load(&args.sheet, &opts, args.kind, rules)?;
+    let loaded = crate::validate::load(&args.sheet, &opts, args.kind, rules)?;
     if hash_file(&args.sheet)?.0 != sha256 {
         return Err(Error::format(
             &args.sheet,

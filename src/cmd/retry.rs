@@ -15,8 +15,8 @@
 use std::path::PathBuf;
 
 use super::Outcome as Exit;
-use super::validate::csv_style;
 use crate::Error;
+use crate::report::csv_style;
 use crate::report::{RESULT_COLUMNS, original_width, retry};
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{Format, RawRow, ReadOptions, Sheet};
