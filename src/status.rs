@@ -136,25 +136,39 @@ pub fn refresh(job: &Refresh) -> Result<Refreshed, Error> {
         }
     }
     let mut summary = Summary::new(file.map.kind, path, path, started);
-    let mut writer =
-        ResultsWriter::create(path, file.sheet.format(), &file.map, csv_style(&file.sheet))?;
+    summary.notes = notes(&results, refreshed, &recheck);
+    write(&file, job, &results, &mut summary, &session)?;
+    let requests = Requests::of(&session.apis.transport.counters);
+    Ok(Refreshed { summary, requests })
+}
+
+/// Writes the results file again (and the workbook when asked) with every row's line, and
+/// the summary's counts.
+fn write(
+    file: &ResultsFile,
+    job: &Refresh,
+    results: &[RowResult],
+    summary: &mut Summary,
+    session: &Session,
+) -> Result<(), Error> {
+    let path = &job.results;
+    let style = csv_style(&file.sheet);
+    let mut writer = ResultsWriter::create(path, file.sheet.format(), &file.map, style)?;
     if let Some(report) = &job.report {
         writer.report_to(report, &file.map)?;
     }
-    for (raw, result) in file.rows.iter().zip(&results) {
+    for (raw, result) in file.rows.iter().zip(results) {
         // Amounts for the summary come from the row itself, read as `validate` reads it.
         summary.add(result.status, file.amount(raw));
         writer.write_row(raw, result)?;
     }
     summary.finished_at = Utc::now();
-    summary.notes = notes(&results, refreshed, &recheck);
-    let requests = Requests::of(&session.apis.transport.counters);
     writer.finish(&RunFacts {
-        summary: &summary,
+        summary,
         environment: Some(session.apis.env_name()),
-        requests,
+        requests: Requests::of(&session.apis.transport.counters),
     })?;
-    Ok(Refreshed { summary, requests })
+    Ok(())
 }
 
 /// Every row's results line as the file has it, brought up to date from the journal where

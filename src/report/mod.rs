@@ -6,6 +6,7 @@ pub mod outputs;
 mod results;
 mod results_file;
 pub mod retry;
+mod retry_file;
 mod summary;
 
 pub use outputs::{csv_style, results_path};
@@ -14,6 +15,7 @@ pub use results::{
     check_report_name, check_report_path, neutralize, original_width, retry_advice,
 };
 pub use results_file::ResultsFile;
+pub use retry_file::{Retried, write_retry_sheet};
 pub use summary::{PlanNote, Summary, Tally, format_money};
 
 /// A row's state in the results file.

@@ -66,6 +66,84 @@ pub struct Submitted {
 /// Runs a submission to its end: every row of the sheet has its line in the results file.
 pub fn run(sub: &Submission) -> Result<Submitted, Error> {
     let started = Utc::now();
+    let setup = setup(sub)?;
+    let config = setup.config.as_ref();
+    let progress = Progress::new(sub.quiet);
+    let mut loaded = load_sheet(sub, &setup.session, config)?;
+    progress.validated.store(
+        loaded.rows.len() as u64,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    let window =
+        session::visibility_window(sub.visibility_window, config, sub.at.config.as_deref())?;
+    let files = files(sub, &setup.session, &loaded, &progress)?;
+    let mut notes = files.notes.clone();
+    let journal = Journal::open(&files.journal)?;
+    let apis = &setup.session.apis;
+    let batch_id = format!("payu-bulk-{}", started.format("%Y%m%d%H%M%S"));
+    let target = Target {
+        india_merchant: apis.india.as_ref().map_or("", |i| i.merchant_id.as_str()),
+        default_shop: apis.europe.as_ref().map(|e| e.shop_id.as_str()),
+        batch_id: &batch_id,
+    };
+    let approved = setup.approved.as_ref();
+    let mut items = items_of(sub, &loaded, &target, approved, apis)?;
+    let options = options(sub, &loaded, window, config);
+    let engine = Engine::new(apis, journal, options, &progress);
+    engine.look_up(&mut items)?;
+    let numbers: Vec<u64> = loaded.rows.iter().map(|r| r.number).collect();
+    notes.extend(crate::controls::repeat::hold_back(
+        &engine.journal.lock().unwrap_or_else(|p| p.into_inner()),
+        &mut items,
+        &mut loaded.verdicts,
+        &numbers,
+        crate::controls::repeat::window(config),
+        sub.allow_repeats,
+        started,
+    )?);
+    let sending = Sending {
+        sub,
+        env: setup.env,
+        engine: &engine,
+        loaded: &loaded,
+        approved,
+    };
+    let interrupted = sending.send(&mut items, &mut notes)?;
+    progress.finish();
+    notes.extend(waiting_notes(&items));
+    for word in engine.unknown_words() {
+        notes.push(format!(
+            "PayU reported the state '{word}', which the tool does not know: its rows are left PENDING"
+        ));
+    }
+    let mut summary = Summary::new(loaded.map.kind, &sub.input.sheet, &files.out, started);
+    summary.notes = notes;
+    summary.plan = approved.map(|a| a.note());
+    let written = Written {
+        sub,
+        out: &files.out,
+        format: files.format,
+        apis,
+    };
+    let summary = written.write(summary, &loaded, &items, window)?;
+    Ok(Submitted {
+        summary,
+        interrupted,
+        requests: Requests::of(&apis.transport.counters),
+    })
+}
+
+/// What a submission runs with: its config, environment, approved plan and connection.
+struct Setup {
+    config: Option<Config>,
+    env: Env,
+    approved: Option<Approved>,
+    session: Session,
+}
+
+/// Reads the config, checks the plan (or that none is needed), and connects: all before the
+/// sheet is read, so that a run that could not send stops before a long validation.
+fn setup(sub: &Submission) -> Result<Setup, Error> {
     if let Some(report) = &sub.input.report {
         crate::report::check_report_name(report)?;
     }
@@ -88,8 +166,34 @@ pub fn run(sub: &Submission) -> Result<Submitted, Error> {
             }
         })
     })?;
-    let progress = Progress::new(sub.quiet);
-    let mut loaded = load_sheet(sub, &session, config.as_ref())?;
+    Ok(Setup {
+        config,
+        env,
+        approved,
+        session,
+    })
+}
+
+/// The files of a run, proven writable, with the journal locked for as long as this lives.
+struct Files {
+    out: PathBuf,
+    format: crate::sheet::Format,
+    journal: PathBuf,
+    /// The folder of a journal that is this run's only.
+    _temp: Option<tempfile::TempDir>,
+    _lock: std::fs::File,
+    notes: Vec<String>,
+}
+
+/// Where the results and the journal go; every output proven writable before anything
+/// leaves (a results file that cannot be written after rows were paid would lose the record
+/// of the payments); the journal locked against a second run.
+fn files(
+    sub: &Submission,
+    session: &Session,
+    loaded: &Loaded,
+    progress: &Progress,
+) -> Result<Files, Error> {
     let (out, format) = crate::report::results_path(
         &sub.input.sheet,
         loaded.sheet.format(),
@@ -100,18 +204,7 @@ pub fn run(sub: &Submission) -> Result<Submitted, Error> {
     if let Some(report) = &sub.input.report {
         crate::report::check_report_path(report, &out, &sub.input.sheet)?;
     }
-    progress.validated.store(
-        loaded.rows.len() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    let window = session::visibility_window(
-        sub.visibility_window,
-        config.as_ref(),
-        sub.at.config.as_deref(),
-    )?;
-    let (journal_path, _temp, mut notes) = journal_of(sub, &session)?;
-    // Every output proven writable before anything leaves: a results file that cannot be
-    // written after rows were paid would lose the record of the payments.
+    let (journal, temp, notes) = journal_of(sub, session)?;
     let protected = [
         Protected {
             what: "input sheet",
@@ -119,67 +212,18 @@ pub fn run(sub: &Submission) -> Result<Submitted, Error> {
         },
         Protected {
             what: "journal",
-            path: &journal_path,
+            path: &journal,
         },
     ];
     outputs::preflight(&protected, &sub.input.outputs(&out))?;
-    let _lock = lock_journal(&journal_path, &progress)?;
-    let journal = Journal::open(&journal_path)?;
-    let apis = &session.apis;
-    let batch_id = format!("payu-bulk-{}", started.format("%Y%m%d%H%M%S"));
-    let target = Target {
-        india_merchant: apis.india.as_ref().map_or("", |i| i.merchant_id.as_str()),
-        default_shop: apis.europe.as_ref().map(|e| e.shop_id.as_str()),
-        batch_id: &batch_id,
-    };
-    let mut items = items_of(sub, &loaded, &target, approved.as_ref(), apis)?;
-    let engine = Engine::new(
-        apis,
-        journal,
-        options(sub, &loaded, window, config.as_ref()),
-        &progress,
-    );
-    engine.look_up(&mut items)?;
-    let numbers: Vec<u64> = loaded.rows.iter().map(|r| r.number).collect();
-    notes.extend(crate::controls::repeat::hold_back(
-        &engine.journal.lock().unwrap_or_else(|p| p.into_inner()),
-        &mut items,
-        &mut loaded.verdicts,
-        &numbers,
-        crate::controls::repeat::window(config.as_ref()),
-        sub.allow_repeats,
-        started,
-    )?);
-    let interrupted = send(
-        sub,
-        env,
-        &engine,
-        &mut items,
-        &loaded,
-        approved.as_ref(),
-        &mut notes,
-    )?;
-    progress.finish();
-    notes.extend(waiting_notes(&items));
-    for word in engine.unknown_words() {
-        notes.push(format!(
-            "PayU reported the state '{word}', which the tool does not know: its rows are left PENDING"
-        ));
-    }
-    let mut summary = Summary::new(loaded.map.kind, &sub.input.sheet, &out, started);
-    summary.notes = notes;
-    summary.plan = approved.map(|a| a.note());
-    let written = Written {
-        sub,
-        out: &out,
+    let lock = lock_journal(&journal, progress)?;
+    Ok(Files {
+        out,
         format,
-        apis,
-    };
-    let summary = written.write(summary, &loaded, &items, window)?;
-    Ok(Submitted {
-        summary,
-        interrupted,
-        requests: Requests::of(&apis.transport.counters),
+        journal,
+        _temp: temp,
+        _lock: lock,
+        notes,
     })
 }
 
@@ -272,86 +316,105 @@ fn options(
     }
 }
 
-/// Sends what may be sent, or holds it all back: invalid rows without `--skip-invalid`, a
-/// dry run. Returns why the run stopped before it finished, when it did.
-fn send(
-    sub: &Submission,
+/// What sending needs besides the rows.
+struct Sending<'a> {
+    sub: &'a Submission,
     env: Env,
-    engine: &Engine,
-    items: &mut [Item],
-    loaded: &Loaded,
-    approved: Option<&Approved>,
-    notes: &mut Vec<String>,
-) -> Result<Option<String>, Error> {
-    // With a plan, the rows it left out as invalid were left out by its approvers too.
-    let invalid = (loaded.rows.iter().zip(&loaded.verdicts))
-        .filter(|(r, v)| !v.is_valid() && approved.is_none_or(|a| a.holds_row(r.number)))
-        .count()
-        + items
-            .iter()
-            .filter(|i| i.state().status() == Status::Invalid)
-            .count();
-    let blocked = invalid > 0 && !sub.skip_invalid;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the run: {e}")))?;
-    if !blocked {
+    engine: &'a Engine<'a>,
+    loaded: &'a Loaded,
+    approved: Option<&'a Approved>,
+}
+
+impl Sending<'_> {
+    /// Sends what may be sent, or holds it all back: invalid rows without `--skip-invalid`,
+    /// a dry run. Returns why the run stopped before it finished, when it did.
+    fn send(&self, items: &mut [Item], notes: &mut Vec<String>) -> Result<Option<String>, Error> {
+        let sub = self.sub;
+        let invalid = self.invalid(items);
+        let blocked = invalid > 0 && !sub.skip_invalid;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start the run: {e}")))?;
+        if blocked {
+            let why = format!(
+                "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
+            );
+            for item in super::to_send(items) {
+                item.hold(&why);
+            }
+            notes.push(why);
+            return Ok(None);
+        }
         notes.extend(runtime.block_on(crate::controls::balance::before_sending(
-            engine.apis,
-            loaded.map.kind,
+            self.engine.apis,
+            self.loaded.map.kind,
             items,
             sub.allow_queue,
             sub.dry_run,
         ))?);
-    }
-    if blocked {
-        let why = format!(
-            "not sent: {invalid} row(s) of the sheet are invalid; fix them, or pass --skip-invalid to send the valid rows"
-        );
-        for item in super::to_send(items) {
-            item.hold(&why);
+        if sub.dry_run {
+            for item in super::to_send(items) {
+                item.dry_run();
+            }
+            notes.push("dry run: nothing was sent".to_owned());
+            return Ok(None);
         }
-        notes.push(why);
-        return Ok(None);
-    }
-    if sub.dry_run {
-        for item in super::to_send(items) {
-            item.dry_run();
+        if self.env == Env::Production && !sub.yes {
+            confirm(items)?;
         }
-        notes.push("dry run: nothing was sent".to_owned());
-        return Ok(None);
-    }
-    if env == Env::Production && !sub.yes {
-        confirm(items)?;
-    }
-    let finished = runtime.block_on(async {
-        // Listening before the first request leaves: a stop asked for at any moment of
-        // the run is a stop with results, never a kill without them.
-        let stop = stop_signal();
-        tokio::pin!(stop);
-        tokio::select! {
-            r = crate::controls::canary::run(engine, items, sub.canary) => r.map_err(|e| e.to_string()),
-            how = &mut stop => Err(how.to_owned()),
+        let interrupted = self.pay(&runtime, items, notes);
+        if let Some(why) = self.engine.stopped() {
+            notes.push(format!("stopped sending: {why}"));
         }
-    });
-    let interrupted = match finished {
-        Ok(canary) => {
-            notes.extend(canary);
-            None
-        }
-        Err(why) => {
-            // Stopped, by a signal or a fault (the journal locked by another process, a
-            // disk full): every row sent is written with what is known of it, the rest
-            // NOT_SENT, and the exit code says the run did not finish.
-            notes.push(format!("{why}: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them"));
-            Some(why)
-        }
-    };
-    if let Some(why) = engine.stopped() {
-        notes.push(format!("stopped sending: {why}"));
+        Ok(interrupted)
     }
-    Ok(interrupted)
+
+    /// The invalid rows that hold the run back. With a plan, the rows it left out as invalid
+    /// were left out by its approvers too.
+    fn invalid(&self, items: &[Item]) -> usize {
+        let loaded = self.loaded;
+        (loaded.rows.iter().zip(&loaded.verdicts))
+            .filter(|(r, v)| !v.is_valid() && self.approved.is_none_or(|a| a.holds_row(r.number)))
+            .count()
+            + items
+                .iter()
+                .filter(|i| i.state().status() == Status::Invalid)
+                .count()
+    }
+
+    /// Sends the rows (the canary first when asked) until they are final, the wait runs out
+    /// or a stop is asked for; returns why it stopped early, when it did.
+    fn pay(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        items: &mut [Item],
+        notes: &mut Vec<String>,
+    ) -> Option<String> {
+        let finished = runtime.block_on(async {
+            // Listening before the first request leaves: a stop asked for at any moment of
+            // the run is a stop with results, never a kill without them.
+            let stop = stop_signal();
+            tokio::pin!(stop);
+            tokio::select! {
+                r = crate::controls::canary::run(self.engine, items, self.sub.canary) => r.map_err(|e| e.to_string()),
+                how = &mut stop => Err(how.to_owned()),
+            }
+        });
+        match finished {
+            Ok(canary) => {
+                notes.extend(canary);
+                None
+            }
+            Err(why) => {
+                // Stopped, by a signal or a fault (the journal locked by another process, a
+                // disk full): every row sent is written with what is known of it, the rest
+                // NOT_SENT, and the exit code says the run did not finish.
+                notes.push(format!("{why}: rows not yet answered are UNKNOWN until the next run or `payu-bulk status` settles them"));
+                Some(why)
+            }
+        }
+    }
 }
 
 /// Where a submission writes its rows.
