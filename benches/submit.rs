@@ -62,8 +62,8 @@ fn main() {
         .unwrap();
     let url = first.trim().trim_start_matches("listening on ").to_owned();
 
-    let args = payu_bulk::cmd::submit::Args {
-        input: payu_bulk::cmd::validate::Args {
+    let args = payu_bulk::submit::Submission {
+        input: payu_bulk::validate::Input {
             sheet: sheet.clone(),
             kind: None,
             sheet_name: None,
@@ -72,7 +72,7 @@ fn main() {
             summary_json: None,
             report: None,
         },
-        at: payu_bulk::cmd::session::Where {
+        at: payu_bulk::session::Where {
             env: None,
             config: None,
             base_url: Some(url),
@@ -97,7 +97,7 @@ fn main() {
     };
     let cpu = cpu_seconds();
     let started = Instant::now();
-    let outcome = payu_bulk::cmd::submit::run(&args).expect("the run");
+    let done = payu_bulk::submit::run(&args).expect("the run");
     let wall = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu;
     let _ = sandbox.kill();
@@ -105,7 +105,11 @@ fn main() {
 
     let ideal = rows as f64 / f64::from(rate);
     println!("submit: {rows} PayU Europe payouts, --rate {rate}, sandbox latency 100 ms");
-    println!("  exit code     {}", outcome.exit_code());
+    println!(
+        "  rows          {:?} ({} requests)",
+        done.summary.ending(done.interrupted.is_some()),
+        done.requests.made
+    );
     println!(
         "  wall time     {wall:.2} s (ideal {ideal:.2} s, {:+.2}%)",
         (wall / ideal - 1.0) * 100.0

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use calamine::{DataType, Reader, Xlsx, open_workbook};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use payu_bulk::cmd::validate::{Args, check};
+use payu_bulk::validate::{Input, run};
 
 #[path = "support/generate.rs"]
 mod generate;
 
-fn args(sheet: std::path::PathBuf, out: std::path::PathBuf) -> Args {
-    Args {
+fn args(sheet: std::path::PathBuf, out: std::path::PathBuf) -> Input {
+    Input {
         sheet,
         kind: None,
         sheet_name: None,
@@ -40,12 +40,12 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(csv_rows));
     let a = args(csv.clone(), dir.path().join("payout.results.csv"));
     group.bench_function("csv_1m_rows", |b| {
-        b.iter(|| check(&a).expect("validate runs"))
+        b.iter(|| run(&a).expect("validate runs"))
     });
     group.throughput(Throughput::Elements(xlsx_rows));
     let a = args(xlsx.clone(), dir.path().join("payout.results.xlsx"));
     group.bench_function("xlsx_100k_rows", |b| {
-        b.iter(|| check(&a).expect("validate runs"))
+        b.iter(|| run(&a).expect("validate runs"))
     });
     // The floor under the line above: calamine alone opening the same workbook and
     // streaming every cell, with nothing checked and nothing written. No change to this

@@ -116,7 +116,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         return Ok(Outcome::AllGood);
     }
     if !args.yes {
-        super::session::confirm(
+        crate::session::confirm(
             "approve a plan",
             &format!("to approve as {}", key.name),
             "not approved: the plan is unchanged",

@@ -6,9 +6,9 @@
 //! checked (no config, a secret that cannot be read).
 
 use super::Outcome as Exit;
-use super::session::{self, Where};
 use crate::Error;
 use crate::client::auth::{Tokens, chargeback_token};
+use crate::session::{self, Where};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {

@@ -7,22 +7,13 @@
 //! Exit codes: 0 every row asked about was cancelled (or none needed it); 1 PayU refused
 //! some; 2 nothing was done (usage, no confirmation, unreadable file).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::Utc;
-use rust_decimal::Decimal;
-
 use super::Outcome as Exit;
-use super::session::{self, Where};
-use super::validate::csv_style;
 use crate::Error;
-use crate::controls::cancel::{self, Answer};
-use crate::controls::reversal::key;
-use crate::journal::Journal;
-use crate::report::{ResultsFile, ResultsWriter, Summary, format_money};
+use crate::controls::cancel::{self, Asking, Cancellation, Cancelled};
 use crate::rows::Kind;
-use crate::validate::Currency;
+use crate::session::Where;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -45,133 +36,62 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let started = Utc::now();
-    let path = &args.results;
-    let config = session::config_to_ask(&args.at, "cancel")?;
-    let file = ResultsFile::open(path, args.kind)?;
-    let kind = file.map.kind;
-    if kind == Kind::GlobalPayout {
-        return Err(Error::Usage(format!(
-            "{}: PayU Europe offers no way to cancel a payout through its API; nothing was done",
-            path.display()
-        )));
-    }
-    if let Some(wanted) = &args.rows {
-        let missing: Vec<String> = wanted
-            .iter()
-            .filter(|n| !file.rows.iter().any(|r| r.number == **n))
-            .map(u64::to_string)
-            .collect();
-        if !missing.is_empty() {
-            return Err(Error::format(
-                path,
-                format!("has no row {}; nothing was done", missing.join(", ")),
-            ));
+    let job = Cancellation {
+        results: args.results.clone(),
+        rows: args.rows.clone(),
+        at: args.at.clone(),
+        journal: args.journal.clone(),
+        kind: args.kind,
+    };
+    let done = cancel::run(&job, |asking| {
+        passed_over(&asking.passed_over);
+        eprintln!("{}", about(asking));
+        if args.yes {
+            return Ok(());
         }
-    }
-    let mut results = Vec::with_capacity(file.rows.len());
-    let mut asked: Vec<usize> = Vec::new();
-    let mut totals: BTreeMap<Currency, Decimal> = BTreeMap::new();
-    for (i, raw) in file.rows.iter().enumerate() {
-        let result = file.result(raw)?;
-        let listed = args.rows.as_ref().is_none_or(|w| w.contains(&raw.number));
-        if listed && cancel::may_cancel(&result) && !file.reference(raw).is_empty() {
-            asked.push(i);
-            if let Some((v, c)) = file.amount(raw) {
-                let sum = totals.entry(c).or_default();
-                *sum = sum.checked_add(v).unwrap_or(*sum);
-            }
-        } else if listed && args.rows.is_some() {
+        crate::session::confirm("cancel", "to cancel them", "nothing was cancelled")
+    })?;
+    match done {
+        Cancelled::Nothing { passed_over: rows } => {
+            passed_over(&rows);
             eprintln!(
-                "row {}: {} — nothing PayU could still cancel",
-                raw.number, result.status
+                "no row is PENDING or UNKNOWN: nothing to cancel; the results file is unchanged"
             );
+            Ok(Exit::AllGood)
         }
-        results.push(result);
+        Cancelled::Done {
+            summary, refused, ..
+        } => {
+            eprint!("{}", summary.render());
+            Ok(if refused > 0 {
+                Exit::SomeRowsBad
+            } else {
+                Exit::AllGood
+            })
+        }
     }
-    if asked.is_empty() {
-        eprintln!("no row is PENDING or UNKNOWN: nothing to cancel; the results file is unchanged");
-        return Ok(Exit::AllGood);
+}
+
+/// Each row `--rows` named that PayU can no longer cancel.
+fn passed_over(rows: &[(u64, crate::report::Status)]) {
+    for (number, status) in rows {
+        eprintln!("row {number}: {status} — nothing PayU could still cancel");
     }
-    let totals: Vec<String> = totals
-        .iter()
-        .map(|(c, v)| format!("{c} {}", format_money(*v)))
-        .collect();
-    eprintln!(
+}
+
+/// The line a person reads before saying yes.
+fn about(asking: &Asking) -> String {
+    format!(
         "about to ask PayU to cancel {} row(s){}: {}",
-        asked.len(),
-        if totals.is_empty() {
+        asking.rows.len(),
+        if asking.totals.is_empty() {
             String::new()
         } else {
-            format!(" totalling {}", totals.join(" + "))
+            format!(" totalling {}", asking.totals.join(" + "))
         },
-        asked
-            .iter()
-            .map(|&i| file.rows[i].number.to_string())
+        (asking.rows.iter())
+            .map(u64::to_string)
             .collect::<Vec<_>>()
             .join(", ")
-    );
-    if !args.yes {
-        session::confirm("cancel", "to cancel them", "nothing was cancelled")?;
-    }
-
-    let session = session::connect(&args.at, config.as_ref(), |env, rate| {
-        session::pace(env, rate, None, None, None)
-    })?;
-    let journal_path = match &args.journal {
-        Some(p) => p.clone(),
-        None => session::default_journal()?,
-    };
-    let journal = Journal::open(&journal_path)?;
-    let merchant = session
-        .apis
-        .india
-        .as_ref()
-        .map(|i| i.merchant_id.clone())
-        .unwrap_or_default();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
-    let today = started.format("%Y-%m-%d").to_string();
-    let (mut cancelled, mut refused) = (0usize, 0usize);
-    for &i in &asked {
-        let reference = file.reference(&file.rows[i]);
-        let answer = runtime.block_on(cancel::cancel(&session.apis, kind, &reference));
-        cancel::apply(&mut results[i], &answer, &today);
-        match &answer {
-            Ok(Answer::Cancelled(_)) => {
-                cancelled += 1;
-                journal.end(
-                    &key(&session.apis, kind, &merchant, &reference),
-                    cancel::CODE,
-                    &results[i].message,
-                )?;
-            }
-            _ => refused += 1,
-        }
-    }
-
-    let mut writer =
-        ResultsWriter::create(path, file.sheet.format(), &file.map, csv_style(&file.sheet))?;
-    let mut summary = Summary::new(kind, path, path, started);
-    for (raw, result) in file.rows.iter().zip(&results) {
-        summary.add(result.status, file.amount(raw));
-        writer.write_row(raw, result)?;
-    }
-    summary.finished_at = Utc::now();
-    summary.notes.push(format!(
-        "{cancelled} row(s) cancelled; {refused} could not be (see their messages)"
-    ));
-    writer.finish(&crate::report::RunFacts {
-        summary: &summary,
-        environment: Some(session.apis.env_name()),
-        requests: crate::report::Requests::of(&session.apis.transport.counters),
-    })?;
-    eprint!("{}", summary.render());
-    Ok(if refused > 0 {
-        Exit::SomeRowsBad
-    } else {
-        Exit::AllGood
-    })
+    )
 }

@@ -1,4 +1,7 @@
-//! One file per subcommand: its help text, its arguments, and `run`.
+//! One file per subcommand: its help text, its arguments, and `run`, which calls one
+//! library function with typed inputs, prints, and maps the outcome to an exit code. A
+//! command imports no other command (tests/house.rs checks it): what two share lives in the
+//! library.
 
 pub mod approve;
 pub mod auth;
@@ -7,7 +10,6 @@ pub mod keygen;
 pub mod plan;
 pub mod retry;
 pub mod sandbox;
-pub mod session;
 pub mod status;
 pub mod submit;
 pub mod template;
@@ -22,6 +24,17 @@ pub enum Outcome {
     SomeRowsBad,
     /// Some rows are UNKNOWN, or the run was interrupted.
     Unsettled,
+}
+
+impl From<crate::report::Ending> for Outcome {
+    fn from(ending: crate::report::Ending) -> Outcome {
+        use crate::report::Ending;
+        match ending {
+            Ending::AllGood => Outcome::AllGood,
+            Ending::SomeRowsBad => Outcome::SomeRowsBad,
+            Ending::Unsettled => Outcome::Unsettled,
+        }
+    }
 }
 
 impl Outcome {

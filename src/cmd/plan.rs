@@ -14,20 +14,12 @@
 
 use std::path::PathBuf;
 
-use chrono::{SecondsFormat, Utc};
-
 use super::Outcome;
-use super::session::{self, Where, env_name};
-use super::validate::{csv_style, results_path};
 use crate::Error;
 use crate::config::Env;
-use crate::plan::policy::{accounts, merchant_of};
-use crate::plan::{Body, FORMAT, KeyFile, PlanFile, Policy, Role, Row, SheetRef, hash_file};
-use crate::report::{ResultsWriter, RowResult, Status, Summary};
+use crate::plan::{Preparation, Prepared};
 use crate::rows::Kind;
-use crate::sheet::{ReadOptions, sibling_path};
-use crate::submit::plan::{Target, payment};
-use crate::validate::Rules;
+use crate::sheet::ReadOptions;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -64,163 +56,52 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Outcome, Error> {
-    let started = Utc::now();
-    let at = Where {
+    let prepared = crate::plan::prepare(&Preparation {
+        sheet: args.sheet.clone(),
+        output: args.output.clone(),
+        key: args.key.clone(),
+        kind: args.kind,
+        read: ReadOptions {
+            sheet: args.sheet_name.clone(),
+            encoding: args.encoding.clone(),
+        },
         env: args.env,
         config: args.config.clone(),
-        base_url: None,
-    };
-    let config = session::load_config(&at)?;
-    let env = session::env_of(&at, config.as_ref());
-    let policy = Policy::from_config(config.as_ref(), args.config.as_deref(), env)?;
-    let key = args.key.as_deref().map(KeyFile::load).transpose()?;
-    let (india_merchant, default_shop) = accounts(env, config.as_ref());
-
-    let (sha256, bytes) = hash_file(&args.sheet)?;
-    let opts = ReadOptions {
-        sheet: args.sheet_name.clone(),
-        encoding: args.encoding.clone(),
-    };
-    let rules = Rules {
-        default_shop_id: default_shop.clone(),
-        ..Rules::default()
-    };
-    let loaded = super::submit::load(&args.sheet, &opts, args.kind, rules)?;
-    if hash_file(&args.sheet)?.0 != sha256 {
-        return Err(Error::format(
-            &args.sheet,
-            "the sheet changed while it was read; plan it again once it is saved",
-        ));
-    }
-    let kind = loaded.map.kind;
-    let plan_path = args
-        .output
-        .clone()
-        .unwrap_or_else(|| sibling_path(&args.sheet, "plan", "json"));
-    let (out, format) = results_path(&args.sheet, loaded.sheet.format(), args.results.as_deref())?;
-    if let (Ok(a), Ok(b)) = (plan_path.canonicalize(), args.sheet.canonicalize())
-        && a == b
-    {
-        return Err(Error::Usage(format!(
-            "{}: the plan would overwrite the sheet itself; choose another path with -o",
-            plan_path.display()
-        )));
-    }
-
-    let mut summary = Summary::new(kind, &args.sheet, &out, started);
-    summary.unknown_columns = loaded.map.unknown.clone();
-    let mut writer = ResultsWriter::create(&out, format, &loaded.map, csv_style(&loaded.sheet))?;
-    let target = Target {
-        india_merchant: &india_merchant,
-        default_shop: default_shop.as_deref(),
-        batch_id: "",
-    };
-    let mut rows = Vec::new();
-    for (raw, verdict) in loaded.rows.iter().zip(&loaded.verdicts) {
-        let status = if verdict.is_valid() {
-            rows.push(Row::of(
-                raw.number,
-                &payment(&loaded.map, raw, verdict.amount, &target),
-            ));
-            Status::Valid
-        } else {
-            Status::Invalid
-        };
-        summary.add(status, verdict.amount);
-        writer.write_row(
-            raw,
-            &RowResult {
-                status,
-                codes: verdict.codes(),
-                message: verdict.message(),
-                reference: String::new(),
-                link: String::new(),
-                utr: String::new(),
-            },
-        )?;
-    }
-    summary.finished_at = Utc::now();
-    writer.finish(&crate::report::RunFacts {
-        summary: &summary,
-        environment: Some(env_name(env)),
-        requests: crate::report::Requests::default(),
+        results: args.results.clone(),
+        skip_invalid: args.skip_invalid,
     })?;
-    let invalid = summary.count(Status::Invalid);
-    if invalid > 0 && !args.skip_invalid {
-        summary.notes.push(format!(
-            "no plan written: {invalid} row(s) are invalid; fix them, or pass --skip-invalid to plan the valid rows only"
-        ));
-        eprint!("{}", summary.render());
-        return Ok(Outcome::SomeRowsBad);
-    }
-    if let Some(r) = rows.iter().find(|r| r.merchant.is_empty()) {
-        let (account, key) = match kind {
-            Kind::GlobalPayout => ("a PayU Europe shop", "europe] shop_id"),
-            _ => ("a PayU India payout merchant", "india] merchant_id"),
-        };
-        return Err(Error::Usage(format!(
-            "row {} pays from no account: {} has no {account}; set [environments.{}.{key} in the --config file",
-            r.row,
-            env_name(env),
-            env_name(env)
-        )));
-    }
-    if rows.is_empty() {
-        eprint!("{}", summary.render());
-        return Err(Error::format(
-            &args.sheet,
-            "no row is valid: there is nothing to plan",
-        ));
-    }
-
-    let ttl = chrono::Duration::from_std(policy.ttl).ok();
-    let expires = ttl
-        .and_then(|t| started.checked_add_signed(t))
-        .ok_or_else(|| Error::Usage("plan_ttl is too long".into()))?;
-    let stamp = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let body = Body {
-        format: FORMAT.to_owned(),
-        sheet: SheetRef {
-            file: args
-                .sheet
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            bytes,
-            sha256,
-        },
-        kind: kind.name().to_owned(),
-        environment: env_name(env).to_owned(),
-        merchant: merchant_of(kind, &india_merchant, default_shop.as_deref()),
-        created_at: stamp(started),
-        expires_at: stamp(expires),
-        count: 0,
-        skipped_invalid: invalid,
-        totals: Vec::new(),
-        rows,
+    let (summary, path, plan, preparer, invalid) = match prepared {
+        Prepared::Refused { summary, .. } => {
+            eprint!("{}", summary.render());
+            return Ok(Outcome::SomeRowsBad);
+        }
+        Prepared::Empty { summary, why } => {
+            eprint!("{}", summary.render());
+            return Err(why);
+        }
+        Prepared::Written {
+            summary,
+            path,
+            plan,
+            preparer,
+            invalid,
+        } => (summary, path, plan, preparer, invalid),
     };
-    let mut plan = PlanFile::new(body).map_err(|why| Error::format(&args.sheet, why))?;
-    if let Some(key) = &key {
-        plan.sign(Role::Preparer, key);
-    }
-    plan.write(&plan_path)?;
-
     eprint!("{}", summary.render());
     let b = &plan.plan;
     eprintln!(
         "plan: {} — {} rows to pay in {} (merchant '{}'): {}",
-        plan_path.display(),
+        path.display(),
         b.count,
         b.environment,
         b.merchant,
         b.totals_line()
     );
     eprintln!("digest {}; expires at {}", plan.digest, b.expires_at);
-    match &key {
-        Some(k) => eprintln!(
-            "prepared by {}; next, another person approves it: payu-bulk approve {} --key THEIR-KEYFILE",
-            k.name,
-            plan_path.display()
+    match preparer {
+        Some(name) => eprintln!(
+            "prepared by {name}; next, another person approves it: payu-bulk approve {} --key THEIR-KEYFILE",
+            path.display()
         ),
         None => eprintln!(
             "note: the plan is not signed by its preparer, and submit --plan needs that signature: run plan again with --key"

@@ -15,11 +15,8 @@
 use std::path::PathBuf;
 
 use super::Outcome as Exit;
-use super::validate::csv_style;
 use crate::Error;
-use crate::report::{RESULT_COLUMNS, original_width, retry};
-use crate::rows::{HeaderMap, Kind};
-use crate::sheet::{Format, RawRow, ReadOptions, Sheet};
+use crate::rows::Kind;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -35,43 +32,11 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let path = &args.results;
-    let sheet = Sheet::open(path, &ReadOptions::default())?;
-    let headers = sheet.headers().to_vec();
-    let Some(width) = original_width(&headers) else {
-        return Err(Error::format(
-            path,
-            format!(
-                "is not a results file: its last columns must be {}",
-                RESULT_COLUMNS.join(", ")
-            ),
-        ));
-    };
-    let map = HeaderMap::build(path, &headers[..width], args.kind)?;
-    let format = sheet.format();
-    let (out, out_format) = match &args.output {
-        Some(p) => (p.clone(), Format::from_extension(p).unwrap_or(format)),
-        None => (retry::default_path(path, format), format),
-    };
-    let same = match (out.canonicalize(), path.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
-        return Err(Error::Usage(format!(
-            "{}: the retry sheet would overwrite the results file; choose another path with -o",
-            out.display()
-        )));
-    }
-    let style = csv_style(&sheet);
-    let mut rows: Vec<RawRow> = Vec::new();
-    sheet.scan(|r| rows.push(r.clone()))?;
-    let plan = retry::build(path, &headers, width, &map, &rows, format == Format::Csv)?;
-
+    let done = crate::report::write_retry_sheet(&args.results, args.output.as_deref(), args.kind)?;
+    let (plan, out) = (&done.retry, &done.path);
     if plan.rows.is_empty() {
         eprintln!("nothing to retry: no sheet written");
     } else {
-        retry::write(&out, out_format, style, &map, &plan)?;
         eprintln!(
             "retry sheet: {} ({} row(s): {} FAILED with a new reference, {} NOT_SENT as they were)",
             out.display(),

@@ -5,15 +5,26 @@
 //! cancelled row becomes FAILED with code `CANCELLED`; a row PayU will not cancel keeps its
 //! state, with PayU's reason in its message.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
+use chrono::Utc;
+use rust_decimal::Decimal;
+
+use crate::Error;
 use crate::client::CallError;
 use crate::client::india::India;
 use crate::client::smart_send::SmartSend;
+use crate::journal::Journal;
 use crate::payu::Envelope;
-use crate::report::{RowResult, Status};
+use crate::report::{
+    Requests, ResultsFile, ResultsWriter, RowResult, RunFacts, Status, Summary, csv_style,
+    format_money,
+};
 use crate::rows::Kind;
+use crate::session::{self, Where};
 use crate::submit::Apis;
+use crate::validate::Currency;
 
 /// The code of a cancelled row.
 pub const CODE: &str = "CANCELLED";
@@ -188,4 +199,179 @@ mod tests {
             r.message.starts_with("accepted by PayU; not cancelled") && r.message.contains(why)
         );
     }
+}
+
+/// What a `cancel` is asked to do, as typed values.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    /// A results file written by `submit` (or refreshed by `status`), rewritten in place.
+    pub results: PathBuf,
+    /// Only these rows, as the sheet numbers them; all when `None`.
+    pub rows: Option<BTreeSet<u64>>,
+    pub at: Where,
+    /// The journal to record the cancellations in (default: the one `submit` uses).
+    pub journal: Option<PathBuf>,
+    pub kind: Option<Kind>,
+}
+
+/// The rows a cancellation is about to ask PayU to cancel, for the person who confirms it.
+#[derive(Debug, Clone)]
+pub struct Asking {
+    /// Their numbers, as the sheet numbers them.
+    pub rows: Vec<u64>,
+    /// Their total per currency (`INR 1,200.00`), currencies in order.
+    pub totals: Vec<String>,
+    /// The rows `rows` named that PayU could no longer cancel, with their status.
+    pub passed_over: Vec<(u64, Status)>,
+}
+
+/// What a `cancel` did.
+#[derive(Debug)]
+pub enum Cancelled {
+    /// No row could still be cancelled: nothing was asked, the file is unchanged.
+    Nothing { passed_over: Vec<(u64, Status)> },
+    /// PayU was asked about every row; the results file is written again.
+    Done {
+        summary: Box<Summary>,
+        cancelled: usize,
+        refused: usize,
+    },
+}
+
+/// Cancels the rows of a results file PayU has not paid yet: picks them, has `confirm` say
+/// yes (it may refuse: then nothing is done), asks PayU to cancel each, and writes the file
+/// and the journal.
+pub fn run(
+    job: &Cancellation,
+    confirm: impl FnOnce(&Asking) -> Result<(), Error>,
+) -> Result<Cancelled, Error> {
+    let started = Utc::now();
+    let path = &job.results;
+    let config = session::config_to_ask(&job.at, "cancel")?;
+    let file = ResultsFile::open(path, job.kind)?;
+    let kind = file.map.kind;
+    if kind == Kind::GlobalPayout {
+        return Err(Error::Usage(format!(
+            "{}: PayU Europe offers no way to cancel a payout through its API; nothing was done",
+            path.display()
+        )));
+    }
+    let (mut results, asked, asking) = pick(job, &file)?;
+    if asked.is_empty() {
+        return Ok(Cancelled::Nothing {
+            passed_over: asking.passed_over,
+        });
+    }
+    confirm(&asking)?;
+    let session = session::connect(&job.at, config.as_ref(), |env, rate| {
+        session::pace(env, rate, None, None, None)
+    })?;
+    let journal_path = match &job.journal {
+        Some(p) => p.clone(),
+        None => session::default_journal()?,
+    };
+    let journal = Journal::open(&journal_path)?;
+    let merchant = (session.apis.india.as_ref())
+        .map(|i| i.merchant_id.clone())
+        .unwrap_or_default();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
+    let today = started.format("%Y-%m-%d").to_string();
+    let (mut cancelled, mut refused) = (0usize, 0usize);
+    for &i in &asked {
+        let reference = file.reference(&file.rows[i]);
+        let answer = runtime.block_on(cancel(&session.apis, kind, &reference));
+        apply(&mut results[i], &answer, &today);
+        match &answer {
+            Ok(Answer::Cancelled(_)) => {
+                cancelled += 1;
+                let key = super::reversal::key(&session.apis, kind, &merchant, &reference);
+                journal.end(&key, CODE, &results[i].message)?;
+            }
+            _ => refused += 1,
+        }
+    }
+    let mut summary = Summary::new(kind, path, path, started);
+    summary.notes.push(format!(
+        "{cancelled} row(s) cancelled; {refused} could not be (see their messages)"
+    ));
+    write(&file, path, &results, &mut summary, &session)?;
+    Ok(Cancelled::Done {
+        summary: Box::new(summary),
+        cancelled,
+        refused,
+    })
+}
+
+/// Every row's results line, the rows to ask PayU to cancel (by place in the file), and what
+/// the person confirming is shown. A row `job.rows` names that the file does not hold is
+/// refused, before anything is done.
+fn pick(
+    job: &Cancellation,
+    file: &ResultsFile,
+) -> Result<(Vec<RowResult>, Vec<usize>, Asking), Error> {
+    if let Some(wanted) = &job.rows {
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|n| !file.rows.iter().any(|r| r.number == **n))
+            .map(u64::to_string)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::format(
+                &job.results,
+                format!("has no row {}; nothing was done", missing.join(", ")),
+            ));
+        }
+    }
+    let mut results = Vec::with_capacity(file.rows.len());
+    let mut asked: Vec<usize> = Vec::new();
+    let mut totals: BTreeMap<Currency, Decimal> = BTreeMap::new();
+    let mut passed_over = Vec::new();
+    for (i, raw) in file.rows.iter().enumerate() {
+        let result = file.result(raw)?;
+        let listed = job.rows.as_ref().is_none_or(|w| w.contains(&raw.number));
+        if listed && may_cancel(&result) && !file.reference(raw).is_empty() {
+            asked.push(i);
+            if let Some((v, c)) = file.amount(raw) {
+                let sum = totals.entry(c).or_default();
+                *sum = sum.checked_add(v).unwrap_or(*sum);
+            }
+        } else if listed && job.rows.is_some() {
+            passed_over.push((raw.number, result.status));
+        }
+        results.push(result);
+    }
+    let asking = Asking {
+        rows: asked.iter().map(|&i| file.rows[i].number).collect(),
+        totals: (totals.iter())
+            .map(|(c, v)| format!("{c} {}", format_money(*v)))
+            .collect(),
+        passed_over,
+    };
+    Ok((results, asked, asking))
+}
+
+/// Writes the results file again with every row's line, and the summary's counts.
+fn write(
+    file: &ResultsFile,
+    path: &Path,
+    results: &[RowResult],
+    summary: &mut Summary,
+    session: &session::Session,
+) -> Result<(), Error> {
+    let mut writer =
+        ResultsWriter::create(path, file.sheet.format(), &file.map, csv_style(&file.sheet))?;
+    for (raw, result) in file.rows.iter().zip(results) {
+        summary.add(result.status, file.amount(raw));
+        writer.write_row(raw, result)?;
+    }
+    summary.finished_at = Utc::now();
+    writer.finish(&RunFacts {
+        summary,
+        environment: Some(session.apis.env_name()),
+        requests: Requests::of(&session.apis.transport.counters),
+    })?;
+    Ok(())
 }

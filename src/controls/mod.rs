@@ -13,7 +13,7 @@ pub mod stops;
 
 use std::time::Duration;
 
-/// Reads `7d`, `36h`, `30m` or anything [`crate::cmd::session::parse_duration`] reads: the
+/// Reads `7d`, `36h`, `30m` or anything [`crate::session::parse_duration`] reads: the
 /// windows of the controls are counted in days.
 pub fn parse_window(s: &str) -> Result<Duration, String> {
     let t = s.trim();
@@ -27,7 +27,7 @@ pub fn parse_window(s: &str) -> Result<Duration, String> {
             .map(Duration::from_secs)
             .ok_or_else(|| format!("'{s}' is too long"));
     }
-    crate::cmd::session::parse_duration(t)
+    crate::session::parse_duration(t)
 }
 
 /// A moment in the journal's writing (RFC 3339), as a person reads it: `2026-12-02 14:05 UTC`.

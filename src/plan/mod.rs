@@ -25,6 +25,7 @@
 
 pub mod key;
 pub mod policy;
+mod prepare;
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Write};
@@ -39,6 +40,7 @@ use crate::submit::plan::Payment;
 
 pub use key::{KeyFile, PublicKey};
 pub use policy::{Approved, Policy};
+pub use prepare::{Preparation, Prepared, prepare};
 
 /// The `format` of the plans this version writes and reads.
 pub const FORMAT: &str = "payu-bulk-plan/1";

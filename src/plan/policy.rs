@@ -16,11 +16,11 @@ use chrono::{DateTime, Utc};
 
 use super::{PlanFile, PublicKey, Role, Row, hash_file, key::check_name};
 use crate::Error;
-use crate::cmd::session::env_name;
 use crate::config::{Config, Env, Environment};
 use crate::report::PlanNote;
 use crate::rows::Kind;
 use crate::sandbox;
+use crate::session::env_name;
 use crate::submit::plan::{Payment, Target};
 
 /// How long a plan stays good unless `plan_ttl` says.
@@ -73,7 +73,7 @@ impl Policy {
         }
         policy.require_plan = e.require_plan;
         if let Some(ttl) = &e.plan_ttl {
-            policy.ttl = crate::cmd::session::parse_duration(ttl)
+            policy.ttl = crate::session::parse_duration(ttl)
                 .map_err(|why| format!("{section} plan_ttl: {why}"))?;
         }
         Ok(policy)

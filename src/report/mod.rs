@@ -6,13 +6,16 @@ pub mod outputs;
 mod results;
 mod results_file;
 pub mod retry;
+mod retry_file;
 mod summary;
 
+pub use outputs::{csv_style, results_path};
 pub use results::{
     CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_capacity,
     check_report_name, check_report_path, neutralize, original_width, retry_advice,
 };
 pub use results_file::ResultsFile;
+pub use retry_file::{Retried, write_retry_sheet};
 pub use summary::{PlanNote, Summary, Tally, format_money};
 
 /// A row's state in the results file.
@@ -60,6 +63,35 @@ impl Status {
 impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// How a run ended as a whole, from its rows: what the commands turn into their exit code
+/// (architecture.md §4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every row VALID, SUCCESS or PENDING.
+    AllGood,
+    /// The run finished and some rows are INVALID, FAILED or NOT_SENT.
+    SomeRowsBad,
+    /// Some rows are UNKNOWN, or the run was interrupted.
+    Unsettled,
+}
+
+impl Summary {
+    /// How the run these counts describe ended; `interrupted` when it was stopped before it
+    /// finished (a signal, a fault), whatever its rows say.
+    pub fn ending(&self, interrupted: bool) -> Ending {
+        if interrupted || self.count(Status::Unknown) > 0 {
+            Ending::Unsettled
+        } else if [Status::Invalid, Status::Failed, Status::NotSent]
+            .iter()
+            .any(|s| self.count(*s) > 0)
+        {
+            Ending::SomeRowsBad
+        } else {
+            Ending::AllGood
+        }
     }
 }
 

@@ -12,7 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::Error;
-use crate::sheet::{Format, folder_of};
+use crate::report::CsvStyle;
+use crate::sheet::{Format, Sheet, folder_of, sibling_path};
 
 /// What an output is, for the rules its name keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +135,93 @@ pub fn preflight(protected: &[Protected], outputs: &[Output]) -> Result<(), Erro
         seen.push((here, identity, out.name()));
     }
     Ok(())
+}
+
+/// Where the results of `input` go, and in which format: `output` when given (its extension
+/// choosing the format), else beside the input as `<name>.results.<ext>`. Refused when the
+/// results would overwrite the input itself.
+pub fn results_path(
+    input: &Path,
+    input_format: Format,
+    output: Option<&Path>,
+) -> Result<(PathBuf, Format), Error> {
+    let (path, format) = match output {
+        Some(p) => (
+            p.to_path_buf(),
+            Format::from_extension(p).unwrap_or(input_format),
+        ),
+        None => {
+            let ext = match input_format {
+                Format::Csv => input
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .filter(|e| {
+                        Format::from_extension(Path::new(&format!("x.{e}"))) == Some(Format::Csv)
+                    })
+                    .unwrap_or("csv")
+                    .to_owned(),
+                Format::Xlsx => "xlsx".to_owned(),
+            };
+            (sibling_path(input, "results", &ext), input_format)
+        }
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    if same(&path, input) {
+        return Err(Error::Usage(format!(
+            "{}: the results would overwrite the sheet itself; choose another path with -o",
+            path.display()
+        )));
+    }
+    Ok((path, format))
+}
+
+/// How the CSV results mirror the input: its delimiter and line ends, and a byte-order mark
+/// when it had one or was not UTF-8.
+pub fn csv_style(sheet: &Sheet) -> CsvStyle {
+    match sheet {
+        Sheet::Csv(s) => CsvStyle {
+            delimiter: s.delimiter,
+            crlf: s.crlf,
+            // A sheet that was not UTF-8 comes back as UTF-8 with a BOM, so that Excel shows
+            // its Polish or accented names right.
+            bom: s.had_bom() || s.encoding() != encoding_rs::UTF_8,
+        },
+        Sheet::Xlsx(_) => CsvStyle::default(),
+    }
+}
+
+/// Every file a run writes, `results` first (`named`: whether `-o` named it), then the
+/// summary JSON and the workbook when asked: what [`preflight`] proves writable before the
+/// run does anything.
+pub fn of_run<'a>(
+    results: &'a Path,
+    named: bool,
+    summary_json: Option<&'a Path>,
+    workbook: Option<&'a Path>,
+) -> Vec<Output<'a>> {
+    let mut all = vec![Output {
+        path: results,
+        flag: named.then_some("-o"),
+        role: Role::Results,
+    }];
+    if let Some(p) = summary_json {
+        all.push(Output {
+            path: p,
+            flag: Some("--summary-json"),
+            role: Role::SummaryJson,
+        });
+    }
+    if let Some(p) = workbook {
+        all.push(Output {
+            path: p,
+            flag: Some("--report"),
+            role: Role::Workbook,
+        });
+    }
+    all
 }
 
 fn check_extension(out: &Output) -> Result<(), Error> {

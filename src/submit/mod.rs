@@ -19,6 +19,7 @@ mod india;
 mod links;
 pub mod plan;
 mod progress;
+mod run;
 pub mod state;
 
 use std::collections::BTreeSet;
@@ -29,6 +30,7 @@ use tokio::time::Instant;
 
 pub use plan::{Payment, Request, Target};
 pub use progress::Progress;
+pub use run::{Submission, Submitted, run};
 pub use state::{Answer, Lookup, Report, Said, SendState, Waiting};
 
 use crate::Error;

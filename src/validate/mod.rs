@@ -13,6 +13,7 @@ pub mod dates;
 mod global_payout;
 pub mod ifsc;
 mod payout;
+mod run;
 mod smart_send;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::Error;
 use crate::rows::{HeaderMap, Identifier, Kind};
 use crate::sheet::{CellKind, RawRow, Sheet};
 pub use amount::Currency;
+pub use run::{Input, Loaded, checked, load, run};
 
 /// One thing wrong with a row.
 #[derive(Debug, Clone, PartialEq, Eq)]

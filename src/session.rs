@@ -1,6 +1,8 @@
-//! What `submit`, `status` and `auth check` share: which environment, which URLs, which
+//! What every command that talks to PayU shares: which environment, which URLs, which
 //! accounts with which secrets, and (for `--env sandbox` without `--base-url`) a sandbox
-//! started in-process on a free loopback port.
+//! started in-process on a free loopback port; with the pace, the journal's default place,
+//! the durations and the terminal's yes those commands read. The commands call it; it knows
+//! nothing of them.
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -308,6 +310,26 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err(too_long());
     }
     Ok(parsed)
+}
+
+/// The visibility window: the flag, else the config's `visibility_window`, else 15 minutes.
+pub fn visibility_window(
+    flag: Option<Duration>,
+    config: Option<&Config>,
+    path: Option<&std::path::Path>,
+) -> Result<Duration, Error> {
+    if let Some(d) = flag {
+        return Ok(d);
+    }
+    match config.and_then(|c| c.visibility_window.as_deref()) {
+        Some(text) => parse_duration(text).map_err(|why| {
+            Error::format(
+                path.unwrap_or(std::path::Path::new("the configuration")),
+                format!("visibility_window: {why}"),
+            )
+        }),
+        None => Ok(crate::submit::VISIBILITY_WINDOW),
+    }
 }
 
 /// A yes typed by a person at a terminal, before a command moves or stops money. `action` is
