@@ -6,7 +6,8 @@
 //! served (its own count, `GET /__sandbox/requests`, every path but `/__sandbox/*`), requests
 //! per row, the wall time of `submit`, the minimum the rate allows (requests ÷ rate) and wall ÷
 //! minimum; then, per kind, the requests by path. The target is wall ≤ 1.05 × minimum + the
-//! wait's idle part (after the last send, the time rows take to settle with nothing to ask).
+//! wait's idle part (after the last send, the time rows take to settle with nothing to ask):
+//! the column "wall − 1.05 × minimum" is what that idle part must account for.
 //!
 //! ```text
 //! cargo bench --bench requests                          # 200 rows of each kind, a few minutes
@@ -255,7 +256,7 @@ fn main() {
         let requests: u64 = m.by_path.values().sum();
         let minimum = requests as f64 / f64::from(RATE);
         println!(
-            "| {} | {} | {} | {:.2} | {:.1} s | {:.1} s | {:.3} | {}/{}{} |",
+            "| {} | {} | {} | {:.2} | {:.1} s | {:.1} s | {:.3} | {:+.1} s | {}/{}{} |",
             case.name,
             m.rows,
             requests,
@@ -263,6 +264,7 @@ fn main() {
             m.wall,
             minimum,
             m.wall / minimum,
+            m.wall - 1.05 * minimum,
             m.final_rows,
             m.rows,
             match m.exit {

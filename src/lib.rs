@@ -17,7 +17,8 @@
 //! - [`report`] writes the results file (one line per input row) and the summary, and reads
 //!   it back for `status` and `cancel`; [`controls`] are the checks around money moving
 //!   (balance, repeats, cancel, reversals); [`text`] shows cells back to people (card
-//!   numbers masked, long values cut), for validation and report alike.
+//!   numbers masked, long values cut) and [`currency`] names the currencies paid in, for
+//!   validation and report alike.
 //! - [`cmd`] has one module per subcommand; [`config`] the environments and where secrets
 //!   come from; [`error`] the errors that stop a run (exit 2).
 //!
@@ -30,6 +31,7 @@ pub mod client;
 pub mod cmd;
 pub mod config;
 pub mod controls;
+pub mod currency;
 pub mod error;
 pub mod journal;
 pub mod payu;

@@ -8,9 +8,10 @@ use rust_decimal::Decimal;
 
 use super::{RESULT_COLUMNS, RowResult, Status};
 use crate::Error;
+use crate::currency::Currency;
 use crate::rows::{HeaderMap, Kind};
 use crate::sheet::{Cells, RawRow, ReadOptions, Sheet};
-use crate::validate::{Context, Currency, Rules, validate_row};
+use crate::validate::{Context, Rules, validate_row};
 
 /// A results file: the sheet's columns (mapped as `validate` maps them), then the tool's.
 pub struct ResultsFile {

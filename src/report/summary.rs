@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::Status;
 use crate::Error;
+use crate::currency::Currency;
 use crate::rows::Kind;
-use crate::validate::Currency;
 
 #[derive(Debug, Clone)]
 pub struct Summary {
