@@ -521,6 +521,23 @@ impl Payu {
         (self.india, self.europe) = Payu::tokens(s);
     }
 
+    /// What the ledger shows paid since the last reset: by reference, the amount (as a
+    /// number; none for a whole balance) and the destination.
+    fn paid(&self) -> HashMap<String, (Option<Decimal>, String)> {
+        self.sandbox
+            .ledger()
+            .iter()
+            .map(|e| {
+                let text = |f: &str| e[f].as_str().expect("a ledger field").to_owned();
+                let amount = Decimal::from_str(&text("amount")).ok();
+                (
+                    text("reference"),
+                    (amount.map(|a| a.normalize()), text("destination")),
+                )
+            })
+            .collect()
+    }
+
     fn send(&self, kind: Kind, body: &Value) -> Verdict {
         let s = &self.sandbox;
         let (path, token) = match kind {
@@ -571,7 +588,9 @@ struct Disagreement {
 }
 
 /// Every row of `sheet`, judged by the tool and by the sandbox; the rows they disagree on.
-fn compare(payu: &Payu, sheet: &str) -> (usize, Vec<Disagreement>) {
+/// The rows the tool passes are then sent by `submit --skip-invalid` too: each must be
+/// accepted, paying what the request built here paid (so these requests are the tool's).
+fn compare(payu: &mut Payu, sheet: &str) -> (usize, Vec<Disagreement>) {
     let dir = Workdir::new();
     let name = sheet.rsplit('/').next().expect("a file name");
     let path = dir.copy(sheet, name);
@@ -596,6 +615,7 @@ fn compare(payu: &Payu, sheet: &str) -> (usize, Vec<Disagreement>) {
         col(header, "result_error_code"),
     );
     let mut disagreements = Vec::new();
+    let mut passed = Vec::new();
     for line in &table[1..] {
         let number: u64 = line[row_col].parse().expect("a row number");
         let cells = rows.get(&number).expect("the results' row is in the sheet");
@@ -606,12 +626,15 @@ fn compare(payu: &Payu, sheet: &str) -> (usize, Vec<Disagreement>) {
         };
         let verdict = payu.send(kind, &body);
         let tool_passes = line[status_col] == "VALID";
+        let reference = ["merchantRefId", "extPayoutId"]
+            .iter()
+            .find_map(|f| cells.get(f))
+            .unwrap_or("")
+            .to_owned();
+        if tool_passes {
+            passed.push(reference.clone());
+        }
         if tool_passes != (verdict == Verdict::Accepted) {
-            let reference = ["merchantRefId", "extPayoutId"]
-                .iter()
-                .find_map(|f| cells.get(f))
-                .unwrap_or("")
-                .to_owned();
             disagreements.push(Disagreement {
                 sheet: name.to_owned(),
                 row: number,
@@ -621,6 +644,51 @@ fn compare(payu: &Payu, sheet: &str) -> (usize, Vec<Disagreement>) {
             });
         }
     }
+    let built = payu.paid();
+    payu.reset();
+    let out = dir.run(&[
+        "submit",
+        name,
+        "--base-url",
+        &payu.sandbox.url,
+        "--journal",
+        "journal.sqlite",
+        "--quiet",
+        "--skip-invalid",
+        "--wait",
+        "0",
+    ]);
+    assert!(matches!(code(&out), 0 | 1), "{sheet}: {}", stderr(&out));
+    let sent = payu.paid();
+    assert!(
+        passed.len() >= 9,
+        "{sheet}: only {} rows passed",
+        passed.len()
+    );
+    let mut matched = 0;
+    for reference in &passed {
+        let tools = sent.get(reference);
+        assert!(
+            tools.is_some(),
+            "{sheet}: the sandbox refused the tool's own request for {reference}, a row it \
+             passed: {}",
+            stderr(&out)
+        );
+        if let Some(ours) = built.get(reference) {
+            assert_eq!(
+                Some(ours),
+                tools,
+                "{sheet} {reference}: the request built here pays otherwise than the tool's"
+            );
+            matched += 1;
+        }
+    }
+    // Each passed row the sandbox refused as built here is a disagreement listed above.
+    let refused_here = disagreements
+        .iter()
+        .filter(|d| d.tool.starts_with("VALID"))
+        .count();
+    assert_eq!(matched + refused_here, passed.len(), "{sheet}");
     (table.len() - 1, disagreements)
 }
 
@@ -632,7 +700,7 @@ fn the_tool_and_the_sandbox_judge_every_sample_row_alike_or_the_difference_is_ex
     let mut explained_used = vec![false; EXPLAINED.len()];
     for sheet in SHEETS {
         payu.reset();
-        let (rows, found) = compare(&payu, sheet);
+        let (rows, found) = compare(&mut payu, sheet);
         assert!(rows > 20, "{sheet}: only {rows} rows judged");
         compared += rows;
         for d in found {
