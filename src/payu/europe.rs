@@ -53,6 +53,9 @@ pub struct Payout {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
+    /// Absent reads as empty, so that the sandbox answers PayU's 8301 MISSING_ACCOUNT_NUMBER
+    /// rather than refuse the whole body.
+    #[serde(default)]
     pub account_number: String,
     pub bank_name: Option<String>,
     pub swift_code: Option<String>,

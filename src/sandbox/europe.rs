@@ -213,6 +213,7 @@ fn check(request: &CreatePayout) -> Result<Checked, &'static str> {
             return Err("8350");
         }
     }
+    // PayU documents code 8316 but no maximum (§16.3): the sandbox takes 140 characters.
     if payout
         .description
         .as_deref()
