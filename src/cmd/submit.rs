@@ -366,23 +366,17 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         writer.write_row(raw, &result)?;
     }
     summary.finished_at = Utc::now();
+    summary.requests = Requests::of(&apis.transport.counters);
     writer.finish(&RunFacts {
         summary: &summary,
         environment: Some(apis.env_name()),
-        requests: Requests::of(&apis.transport.counters),
+        requests: summary.requests,
     })?;
     if let Some(p) = &args.input.summary_json {
         summary.write_json(p)?;
     }
     eprint!("{}", summary.render());
-    let t = &apis.transport.counters;
-    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
-    eprintln!(
-        "requests: {} ({} answered 429 and waited out, {} unanswered)",
-        load(&t.requests),
-        load(&t.throttled),
-        load(&t.unanswered)
-    );
+    eprintln!("{}", summary.requests.line(summary.rows));
     Ok(exit_of(&summary, interrupted))
 }
 

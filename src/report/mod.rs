@@ -9,11 +9,11 @@ pub mod retry;
 mod summary;
 
 pub use results::{
-    CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_capacity,
-    check_report_name, check_report_path, neutralize, original_width, retry_advice,
+    CsvStyle, MAX_WIDTH, ResultsWriter, RowResult, RunFacts, check_capacity, check_report_name,
+    check_report_path, neutralize, original_width, retry_advice,
 };
 pub use results_file::ResultsFile;
-pub use summary::{PlanNote, Summary, Tally, format_money};
+pub use summary::{PlanNote, Requests, Summary, Tally, format_money};
 
 /// A row's state in the results file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

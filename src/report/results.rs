@@ -25,7 +25,7 @@ use rust_xlsxwriter::{
 };
 use tempfile::NamedTempFile;
 
-use super::{RESULT_COLUMNS, Status, Summary, codes, format_money};
+use super::{RESULT_COLUMNS, Requests, Status, Summary, codes, format_money};
 use crate::Error;
 use crate::rows::{HeaderMap, Identifier};
 use crate::sheet::{CellKind, Cells, Format, RawRow};
@@ -91,27 +91,6 @@ pub struct RunFacts<'a> {
     pub environment: Option<&'a str>,
     /// The requests the run made of PayU.
     pub requests: Requests,
-}
-
-/// The requests a run made of PayU (every one the limiter let go, token calls included).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Requests {
-    pub made: u64,
-    /// Answered 429 and waited out.
-    pub throttled: u64,
-    /// Without an answer (timeouts, dropped connections, 5xx).
-    pub unanswered: u64,
-}
-
-impl Requests {
-    pub fn of(counters: &crate::client::Counters) -> Requests {
-        let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
-        Requests {
-            made: load(&counters.requests),
-            throttled: load(&counters.throttled),
-            unanswered: load(&counters.unanswered),
-        }
-    }
 }
 
 /// Refuses a `--report` name that does not end in `.xlsx`: the first thing a command checks,
@@ -774,14 +753,17 @@ fn summary_sheet(
     r += 1;
     let q = facts.requests;
     sheet.write_string_with_format(r, 0, "Requests made", &bold)?;
-    sheet.write_number(r, 1, q.made as f64)?;
+    sheet.write_number(r, 1, q.total() as f64)?;
     if facts.environment.is_some() {
         sheet.merge_range(
             r,
             2,
             r,
             4,
-            &format!("{} answered 429, {} unanswered", q.throttled, q.unanswered),
+            &format!(
+                "send {}, status {}, token {}; {} retried, {} answered 429, {} unanswered",
+                q.send, q.status, q.token, q.retried, q.throttled, q.unanswered
+            ),
             &beside,
         )?;
     }
