@@ -130,6 +130,11 @@ pub struct Item {
     /// When it was first sent (this run, or an earlier one by the journal): a listing by
     /// batch covers the days from then.
     first_sent: Option<state::Stamp>,
+    /// The `batchId` of the transfer PayU accepted from this run (PayU India). Only an
+    /// accepted send says under which batch PayU holds the row: a row an earlier run sent, or
+    /// one PayU answered with a duplicate or not at all, may be there under another run's
+    /// batchId, so it is asked by reference.
+    batch: Option<String>,
     /// Where it stands: changed only through its transitions.
     state: SendState,
 }
@@ -149,6 +154,7 @@ impl Item {
             note: String::new(),
             held_code: None,
             first_sent: None,
+            batch: None,
             state: SendState::new(by_reference(kind)),
         }
     }
@@ -218,10 +224,7 @@ impl Item {
     fn asked(&self) -> Asked {
         Asked {
             reference: self.key.reference.clone(),
-            batch: match &self.payment.request {
-                Request::Transfer(t) if !t.batch_id.trim().is_empty() => Some(t.batch_id.clone()),
-                _ => None,
-            },
+            batch: self.batch.clone(),
             since: self.first_sent,
         }
     }
@@ -734,6 +737,11 @@ impl<'a> Engine<'a> {
         }
         if let Answer::Accepted(r) = &answer {
             self.warn_of(r);
+            if let Request::Transfer(t) = &item.payment.request
+                && !t.batch_id.trim().is_empty()
+            {
+                item.batch = Some(t.batch_id.clone());
+            }
         }
         item.state
             .answer(answer)
