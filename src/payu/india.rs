@@ -330,6 +330,33 @@ mod tests {
     }
 
     #[test]
+    fn a_page_in_other_spellings_reads_rather_than_fails() {
+        // Counts as text, an amount as a string, a code as a number, a reference as a
+        // number, an undocumented state, a field no document names, a null: all read.
+        let body = r#"{"status":0,"msg":null,"code":null,"data":{"noOfPages":"3","totalElements":"250",
+            "currentPage":"1","totalAmount":"100.00","transactionDetails":[{"txnId":"77","batchId":12,
+            "merchantRefId":12345,"amount":"100.00","txnStatus":"ON_HOLD","responseCode":0,
+            "msg":null,"somethingNew":{"a":1}}]}}"#;
+        let page: Envelope<TransactionPage> = serde_json::from_str(body).unwrap();
+        let page = page.data.unwrap();
+        assert_eq!(
+            (page.no_of_pages, page.total_elements, page.current_page),
+            (3, 250, 1)
+        );
+        let t = &page.transaction_details[0];
+        assert_eq!(t.merchant_ref_id, "12345");
+        assert_eq!(t.batch_id.as_deref(), Some("12"));
+        assert_eq!(t.amount, Some(Decimal::new(10000, 2)));
+        assert_eq!((t.txn_status.as_str(), t.status()), ("ON_HOLD", None));
+        assert_eq!(t.response_code.as_deref(), Some("0"));
+        let lifecycle = Transaction {
+            txn_status: "PENDING FOR APPROVAL".into(),
+            ..Transaction::default()
+        };
+        assert_eq!(lifecycle.status(), Some(TxnStatus::PendingForApproval));
+    }
+
+    #[test]
     fn verification_and_vpa_samples_read() {
         let ok: Envelope<AccountVerification> = serde_json::from_str(
             r#"{"status":0,"msg":null,"code":null,"data":{"accountExists":"YES","beneficiaryName":"Asha Verma","nameMatch":59.45,"status":"Success","error":""}}"#,

@@ -1,4 +1,4 @@
-//! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4).
+//! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4, §3.6).
 //!
 //! Every row that may be paid is an [`Item`]: its request, its journal key and its
 //! [`SendState`], which alone says whether it may be sent. The journal is asked first: a
