@@ -108,7 +108,7 @@ fn main() {
     println!(
         "  rows          {:?} ({} requests)",
         done.summary.ending(done.interrupted.is_some()),
-        done.requests.made
+        done.requests.total()
     );
     println!(
         "  wall time     {wall:.2} s (ideal {ideal:.2} s, {:+.2}%)",

@@ -163,10 +163,11 @@ fn write(
         writer.write_row(raw, result)?;
     }
     summary.finished_at = Utc::now();
+    summary.requests = Requests::of(&session.apis.transport.counters);
     writer.finish(&RunFacts {
         summary,
         environment: Some(session.apis.env_name()),
-        requests: Requests::of(&session.apis.transport.counters),
+        requests: summary.requests,
     })?;
     Ok(())
 }

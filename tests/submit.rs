@@ -448,7 +448,7 @@ fn a_429_storm_fails_no_row() {
         .split("requests: ")
         .nth(1)
         .and_then(|s| s.split(" answered 429").next())
-        .and_then(|s| s.split('(').nth(1))
+        .and_then(|s| s.rsplit(' ').next())
         .and_then(|s| s.trim().parse().ok())
         .unwrap_or_else(|| panic!("{err}"));
     assert!(throttled > 0, "{err}");

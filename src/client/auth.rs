@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use tokio::time::Instant;
 
-use super::{Answer, CallError, Transport};
+use super::{Answer, CallError, Class, Transport};
 use crate::payu::auth::{
     ChargebackToken, EuropeTokenRequest, IndiaTokenRequest, OAuthError, PAYOUT_SCOPE, Token,
 };
@@ -175,7 +175,7 @@ impl Tokens {
     async fn request(&self, t: &Transport, refresh: Option<&str>) -> Result<Held, CallError> {
         let form = self.grant.form(refresh);
         let answer = t
-            .send_safe(|c| c.post(&self.url).form(&form))
+            .send_safe(Class::Token, |c| c.post(&self.url).form(&form))
             .await
             .map_err(|e| CallError::Auth(format!("no token from {}: {e}", self.url)))?;
         if !answer.status.is_success() {
@@ -205,28 +205,32 @@ impl Tokens {
     }
 }
 
-/// Sends a request that needs a token: with the live one, and once more with a new one if
-/// PayU answers 401 (a 401 means PayU did not process it). `safe` requests are retried when
-/// no answer comes.
+/// Sends a request of `class` that needs a token: with the live one, and once more with a
+/// new one if PayU answers 401 (a 401 means PayU did not process it; the second try counts
+/// as a repeat). `safe` requests are retried when no answer comes.
 pub async fn authed(
     t: &Transport,
     tokens: &Tokens,
+    class: Class,
     safe: bool,
     make: impl Fn(&Client, &str) -> RequestBuilder,
 ) -> Result<Answer, CallError> {
-    let send = || async {
-        if safe {
-            t.send_safe_with(Some(tokens), &make).await
-        } else {
-            t.send_with(Some(tokens), &make).await
+    let send = |repeat: bool| {
+        let make = &make;
+        async move {
+            if safe {
+                t.send_safe_with(Some(tokens), class, repeat, make).await
+            } else {
+                t.send_with(Some(tokens), class, repeat, make).await
+            }
         }
     };
-    let (answer, token) = send().await?;
+    let (answer, token) = send(false).await?;
     if answer.status != StatusCode::UNAUTHORIZED {
         return Ok(answer);
     }
     tokens.renew(t, &token).await?;
-    let (answer, _) = send().await?;
+    let (answer, _) = send(true).await?;
     if answer.status == StatusCode::UNAUTHORIZED {
         return Err(CallError::Auth(format!(
             "PayU refused a freshly issued token (HTTP 401): {}",
@@ -244,7 +248,7 @@ pub async fn chargeback_token(
     password: &str,
 ) -> Result<ChargebackToken, CallError> {
     let answer = t
-        .send_safe(|c| {
+        .send_safe(Class::Token, |c| {
             c.post(url)
                 .header("X-User-Email", email)
                 .header("X-User-Password", password)

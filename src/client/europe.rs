@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, OnLeave, Transport};
+use super::{Answer, CallError, Class, OnLeave, Transport};
 use crate::payu::europe::CreatePayout;
 
 /// A payout as PayU Europe reports it, its status word as written (`PENDING`, `WAITING`,
@@ -71,10 +71,16 @@ impl Europe<'_> {
         on_leave: OnLeave<'_>,
     ) -> Result<Created, CallError> {
         let url = format!("{}/api/v2_1/payouts", self.host);
-        let answer = authed(self.transport, self.tokens, false, |c, token| {
-            on_leave();
-            c.post(&url).bearer_auth(token).json(payout)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Send,
+            false,
+            |c, token| {
+                on_leave();
+                c.post(&url).bearer_auth(token).json(payout)
+            },
+        )
         .await?;
         let body = body_of(&answer)?;
         if answer.status.is_success() {
@@ -122,9 +128,13 @@ impl Europe<'_> {
     /// it keeps 14 days).
     pub async fn retrieve(&self, payout_id: &str) -> Result<Option<Payout>, CallError> {
         let url = format!("{}/api/v2_1/payouts/{payout_id}", self.host);
-        let answer = authed(self.transport, self.tokens, true, |c, token| {
-            c.get(&url).bearer_auth(token)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Status,
+            true,
+            |c, token| c.get(&url).bearer_auth(token),
+        )
         .await?;
         if answer.status.is_success() {
             let body = body_of(&answer)?;

@@ -2,9 +2,11 @@
 //! getAccountDetail (§3).
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, OnLeave, Transport};
+use super::{Answer, CallError, Class, OnLeave, Transport};
 use crate::config::{Endpoints, PaymentApi};
-use crate::payu::india::{AccountDetail, ListTransactions, Transfer, TransferError};
+use crate::payu::india::{
+    AccountDetail, ListTransactions, Transaction, TransactionPage, Transfer, TransferError,
+};
 use crate::payu::{Codes, Envelope};
 
 /// What PayU said of a batch.
@@ -21,39 +23,8 @@ pub enum BatchAnswer {
     },
 }
 
-/// One transfer as listTransactions reports it (§5), its status word as PayU wrote it: PayU
-/// spells states more than one way (`IN_PROGRESS`, `IN PROGRESS`, `FAILURE`) and may name one
-/// no document does, so the word is read by the caller, never refused here.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Found {
-    #[serde(default)]
-    pub merchant_ref_id: String,
-    #[serde(default)]
-    pub txn_status: String,
-    #[serde(default)]
-    pub txn_sub_status: Option<String>,
-    #[serde(default)]
-    pub payu_transaction_ref_no: Option<String>,
-    /// The UTR of a paid transfer.
-    #[serde(default)]
-    pub bank_transaction_ref_no: Option<String>,
-    #[serde(default)]
-    pub msg: Option<String>,
-    /// The failure or queue reason.
-    #[serde(default)]
-    pub txn_status_description: Option<String>,
-    /// PayU's code for a failure (a number or text, as PayU writes it).
-    #[serde(default, deserialize_with = "crate::payu::loose_text")]
-    pub response_code: Option<String>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Page {
-    #[serde(default)]
-    transaction_details: Vec<Found>,
-}
+/// The most transfers one listTransactions page holds (§5).
+pub const PAGE_SIZE: u32 = 100;
 
 pub struct India<'a> {
     pub transport: &'a Transport,
@@ -79,13 +50,19 @@ impl India<'_> {
             PaymentApi::V1 => "payoutMerchantId",
             PaymentApi::V2 => "pid",
         };
-        let answer = authed(self.transport, self.tokens, false, |c, token| {
-            on_leave();
-            c.post(&self.endpoints.india_payment)
-                .bearer_auth(token)
-                .header(header, self.merchant_id)
-                .json(&body)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Send,
+            false,
+            |c, token| {
+                on_leave();
+                c.post(&self.endpoints.india_payment)
+                    .bearer_auth(token)
+                    .header(header, self.merchant_id)
+                    .json(&body)
+            },
+        )
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;
         if envelope.is_success() {
@@ -103,8 +80,13 @@ impl India<'_> {
         })
     }
 
-    async fn v1(&self, url: &str, form: &impl serde::Serialize) -> Result<Answer, CallError> {
-        authed(self.transport, self.tokens, true, |c, token| {
+    async fn v1(
+        &self,
+        class: Class,
+        url: &str,
+        form: &impl serde::Serialize,
+    ) -> Result<Answer, CallError> {
+        authed(self.transport, self.tokens, class, true, |c, token| {
             c.post(url)
                 .bearer_auth(token)
                 .header("payoutMerchantId", self.merchant_id)
@@ -113,44 +95,114 @@ impl India<'_> {
         .await
     }
 
-    /// The transfer with `reference`, if PayU holds one.
-    pub async fn find(&self, reference: &str) -> Result<Option<Found>, CallError> {
-        let query = ListTransactions {
-            merchant_ref_id: Some(reference.to_owned()),
-            ..ListTransactions::default()
-        };
+    /// One listTransactions page.
+    async fn page(&self, query: &ListTransactions) -> Result<TransactionPage, CallError> {
         let answer = self
-            .v1(&self.endpoints.india_list_transactions, &query)
+            .v1(
+                Class::Status,
+                &self.endpoints.india_list_transactions,
+                query,
+            )
             .await?;
-        let envelope: Envelope<Page> = answer.json().map_err(CallError::Unreadable)?;
+        let envelope: Envelope<TransactionPage> = answer.json().map_err(CallError::Unreadable)?;
         if !envelope.is_success() {
             return Err(CallError::Unreadable(format!(
                 "listTransactions refused the query: {}",
                 envelope.msg.unwrap_or_default()
             )));
         }
-        Ok(envelope
-            .data
-            .unwrap_or_default()
+        Ok(envelope.data.unwrap_or_default())
+    }
+
+    /// The transfer with `reference`, if PayU shows one (the latest, should PayU hold two).
+    pub async fn find(&self, reference: &str) -> Result<Option<Transaction>, CallError> {
+        let query = ListTransactions {
+            merchant_ref_id: Some(reference.to_owned()),
+            ..ListTransactions::default()
+        };
+        Ok(self
+            .page(&query)
+            .await?
             .transaction_details
             .into_iter()
             .find(|t| t.merchant_ref_id == reference))
     }
 
+    /// Every transfer PayU shows with `batch_id` made from `from` to `to` (`dd/MM/yyyy`,
+    /// inclusive), latest first: every page of [`PAGE_SIZE`], pages after the first asked
+    /// for at once. A page count that grows while the pages are read (transfers arriving
+    /// meanwhile push the others to later pages) is followed; a page other than the one
+    /// asked for (a PayU that ignores `page`) fails the whole listing, so that the caller
+    /// asks by reference instead of taking a row for one PayU does not show.
+    pub async fn batch(
+        &self,
+        batch_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Transaction>, CallError> {
+        let query = |page: u32| ListTransactions {
+            batch_id: Some(batch_id.to_owned()),
+            from: Some(from.to_owned()),
+            to: Some(to.to_owned()),
+            page: Some(page),
+            page_size: Some(PAGE_SIZE),
+            ..ListTransactions::default()
+        };
+        // `page` is 1-based in requests, `currentPage` 0-based in answers (§5).
+        let checked = |page: u32, answer: TransactionPage| {
+            if answer.current_page == i64::from(page) - 1 {
+                Ok(answer)
+            } else {
+                Err(CallError::Unreadable(format!(
+                    "listTransactions answered page {} (0-based) to a request for page {page} (1-based)",
+                    answer.current_page
+                )))
+            }
+        };
+        let first = checked(1, self.page(&query(1)).await?)?;
+        let mut pages = clamp_pages(first.no_of_pages);
+        let mut found = first.transaction_details;
+        let mut read = 1;
+        while read < pages {
+            let wanted = read + 1..=pages;
+            let answers = futures_util::future::join_all(
+                wanted
+                    .clone()
+                    .map(|p| async move { checked(p, self.page(&query(p)).await?) }),
+            )
+            .await;
+            read = pages;
+            for answer in answers {
+                let answer = answer?;
+                pages = pages.max(clamp_pages(answer.no_of_pages));
+                found.extend(answer.transaction_details);
+            }
+        }
+        Ok(found)
+    }
+
     /// Cancels a queued transfer; PayU's answer as it gave it.
     pub async fn cancel(&self, reference: &str) -> Result<Envelope<serde_json::Value>, CallError> {
         let form = [("merchantRefId", reference)];
-        let answer = self.v1(&self.endpoints.india_cancel, &form).await?;
+        let answer = self
+            .v1(Class::Send, &self.endpoints.india_cancel, &form)
+            .await?;
         answer.json().map_err(CallError::Unreadable)
     }
 
     /// The payout account's balance and details.
     pub async fn account_detail(&self) -> Result<AccountDetail, CallError> {
-        let answer = authed(self.transport, self.tokens, true, |c, token| {
-            c.get(&self.endpoints.india_account_detail)
-                .bearer_auth(token)
-                .header("payoutMerchantId", self.merchant_id)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Status,
+            true,
+            |c, token| {
+                c.get(&self.endpoints.india_account_detail)
+                    .bearer_auth(token)
+                    .header("payoutMerchantId", self.merchant_id)
+            },
+        )
         .await?;
         let envelope: Envelope<AccountDetail> = answer.json().map_err(CallError::Unreadable)?;
         envelope.data.ok_or_else(|| {
@@ -160,4 +212,11 @@ impl India<'_> {
             ))
         })
     }
+}
+
+/// A page count as PayU gives it, within what one listing reads: at least the page just read,
+/// at most a thousand pages (a hundred thousand transfers in one batch; PayU's own batches are
+/// far smaller, and a count past it is taken as an error of PayU's, not followed).
+fn clamp_pages(n: i64) -> u32 {
+    u32::try_from(n.clamp(1, 1000)).unwrap_or(1)
 }

@@ -116,16 +116,52 @@ pub enum CallError {
     Unreadable(String),
 }
 
+/// What a request is, for the summary's count of `requests` (architecture.md §3.4): every
+/// request that leaves counts once in exactly one class, the one its caller names (never
+/// guessed from a URL, which PayU may move).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// Moves or stops money: a payment, a link, a bulk upload, processing a file, a cancel.
+    Send,
+    /// Asks: listTransactions, a link's, a file's or a payout's status, the balance.
+    Status,
+    /// A token call.
+    Token,
+}
+
 /// What the transport counted: for the progress line and the summary.
 #[derive(Debug, Default)]
 pub struct Counters {
+    /// Every request that left (the sum of `send`, `status` and `token`).
     pub requests: AtomicU64,
+    pub send: AtomicU64,
+    pub status: AtomicU64,
+    pub token: AtomicU64,
+    /// Requests that repeat an earlier attempt of the same call: after a 429, after no
+    /// answer (safe calls), after a 401 (with a fresh token).
+    pub retried: AtomicU64,
     /// `429` answers waited out.
     pub throttled: AtomicU64,
     /// Requests that got no answer (and were retried or handed back).
     pub unanswered: AtomicU64,
     /// Milliseconds spent paused after 429s and in backoff.
     pub waited_ms: AtomicU64,
+}
+
+impl Counters {
+    /// Counts a request leaving: once, in its class, and as a repeat when it is one.
+    fn leaving(&self, class: Class, repeat: bool) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let counter = match class {
+            Class::Send => &self.send,
+            Class::Status => &self.status,
+            Class::Token => &self.token,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if repeat {
+            self.retried.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The one way a run's requests leave.
@@ -223,25 +259,33 @@ impl Transport {
         }
     }
 
-    /// Sends a request that may safely be repeated (a query, a token), retrying with backoff
-    /// when no answer comes.
+    /// Sends a request of `class` that may safely be repeated (a query, a token), retrying
+    /// with backoff when no answer comes.
     pub async fn send_safe(
         &self,
+        class: Class,
         make: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Answer, CallError> {
-        self.send_safe_with(None, |c, _| make(c))
+        self.send_safe_with(None, class, false, |c, _| make(c))
             .await
             .map(|(a, _)| a)
     }
 
+    /// As [`Transport::send_with`], retried with backoff when no answer comes (each retry
+    /// counted as one).
     pub(crate) async fn send_safe_with(
         &self,
         tokens: Option<&auth::Tokens>,
+        class: Class,
+        repeat: bool,
         make: impl Fn(&reqwest::Client, &str) -> RequestBuilder,
     ) -> Result<(Answer, String), CallError> {
         let mut attempt = 0;
         loop {
-            match self.send_with(tokens, &make).await {
+            match self
+                .send_with(tokens, class, repeat || attempt > 0, &make)
+                .await
+            {
                 Err(CallError::NoAnswer(_)) if attempt + 1 < SAFE_TRIES => {
                     self.wait(self.backoff(attempt)).await;
                     attempt += 1;
@@ -251,16 +295,20 @@ impl Transport {
         }
     }
 
-    /// Sends once, with a token from `tokens` taken only after the limiter let the request
-    /// go (a token fetched before a long wait in line could expire on the way): the answer
-    /// and the token it carried.
+    /// Sends a request of `class` once (`repeat`: it repeats an earlier attempt of the same
+    /// call), with a token from `tokens` taken only after the limiter let the request go (a
+    /// token fetched before a long wait in line could expire on the way): the answer and
+    /// the token it carried. Every try after a 429 counts as a repeat.
     pub(crate) async fn send_with(
         &self,
         tokens: Option<&auth::Tokens>,
+        class: Class,
+        repeat: bool,
         make: impl Fn(&reqwest::Client, &str) -> RequestBuilder,
     ) -> Result<(Answer, String), CallError> {
         let mut throttled = 0u32;
         let mut throttled_since: Option<Instant> = None;
+        let mut repeat = repeat;
         loop {
             self.wait_out_pause().await;
             self.limiter.until_ready().await;
@@ -270,7 +318,7 @@ impl Transport {
                 None => String::new(),
             };
             let permit = self.slots.acquire().await;
-            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            self.counters.leaving(class, repeat);
             let sent = make(&self.http, &token).send().await;
             let response = match sent {
                 Ok(r) => r,
@@ -304,6 +352,7 @@ impl Transport {
                     + Duration::from_millis(5).mul_f64(1.0 + 10.0 * self.random());
                 self.pause(wait);
                 throttled = throttled.saturating_add(1);
+                repeat = true;
                 continue;
             }
             let body = response.bytes().await;

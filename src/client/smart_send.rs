@@ -2,7 +2,7 @@
 //! Smart Send's upload → process → status.
 
 use super::auth::{Tokens, authed};
-use super::{Answer, CallError, OnLeave, Transport};
+use super::{Answer, CallError, Class, OnLeave, Transport};
 use crate::config::Endpoints;
 use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError};
 use crate::payu::{Codes, Envelope};
@@ -46,13 +46,19 @@ impl SmartSend<'_> {
         } else {
             serde_json::to_value(link).map_err(|e| CallError::Unreadable(e.to_string()))?
         };
-        let answer = authed(self.transport, self.tokens, false, |c, token| {
-            on_leave();
-            c.post(&self.endpoints.smart_send_link)
-                .bearer_auth(token)
-                .header("pid", self.merchant_id)
-                .json(&body)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Send,
+            false,
+            |c, token| {
+                on_leave();
+                c.post(&self.endpoints.smart_send_link)
+                    .bearer_auth(token)
+                    .header("pid", self.merchant_id)
+                    .json(&body)
+            },
+        )
         .await?;
         let envelope: Envelope<serde_json::Value> = answer.json().map_err(CallError::Unreadable)?;
         if envelope.is_success() {
@@ -81,14 +87,20 @@ impl SmartSend<'_> {
     /// The link made for `reference`, if PayU holds one, the words as PayU wrote them: the
     /// link's `smartSendStatus`, and once the payee has claimed it, its transfer's `txnStatus`.
     pub async fn details(&self, reference: &str) -> Result<Option<LinkDetails>, CallError> {
-        let answer = authed(self.transport, self.tokens, true, |c, token| {
-            c.get(&self.endpoints.smart_send_details)
-                .bearer_auth(token)
-                .query(&[
-                    ("payoutMerchantId", self.merchant_id),
-                    ("merchantRefId", reference),
-                ])
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Status,
+            true,
+            |c, token| {
+                c.get(&self.endpoints.smart_send_details)
+                    .bearer_auth(token)
+                    .query(&[
+                        ("payoutMerchantId", self.merchant_id),
+                        ("merchantRefId", reference),
+                    ])
+            },
+        )
         .await?;
         let envelope: Envelope<LinkDetails> = answer.json().map_err(CallError::Unreadable)?;
         // Not found is status 1 with only the echoed reference (§12.2).
@@ -114,14 +126,21 @@ impl SmartSend<'_> {
         bytes: &[u8],
         on_leave: OnLeave<'_>,
     ) -> Result<FileAnswer, CallError> {
-        let answer = authed(self.transport, self.tokens, false, |c, token| {
-            on_leave();
-            let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
-            c.post(&self.endpoints.smart_send_bulk_upload)
-                .bearer_auth(token)
-                .header("pid", self.merchant_id)
-                .multipart(reqwest::multipart::Form::new().part("file", part))
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Send,
+            false,
+            |c, token| {
+                on_leave();
+                let part =
+                    reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned());
+                c.post(&self.endpoints.smart_send_bulk_upload)
+                    .bearer_auth(token)
+                    .header("pid", self.merchant_id)
+                    .multipart(reqwest::multipart::Form::new().part("file", part))
+            },
+        )
         .await?;
         Self::file(answer)
     }
@@ -130,11 +149,17 @@ impl SmartSend<'_> {
     /// not processed again).
     pub async fn process(&self, file_id: i64) -> Result<FileAnswer, CallError> {
         let url = format!("{}/{file_id}", self.endpoints.smart_send_bulk_upload);
-        let answer = authed(self.transport, self.tokens, true, |c, token| {
-            c.put(&url)
-                .bearer_auth(token)
-                .header("pid", self.merchant_id)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Send,
+            true,
+            |c, token| {
+                c.put(&url)
+                    .bearer_auth(token)
+                    .header("pid", self.merchant_id)
+            },
+        )
         .await?;
         Self::file(answer)
     }
@@ -142,11 +167,17 @@ impl SmartSend<'_> {
     /// The file's status.
     pub async fn file_status(&self, file_id: i64) -> Result<FileAnswer, CallError> {
         let url = format!("{}/{file_id}", self.endpoints.smart_send_bulk_status);
-        let answer = authed(self.transport, self.tokens, true, |c, token| {
-            c.get(&url)
-                .bearer_auth(token)
-                .header("pid", self.merchant_id)
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Status,
+            true,
+            |c, token| {
+                c.get(&url)
+                    .bearer_auth(token)
+                    .header("pid", self.merchant_id)
+            },
+        )
         .await?;
         Self::file(answer)
     }
@@ -160,12 +191,18 @@ impl SmartSend<'_> {
         &self,
         reference: &str,
     ) -> Result<crate::payu::Envelope<serde_json::Value>, CallError> {
-        let answer = authed(self.transport, self.tokens, true, |c, token| {
-            c.post(&self.endpoints.smart_send_cancel)
-                .bearer_auth(token)
-                .header("payoutMerchantId", self.merchant_id)
-                .query(&[("merchantRefId", reference)])
-        })
+        let answer = authed(
+            self.transport,
+            self.tokens,
+            Class::Send,
+            true,
+            |c, token| {
+                c.post(&self.endpoints.smart_send_cancel)
+                    .bearer_auth(token)
+                    .header("payoutMerchantId", self.merchant_id)
+                    .query(&[("merchantRefId", reference)])
+            },
+        )
         .await?;
         answer.json().map_err(CallError::Unreadable)
     }

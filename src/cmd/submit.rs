@@ -97,11 +97,7 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         eprintln!("payu-bulk: {why}");
     }
     eprint!("{}", done.summary.render());
-    let r = done.requests;
-    eprintln!(
-        "requests: {} ({} answered 429 and waited out, {} unanswered)",
-        r.made, r.throttled, r.unanswered
-    );
+    eprintln!("{}", done.requests.line(done.summary.rows));
     Ok(done.summary.ending(done.interrupted.is_some()).into())
 }
 

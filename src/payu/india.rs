@@ -84,71 +84,103 @@ pub struct ListTransactions {
     pub page_size: Option<u32>,
 }
 
-/// The `data` of a listTransactions answer.
+/// The `data` of a listTransactions answer. Read leniently (the tool's status reads depend
+/// on it): a field PayU writes another way (a count as text, an amount as a string) reads as
+/// absent, never makes the page unreadable.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionPage {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_number")]
     pub payout_merchant_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_zero")]
     pub no_of_pages: i64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_zero")]
     pub total_elements: i64,
     /// 0-based, even when `page=1` was asked for (§5).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "number_or_zero")]
     pub current_page: i64,
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    #[serde(
+        default,
+        serialize_with = "rust_decimal::serde::arbitrary_precision_option::serialize",
+        deserialize_with = "super::loose_amount"
+    )]
     pub total_amount: Option<Decimal>,
     /// Spelled as PayU spells it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_number")]
     pub succes_txn: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_number")]
     pub pending_txn: Option<i64>,
     #[serde(default)]
     pub transaction_details: Vec<Transaction>,
 }
 
-/// One transfer as listTransactions reports it. Its state is `txnStatus`, and nothing else.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+fn number_or_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    super::loose_number(d).map(Option::unwrap_or_default)
+}
+
+/// One transfer as listTransactions reports it. Its state is `txnStatus`, and nothing else,
+/// kept as PayU wrote it: PayU spells states more than one way (`IN_PROGRESS`, `IN
+/// PROGRESS`, `FAILURE`) and may name one no document does, so the word is read by the
+/// caller ([`Transaction::status`] for the documented ones), never refused here. Every other
+/// field is read leniently, as in [`TransactionPage`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transaction {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_number")]
     pub txn_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub batch_id: Option<String>,
+    #[serde(default, deserialize_with = "text_or_empty")]
     pub merchant_ref_id: String,
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    #[serde(
+        default,
+        serialize_with = "rust_decimal::serde::arbitrary_precision_option::serialize",
+        deserialize_with = "super::loose_amount"
+    )]
     pub amount: Option<Decimal>,
-    pub txn_status: TxnStatus,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_empty")]
+    pub txn_status: String,
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub txn_sub_status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub payu_transaction_ref_no: Option<String>,
-    #[serde(default)]
+    /// The UTR of a paid transfer.
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub bank_transaction_ref_no: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub transfer_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub msg: Option<String>,
     /// The failure or queue reason.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub txn_status_description: Option<String>,
-    /// The bank's or PayU's code for the outcome.
-    #[serde(default)]
+    /// The bank's or PayU's code for the outcome (a number or text, as PayU writes it).
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub response_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub purpose: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub beneficiary_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub txn_source: Option<String>,
     /// `2022-08-22T05:56:13.000+0000`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub txn_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub last_status_update_date: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::loose_text")]
     pub succeed_on: Option<String>,
+}
+
+fn text_or_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    super::loose_text(d).map(Option::unwrap_or_default)
+}
+
+impl Transaction {
+    /// Its state, when PayU wrote it in a documented spelling.
+    pub fn status(&self) -> Option<TxnStatus> {
+        serde_json::from_value(serde_json::Value::String(self.txn_status.trim().to_owned())).ok()
+    }
 }
 
 /// A transfer's state (§6). PayU leaves some spellings unconfirmed; the variants accept the
@@ -286,15 +318,42 @@ mod tests {
         let page: Envelope<TransactionPage> = serde_json::from_str(body).unwrap();
         let t = &page.data.unwrap().transaction_details[0];
         assert_eq!(
-            (t.txn_status, t.amount),
-            (TxnStatus::Failed, Some(Decimal::new(1005, 1)))
+            (t.status(), t.amount),
+            (Some(TxnStatus::Failed), Some(Decimal::new(1005, 1)))
         );
-        assert!(t.txn_status.is_final());
+        assert!(t.status().is_some_and(TxnStatus::is_final));
         let empty: Envelope<TransactionPage> = serde_json::from_str(
             r#"{"status":0,"msg":null,"code":null,"data":{"noOfPages":0,"totalElements":0,"currentPage":0,"transactionDetails":[]}}"#,
         )
         .unwrap();
         assert!(empty.data.unwrap().transaction_details.is_empty());
+    }
+
+    #[test]
+    fn a_page_in_other_spellings_reads_rather_than_fails() {
+        // Counts as text, an amount as a string, a code as a number, a reference as a
+        // number, an undocumented state, a field no document names, a null: all read.
+        let body = r#"{"status":0,"msg":null,"code":null,"data":{"noOfPages":"3","totalElements":"250",
+            "currentPage":"1","totalAmount":"100.00","transactionDetails":[{"txnId":"77","batchId":12,
+            "merchantRefId":12345,"amount":"100.00","txnStatus":"ON_HOLD","responseCode":0,
+            "msg":null,"somethingNew":{"a":1}}]}}"#;
+        let page: Envelope<TransactionPage> = serde_json::from_str(body).unwrap();
+        let page = page.data.unwrap();
+        assert_eq!(
+            (page.no_of_pages, page.total_elements, page.current_page),
+            (3, 250, 1)
+        );
+        let t = &page.transaction_details[0];
+        assert_eq!(t.merchant_ref_id, "12345");
+        assert_eq!(t.batch_id.as_deref(), Some("12"));
+        assert_eq!(t.amount, Some(Decimal::new(10000, 2)));
+        assert_eq!((t.txn_status.as_str(), t.status()), ("ON_HOLD", None));
+        assert_eq!(t.response_code.as_deref(), Some("0"));
+        let lifecycle = Transaction {
+            txn_status: "PENDING FOR APPROVAL".into(),
+            ..Transaction::default()
+        };
+        assert_eq!(lifecycle.status(), Some(TxnStatus::PendingForApproval));
     }
 
     #[test]

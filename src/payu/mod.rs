@@ -58,6 +58,22 @@ pub fn loose_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
     })
 }
 
+/// An amount of an answer, a JSON number or a string: read exactly; absent, or anything that
+/// is no amount, reads as `None` rather than make the whole answer unreadable.
+pub fn loose_amount<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+    Ok(Option::<serde_json::Value>::deserialize(d)?.and_then(|v| string_or_number(v).ok()))
+}
+
+/// A whole number of an answer (a count, a page, an id), a JSON number or its digits as
+/// text: anything else reads as `None` rather than make the whole answer unreadable.
+pub fn loose_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
 /// A string-or-number amount that may be absent (absent reads as zero, for the sandbox to
 /// answer with PayU's code for a missing amount).
 pub fn string_or_number_or_zero<'de, D: serde::Deserializer<'de>>(

@@ -11,12 +11,12 @@ mod summary;
 
 pub use outputs::{csv_style, results_path};
 pub use results::{
-    CsvStyle, MAX_WIDTH, Requests, ResultsWriter, RowResult, RunFacts, check_capacity,
-    check_report_name, check_report_path, neutralize, original_width, retry_advice,
+    CsvStyle, MAX_WIDTH, ResultsWriter, RowResult, RunFacts, check_capacity, check_report_name,
+    check_report_path, neutralize, original_width, retry_advice,
 };
 pub use results_file::ResultsFile;
 pub use retry_file::{Retried, write_retry_sheet};
-pub use summary::{PlanNote, Summary, Tally, format_money};
+pub use summary::{PlanNote, Requests, Summary, Tally, format_money};
 
 /// A row's state in the results file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

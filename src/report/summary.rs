@@ -31,6 +31,82 @@ pub struct Summary {
     pub finished_at: DateTime<Utc>,
     /// The approved plan the run sent against (`submit --plan`).
     pub plan: Option<PlanNote>,
+    /// The requests the run made of PayU (none for `validate`).
+    pub requests: Requests,
+}
+
+/// The requests a run made of PayU, by what they are: every request that left counts once
+/// in exactly one of `send`, `status` and `token` (architecture.md §3.4), so that their sum
+/// is what PayU served.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Requests {
+    /// Payments, links, bulk uploads, processing a file, cancels.
+    pub send: u64,
+    /// Every query: listTransactions, a link's, a file's or a payout's status, the balance.
+    pub status: u64,
+    /// Token calls.
+    pub token: u64,
+    /// Requests that repeated an earlier attempt of the same call (after a 429, no answer,
+    /// a 401); counted in their class too.
+    pub retried: u64,
+    /// `429` answers waited out.
+    pub throttled: u64,
+    /// Without an answer (timeouts, dropped connections, 5xx).
+    pub unanswered: u64,
+}
+
+impl Requests {
+    pub fn of(counters: &crate::client::Counters) -> Requests {
+        let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+        Requests {
+            send: load(&counters.send),
+            status: load(&counters.status),
+            token: load(&counters.token),
+            retried: load(&counters.retried),
+            throttled: load(&counters.throttled),
+            unanswered: load(&counters.unanswered),
+        }
+    }
+
+    /// Every request made.
+    pub fn total(&self) -> u64 {
+        self.send
+            .saturating_add(self.status)
+            .saturating_add(self.token)
+    }
+
+    /// The `requests` object of `--summary-json` (architecture.md §4.2, a contract).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "send": self.send,
+            "status": self.status,
+            "token": self.token,
+            "retried": self.retried,
+            "throttled": self.throttled,
+        })
+    }
+
+    /// The end-of-run line on stderr, with the requests per row of a sheet of `rows`:
+    /// `requests: 31 (send 20, status 10, token 1; 0.03 per row; 0 retried, 0 answered 429)`.
+    pub fn line(&self, rows: u64) -> String {
+        let total = self.total();
+        let per_row = match rows {
+            0 => String::new(),
+            // Hundredths, rounded half up, in whole numbers: no float between.
+            n => {
+                let hundredths = (u128::from(total) * 100 + u128::from(n) / 2) / u128::from(n);
+                format!("; {}.{:02} per row", hundredths / 100, hundredths % 100)
+            }
+        };
+        let unanswered = match self.unanswered {
+            0 => String::new(),
+            n => format!(", {n} unanswered"),
+        };
+        format!(
+            "requests: {total} (send {}, status {}, token {}{per_row}; {} retried, {} answered 429{unanswered})",
+            self.send, self.status, self.token, self.retried, self.throttled
+        )
+    }
 }
 
 /// An approved plan, as the summary records it.
@@ -57,6 +133,7 @@ impl Summary {
             started_at,
             finished_at: started_at,
             plan: None,
+            requests: Requests::default(),
         }
     }
 
@@ -159,6 +236,7 @@ impl Summary {
             "amounts_too_large_to_add_up": self.overflowed.iter().map(|(c, s)| format!("{c} {s}")).collect::<Vec<_>>(),
             "started_at": self.started_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "finished_at": self.finished_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "requests": self.requests.to_json(),
         });
         if let (Some(plan), Some(map)) = (&self.plan, json.as_object_mut()) {
             map.insert(
@@ -297,6 +375,41 @@ mod tests {
 
     fn currency(i: u8) -> Currency {
         [Currency::Inr, Currency::Pln, Currency::Eur][usize::from(i % 3)]
+    }
+
+    #[test]
+    fn requests_are_counted_by_class_in_the_json_and_the_line() {
+        let r = Requests {
+            send: 20,
+            status: 10,
+            token: 1,
+            retried: 2,
+            throttled: 3,
+            unanswered: 0,
+        };
+        assert_eq!(
+            r.line(1000),
+            "requests: 31 (send 20, status 10, token 1; 0.03 per row; 2 retried, 3 answered 429)"
+        );
+        assert_eq!(
+            Requests { unanswered: 4, ..r }.line(0),
+            "requests: 31 (send 20, status 10, token 1; 2 retried, 3 answered 429, 4 unanswered)"
+        );
+        assert_eq!(
+            Requests::default().line(3),
+            "requests: 0 (send 0, status 0, token 0; 0.00 per row; 0 retried, 0 answered 429)"
+        );
+        let mut s = Summary::new(
+            Kind::Payout,
+            Path::new("a.csv"),
+            Path::new("a.results.csv"),
+            DateTime::<Utc>::UNIX_EPOCH,
+        );
+        s.requests = r;
+        assert_eq!(
+            s.to_json()["requests"],
+            serde_json::json!({"send": 20, "status": 10, "token": 1, "retried": 2, "throttled": 3})
+        );
     }
 
     #[test]

@@ -818,7 +818,7 @@ impl Sent {
             batch_id: Some(self.batch_id.clone()),
             merchant_ref_id: self.reference.clone(),
             amount: Some(self.amount),
-            txn_status: status,
+            txn_status: word(status),
             txn_sub_status: self.reversed.then(|| "REVERSED".to_owned()),
             payu_transaction_ref_no: Some(self.payu_ref.clone()),
             // A paid transfer carries its UTR (a reversed one keeps it).

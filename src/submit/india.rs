@@ -1,14 +1,16 @@
-//! `payout` rows: PayU India Initiate Transfer, in batches, and listTransactions by
-//! reference. PayU accepts a batch whole or refuses it naming the items at fault; items it
-//! does not name stay `UNKNOWN` until a lookup settles them (architecture.md §3.1).
+//! `payout` rows: PayU India Initiate Transfer, in batches, and listTransactions by batch
+//! (by reference for a row whose batch is unknown or whose batch listing failed). PayU
+//! accepts a batch whole or refuses it naming the items at fault; items it does not name stay
+//! `UNKNOWN` until a lookup settles them (architecture.md §3.1).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use super::state::{Answer, Lookup, Report, Said, Waiting};
-use super::{Engine, Payment, Request, Surface, unanswered};
+use super::state::{self, Answer, Lookup, Report, Said, Waiting};
+use super::{Asked, Engine, Payment, Request, Surface, unanswered};
 use crate::client::CallError;
-use crate::client::india::{BatchAnswer, Found, India};
+use crate::client::india::{BatchAnswer, India};
 use crate::config::ApprovalFlow;
+use crate::payu::india::Transaction;
 
 /// PayU's duplicate-reference code for a transfer.
 const DUPLICATE: i64 = 1002;
@@ -43,7 +45,7 @@ pub fn for_funds(reason: &str) -> bool {
 }
 
 /// A transfer's state as PayU reports it (§6), in every spelling PayU uses.
-pub fn report(t: &Found) -> Report {
+pub fn report(t: &Transaction) -> Report {
     let w = word(&t.txn_status);
     let why = reason_of(&[t.txn_status_description.as_deref(), t.msg.as_deref()]);
     let sub = t.txn_sub_status.as_deref().map(word).unwrap_or_default();
@@ -154,6 +156,61 @@ impl Surface for Transfers<'_> {
             None => Lookup::Empty,
         })
     }
+
+    /// Rows by their batch: one listing (every page) per distinct `batchId`, from the day
+    /// before the batch's first send to the day after today (IST, so that a clock apart from
+    /// PayU's by minutes near midnight loses no day), the listings at once. A row its batch's
+    /// listing shows is found by its `merchantRefId` (a batchId is free text and may repeat
+    /// across runs: what the listing holds besides the asked rows is ignored); a row it does
+    /// not show is undetermined (`Empty`, never absent). A batch whose listing failed leaves
+    /// its rows to be asked by reference.
+    async fn look_up_many(&self, rows: &[Asked]) -> Vec<Option<Lookup>> {
+        let mut batches: BTreeMap<&str, (Vec<usize>, state::Stamp)> = BTreeMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            if let (Some(batch), Some(since)) = (row.batch.as_deref(), row.since) {
+                let (members, first) = batches.entry(batch).or_insert((Vec::new(), since));
+                members.push(i);
+                *first = (*first).min(since);
+            }
+        }
+        let today = day_of(state::now());
+        let listings =
+            futures_util::future::join_all(batches.iter().map(|(batch, (_, first))| async move {
+                let from = dd_mm_yyyy(day_of(*first) - chrono::Days::new(1));
+                let to = dd_mm_yyyy(today + chrono::Days::new(1));
+                self.api.batch(batch, &from, &to).await
+            }))
+            .await;
+        let mut found = vec![None; rows.len()];
+        for ((_, (members, _)), listing) in batches.iter().zip(listings) {
+            let Ok(listing) = listing else { continue };
+            // Latest first: the first entry of a reference is its latest transfer.
+            let mut by_reference: HashMap<&str, &Transaction> = HashMap::new();
+            for t in &listing {
+                by_reference.entry(t.merchant_ref_id.as_str()).or_insert(t);
+            }
+            for &i in members {
+                found[i] = Some(match by_reference.get(rows[i].reference.as_str()) {
+                    Some(t) => Lookup::Found(report(t)),
+                    None => Lookup::Empty,
+                });
+            }
+        }
+        found
+    }
+}
+
+/// The day (IST, PayU India's) of a moment.
+fn day_of(at: state::Stamp) -> chrono::NaiveDate {
+    chrono::DateTime::from_timestamp_millis(at)
+        .unwrap_or_default()
+        .with_timezone(&crate::validate::dates::ist())
+        .date_naive()
+}
+
+/// A day as listTransactions' `from` and `to` take it (§5).
+fn dd_mm_yyyy(day: chrono::NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
 }
 
 /// A batch's answer, for each of its rows.
@@ -245,12 +302,12 @@ fn read(answer: BatchAnswer, payments: &[&str]) -> Vec<Answer> {
 mod tests {
     use super::*;
 
-    fn found(status: &str, description: Option<&str>) -> Found {
-        Found {
+    fn found(status: &str, description: Option<&str>) -> Transaction {
+        Transaction {
             merchant_ref_id: "R1".into(),
             txn_status: status.into(),
             txn_status_description: description.map(str::to_owned),
-            ..Found::default()
+            ..Transaction::default()
         }
     }
 

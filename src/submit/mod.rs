@@ -1,4 +1,4 @@
-//! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4).
+//! Paying the valid rows: plan → journal → send → reconcile → poll (architecture.md §1, §3.1, §3.4, §3.6).
 //!
 //! Every row that may be paid is an [`Item`]: its request, its journal key and its
 //! [`SendState`], which alone says whether it may be sent. The journal is asked first: a
@@ -129,6 +129,14 @@ pub struct Item {
     note: String,
     /// The tool's code for a row held back unsent (`CANARY`).
     held_code: Option<String>,
+    /// When it was first sent (this run, or an earlier one by the journal): a listing by
+    /// batch covers the days from then.
+    first_sent: Option<state::Stamp>,
+    /// The `batchId` of the transfer PayU accepted from this run (PayU India). Only an
+    /// accepted send says under which batch PayU holds the row: a row an earlier run sent, or
+    /// one PayU answered with a duplicate or not at all, may be there under another run's
+    /// batchId, so it is asked by reference.
+    batch: Option<String>,
     /// Where it stands: changed only through its transitions.
     state: SendState,
 }
@@ -147,6 +155,8 @@ impl Item {
             key,
             note: String::new(),
             held_code: None,
+            first_sent: None,
+            batch: None,
             state: SendState::new(by_reference(kind)),
         }
     }
@@ -198,6 +208,7 @@ impl Item {
         }
         let by_ref = self.key.kind != Kind::GlobalPayout.name();
         self.state = SendState::from_journal(entry, by_ref);
+        self.first_sent = state::stamp_of(&entry.created_at).or(self.first_sent);
         let first = entry.created_at.get(..10).unwrap_or(&entry.created_at);
         self.note = if self.state.is_final()
             || self.state.waiting().is_some()
@@ -209,6 +220,15 @@ impl Item {
                 "sent by an earlier run on {first} with no definitive answer; checked with PayU before anything is resent"
             )
         };
+    }
+
+    /// The row as a round of lookups asks about it.
+    fn asked(&self) -> Asked {
+        Asked {
+            reference: self.key.reference.clone(),
+            batch: self.batch.clone(),
+            since: self.first_sent,
+        }
     }
 
     fn reused(&mut self, entry: &Entry) {
@@ -261,6 +281,20 @@ pub const VISIBILITY_WINDOW: Duration = Duration::from_secs(15 * 60);
 const FILE_WAIT_MIN: Duration = Duration::from_secs(30);
 /// The longest nap between two rounds of lookups.
 const POLL_CEILING: Duration = Duration::from_secs(5);
+/// How long after its send a row is first asked about: PayU settles a transfer or a link in
+/// moments when all goes well, and a round that comes too early costs a round more.
+const SETTLE_ESTIMATE: Duration = Duration::from_millis(250);
+
+/// A row as a round of lookups asks about it.
+#[derive(Debug, Clone)]
+pub(crate) struct Asked {
+    /// Its reference (`merchantRefId`, `extPayoutId`).
+    pub reference: String,
+    /// Its batch (`batchId`, PayU India transfers), if known.
+    pub batch: Option<String>,
+    /// When it was first sent, if known.
+    pub since: Option<state::Stamp>,
+}
 
 /// One PayU surface: send a group of rows in one request, look one row up, each answer read
 /// into [`Answer`] and [`Lookup`].
@@ -272,6 +306,12 @@ pub(crate) trait Surface {
     async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer>;
     /// What PayU says of a row now, by its reference or the id PayU gave it.
     async fn look_up(&self, reference: &str, payu_id: Option<&str>) -> Result<Lookup, CallError>;
+    /// What PayU says of many rows, where it can say it in fewer requests than one a row
+    /// (PayU India's listing by batch): a lookup for each row it could answer, `None` for the
+    /// others, which are then looked up one by one. By default, none.
+    async fn look_up_many(&self, rows: &[Asked]) -> Vec<Option<Lookup>> {
+        vec![None; rows.len()]
+    }
 }
 
 /// The answer a call that failed stands for.
@@ -311,6 +351,14 @@ impl Surface for Surfaces<'_> {
             Surfaces::Transfers(s) => s.look_up(reference, payu_id).await,
             Surfaces::Links(s) => s.look_up(reference, payu_id).await,
             Surfaces::Payouts(s) => s.look_up(reference, payu_id).await,
+        }
+    }
+
+    async fn look_up_many(&self, rows: &[Asked]) -> Vec<Option<Lookup>> {
+        match self {
+            Surfaces::Transfers(s) => s.look_up_many(rows).await,
+            Surfaces::Links(s) => s.look_up_many(rows).await,
+            Surfaces::Payouts(s) => s.look_up_many(rows).await,
         }
     }
 }
@@ -422,57 +470,30 @@ impl<'a> Engine<'a> {
 
     /// Pays every item that may be sent, then follows them until they are final or the wait
     /// runs out: lookups in rounds, a resend only as the row's state allows.
+    ///
+    /// Rows never sent go first, so that no lookup takes a send's turn in the limiter; rows
+    /// an earlier run left unsettled are asked about after them, in the rounds. `--wait`
+    /// counts from the last send, and is kept whatever PayU's rate or latency: see
+    /// [`Engine::follow_until`].
     pub async fn run(&self, items: &mut [Item]) -> Result<(), Error> {
-        let window = self.window();
+        let mut first_round = Instant::now();
         let mut last_send = Instant::now();
-        let mut interval = Duration::from_millis(250);
+        if self.sendable(items) {
+            self.send_all(items).await?;
+            last_send = Instant::now();
+            first_round = last_send + SETTLE_ESTIMATE;
+        }
         loop {
-            // Rows an earlier run or request left unsettled are asked about first.
-            self.ask_all(items).await?;
-            if self.stopped().is_none() && items.iter().any(|i| i.state.may_send(window)) {
-                let n = items.iter().filter(|i| i.state.may_send(window)).count() as u64;
-                self.progress
-                    .to_send
-                    .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
-                self.send_all(items).await?;
-                last_send = Instant::now();
-                interval = Duration::from_millis(250);
-            }
-            let following = items
-                .iter()
-                .filter(|i| i.state.needs_lookup() || i.state.file().is_some())
-                .count();
-            if following == 0 || self.stopped().is_some() {
+            let deadline = last_send + self.wait_for(items);
+            self.follow(items, first_round, deadline, true).await?;
+            if !self.sendable(items) {
                 break;
             }
-            let in_files = items.iter().any(|i| i.state.file().is_some());
-            let wait = if in_files {
-                self.options.wait.max(FILE_WAIT_MIN)
-            } else {
-                self.options.wait
-            };
-            let deadline = last_send + wait;
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            // Wake for the first resend a lookup could allow, if it comes before the next
-            // round.
-            let mut nap = interval.min(deadline - now);
-            let wall = state::now();
-            if let Some(first) = items
-                .iter()
-                .filter_map(|i| i.state.resend_from(window))
-                .filter(|t| *t > wall)
-                .min()
-            {
-                nap = nap.min(Duration::from_millis((first - wall) as u64 + 1));
-            }
-            self.apis.transport.wait(nap).await;
-            interval = (interval * 2).min(POLL_CEILING);
-            if Instant::now() >= deadline {
-                break;
-            }
+            // A lookup allowed a resend (the visibility window passed with PayU showing
+            // nothing): sent, and followed again for the wait.
+            self.send_all(items).await?;
+            last_send = Instant::now();
+            first_round = last_send + SETTLE_ESTIMATE;
         }
         if let Some(why) = self.stopped() {
             for item in to_send(items) {
@@ -480,6 +501,84 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Follows `items` (lookups only; nothing is sent or resent) until every one is final or
+    /// `deadline` comes, in rounds: the first at once, then spaced, each asking only about
+    /// rows not yet final. Kept to the deadline whatever the rate, PayU's latency or its
+    /// 429s: a round still running at the deadline is dropped, requests in flight with it,
+    /// which is safe (a lookup is read-only, and a row's state and journal entry change only
+    /// once an answer is in hand, so each row keeps its state: `PENDING`, or `UNKNOWN`).
+    /// For `status --wait` as well as `submit`.
+    pub async fn follow_until(&self, items: &mut [Item], deadline: Instant) -> Result<(), Error> {
+        self.follow(items, Instant::now(), deadline, false).await
+    }
+
+    /// Whether a row may be sent now (and the run has not stopped).
+    fn sendable(&self, items: &[Item]) -> bool {
+        let window = self.window();
+        self.stopped().is_none() && items.iter().any(|i| i.state.may_send(window))
+    }
+
+    /// How long rows are followed after the last send: `--wait`, and at least
+    /// [`FILE_WAIT_MIN`] while a Bulk Smart Send file is unfinished.
+    fn wait_for(&self, items: &[Item]) -> Duration {
+        if items.iter().any(|i| i.state.file().is_some()) {
+            self.options.wait.max(FILE_WAIT_MIN)
+        } else {
+            self.options.wait
+        }
+    }
+
+    /// Rounds of lookups from `first` until nothing is left to follow or `deadline` comes;
+    /// with `resend`, also until a row may be sent again (the caller sends it). Between
+    /// rounds the nap doubles from [`SETTLE_ESTIMATE`] up to [`POLL_CEILING`], waking early
+    /// for the first moment a lookup could allow a resend.
+    async fn follow(
+        &self,
+        items: &mut [Item],
+        first: Instant,
+        deadline: Instant,
+        resend: bool,
+    ) -> Result<(), Error> {
+        let window = self.window();
+        let mut next = first;
+        let mut interval = SETTLE_ESTIMATE;
+        loop {
+            let following = items
+                .iter()
+                .any(|i| i.state.needs_lookup() || i.state.file().is_some());
+            if !following || self.stopped().is_some() || (resend && self.sendable(items)) {
+                return Ok(());
+            }
+            let mut wake = next.min(deadline);
+            if resend {
+                let wall = state::now();
+                if let Some(first) = items
+                    .iter()
+                    .filter_map(|i| i.state.resend_from(window))
+                    .filter(|t| *t > wall)
+                    .min()
+                {
+                    let at = Instant::now() + Duration::from_millis((first - wall) as u64 + 1);
+                    wake = wake.min(at);
+                }
+            }
+            let now = Instant::now();
+            if wake > now {
+                self.apis.transport.wait(wake - now).await;
+            }
+            if Instant::now() >= deadline {
+                return Ok(());
+            }
+            match tokio::time::timeout_at(deadline, self.ask_all(items)).await {
+                Ok(asked) => asked?,
+                // The deadline: what the round had learnt is recorded; the rest is dropped.
+                Err(_) => return Ok(()),
+            }
+            next = Instant::now() + interval;
+            interval = (interval * 2).min(POLL_CEILING);
+        }
     }
 
     /// Runs `tasks`, up to `--concurrency` at once (the limiter paces their requests),
@@ -622,6 +721,7 @@ impl<'a> Engine<'a> {
             .claim(window)
             .and_then(|()| item.state.send(at))
             .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
+        item.first_sent.get_or_insert(at);
         self.progress
             .sent
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -639,6 +739,11 @@ impl<'a> Engine<'a> {
         }
         if let Answer::Accepted(r) = &answer {
             self.warn_of(r);
+            if let Request::Transfer(t) = &item.payment.request
+                && !t.batch_id.trim().is_empty()
+            {
+                item.batch = Some(t.batch_id.clone());
+            }
         }
         item.state
             .answer(answer)
@@ -663,7 +768,9 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Asks PayU about every item that needs it (Bulk Smart Send: its files first).
+    /// One round: asks PayU about every item that needs it (Bulk Smart Send: its files
+    /// first), as many as the surface can at once (PayU India: by batch), the others one by
+    /// one.
     async fn ask_all(&self, items: &mut [Item]) -> Result<(), Error> {
         if self.options.kind == Kind::SmartSend {
             self.follow_files(items).await?;
@@ -676,11 +783,22 @@ impl<'a> Engine<'a> {
             Err(_) => return Ok(()),
         };
         let surface = &surface;
-        let asking = items
+        let mut asking: Vec<&mut Item> = items
             .iter_mut()
             .filter(|i| i.state.needs_lookup())
-            .map(|item| self.ask(surface, item));
-        self.each(asking).await?;
+            .collect();
+        let asked: Vec<Asked> = asking.iter().map(|i| i.asked()).collect();
+        let asked_at = state::now();
+        let many = surface.look_up_many(&asked).await;
+        let mut rest = Vec::new();
+        for (item, found) in asking.iter_mut().zip(many) {
+            match found {
+                Some(found) => self.record(item, found, asked_at)?,
+                None => rest.push(item),
+            }
+        }
+        self.each(rest.into_iter().map(|item| self.ask(surface, item)))
+            .await?;
         self.tick();
         Ok(())
     }
@@ -689,22 +807,25 @@ impl<'a> Engine<'a> {
     async fn ask(&self, surface: &impl Surface, item: &mut Item) -> Result<(), Error> {
         let asked_at = state::now();
         let payu_id = item.state.payu_id().map(str::to_owned);
-        let found = surface
+        match surface
             .look_up(&item.key.reference, payu_id.as_deref())
-            .await;
-        let before = item.state.journal_state();
-        match found {
-            Ok(found) => {
-                if let Lookup::Found(r) = &found {
-                    self.warn_of(r);
-                }
-                item.state
-                    .looked_up(found, asked_at)
-                    .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
-            }
+            .await
+        {
+            Ok(found) => self.record(item, found, asked_at),
             // Nothing learnt: it stays as it was, for the next round or `status`.
-            Err(_) => return Ok(()),
+            Err(_) => Ok(()),
         }
+    }
+
+    /// Records what a lookup made at `asked_at` found of an item.
+    fn record(&self, item: &mut Item, found: Lookup, asked_at: state::Stamp) -> Result<(), Error> {
+        let before = item.state.journal_state();
+        if let Lookup::Found(r) = &found {
+            self.warn_of(r);
+        }
+        item.state
+            .looked_up(found, asked_at)
+            .map_err(|e| Error::Usage(format!("internal error: {e}")))?;
         if item.state.journal_state() != before {
             self.persist(item)?;
         }

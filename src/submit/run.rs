@@ -451,10 +451,11 @@ impl Written<'_> {
             writer.write_row(raw, &result)?;
         }
         summary.finished_at = Utc::now();
+        summary.requests = Requests::of(&self.apis.transport.counters);
         writer.finish(&RunFacts {
             summary: &summary,
             environment: Some(self.apis.env_name()),
-            requests: Requests::of(&self.apis.transport.counters),
+            requests: summary.requests,
         })?;
         if let Some(p) = &self.sub.input.summary_json {
             summary.write_json(p)?;

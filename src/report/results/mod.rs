@@ -15,8 +15,8 @@
 //!
 //! The files, one noun each: [`row`] the tool's columns of a row; [`writer`] the results file
 //! and its report; [`csv_file`] and [`csv_out`] the CSV results, [`syncer`] their syncing as
-//! they grow; [`book`] the workbook and its looks, [`summary_sheet`] its Summary sheet and
-//! [`requests`] the counts it shows; [`cell`] a cell on its way out (masked, never a formula,
+//! they grow; [`book`] the workbook and its looks, [`summary_sheet`] its Summary
+//! sheet; [`cell`] a cell on its way out (masked, never a formula,
 //! cut to fit); [`destination`] what is checked of the paths and sizes before a run.
 
 mod book;
@@ -24,7 +24,6 @@ mod cell;
 mod csv_file;
 mod csv_out;
 mod destination;
-mod requests;
 mod row;
 mod summary_sheet;
 mod syncer;
@@ -34,7 +33,6 @@ pub use book::MAX_WIDTH;
 pub use cell::neutralize;
 pub use csv_out::CsvStyle;
 pub use destination::{check_capacity, check_report_name, check_report_path};
-pub use requests::Requests;
 pub use row::{RowResult, original_width, retry_advice};
 pub use summary_sheet::RunFacts;
 pub use writer::ResultsWriter;

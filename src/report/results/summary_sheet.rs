@@ -7,7 +7,7 @@ use rust_xlsxwriter::{Format as XlsxFormat, FormatAlign, Worksheet, XlsxError};
 
 use super::super::{Summary, codes, format_money};
 use super::book::status_look;
-use super::requests::Requests;
+use crate::report::Requests;
 
 /// What the Summary sheet of a results workbook says beyond each row.
 #[derive(Debug, Clone, Copy)]
@@ -122,14 +122,17 @@ fn the_run(
     r += 1;
     let q = facts.requests;
     sheet.write_string_with_format(r, 0, "Requests made", &looks.bold)?;
-    sheet.write_number(r, 1, q.made as f64)?;
+    sheet.write_number(r, 1, q.total() as f64)?;
     if facts.environment.is_some() {
         sheet.merge_range(
             r,
             2,
             r,
             4,
-            &format!("{} answered 429, {} unanswered", q.throttled, q.unanswered),
+            &format!(
+                "send {}, status {}, token {}; {} retried, {} answered 429, {} unanswered",
+                q.send, q.status, q.token, q.retried, q.throttled, q.unanswered
+            ),
             &looks.beside,
         )?;
     }
