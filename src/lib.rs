@@ -34,6 +34,7 @@ pub mod controls;
 pub mod currency;
 pub mod error;
 pub mod journal;
+pub mod payment;
 pub mod payu;
 pub mod plan;
 pub mod report;

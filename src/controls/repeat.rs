@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use super::when;
 use crate::Error;
 use crate::journal::Journal;
-use crate::submit::{Item, Payment, Request};
+use crate::submit::{Item, Outgoing, Request};
 use crate::validate::Verdict;
 
 /// The code of a row held back.
@@ -150,7 +150,7 @@ fn warn_within_sheet(items: &[Item], verdicts: &mut [Verdict], numbers: &[u64]) 
 /// Whether the fingerprint of a payment names who is paid. A PayU Europe payout to the shop's
 /// own account (a routine sweep) names no payee, and a postal order's fingerprint holds no
 /// address: the same amount there is no sign of the same payment.
-fn names_a_payee(payment: &Payment) -> bool {
+fn names_a_payee(payment: &Outgoing) -> bool {
     match &payment.request {
         Request::Payout(p) => p.account.is_some() || p.card.is_some() || p.card_token.is_some(),
         Request::Transfer(_) | Request::Link(_) => true,

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::Error;
-use crate::submit::plan::Payment;
+use crate::submit::plan::Outgoing;
 
 pub use key::{KeyFile, PublicKey};
 pub use policy::{Approved, Policy};
@@ -107,7 +107,7 @@ pub struct Row {
 
 impl Row {
     /// The plan's line for a payment `submit` would make from sheet row `number`.
-    pub fn of(number: u64, payment: &Payment) -> Row {
+    pub fn of(number: u64, payment: &Outgoing) -> Row {
         Row {
             row: number,
             reference: payment.reference.clone(),

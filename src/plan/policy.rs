@@ -21,7 +21,7 @@ use crate::report::PlanNote;
 use crate::rows::Kind;
 use crate::sandbox;
 use crate::session::env_name;
-use crate::submit::plan::{Payment, Target};
+use crate::submit::plan::{Outgoing, Payer};
 
 /// How long a plan stays good unless `plan_ttl` says.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(24 * 3600);
@@ -309,11 +309,11 @@ impl Approved {
 
     /// Once the sheet is read: it is still the plan's, of the plan's kind, and the run pays
     /// from the plan's merchant.
-    pub fn check_loaded(&self, sheet: &Path, kind: Kind, target: &Target) -> Result<(), Error> {
+    pub fn check_loaded(&self, sheet: &Path, kind: Kind, payer: &Payer) -> Result<(), Error> {
         self.same_sheet(sheet)?;
         self.check_run(
             kind,
-            &merchant_of(kind, target.india_merchant, target.default_shop),
+            &merchant_of(kind, payer.india_merchant, payer.default_shop),
         )
     }
 
@@ -345,7 +345,7 @@ impl Approved {
     }
 
     /// Row `number` would be sent as `payment`: it must be the plan's, to the same money.
-    pub fn admit(&self, number: u64, payment: &Payment) -> Result<(), Error> {
+    pub fn admit(&self, number: u64, payment: &Outgoing) -> Result<(), Error> {
         let p = self.path.display();
         let Some(planned) = self.rows.get(&payment.reference) else {
             return Err(refuse(format!(

@@ -14,7 +14,7 @@ use crate::report::{ResultsWriter, Status, Summary, csv_style, results_path};
 use crate::rows::Kind;
 use crate::session::{self, Where, env_name};
 use crate::sheet::{ReadOptions, sibling_path};
-use crate::submit::plan::{Target, payment};
+use crate::submit::plan::{Payer, outgoing};
 use crate::validate::{Loaded, Rules};
 
 /// What a `plan` is asked to do, as typed values.
@@ -83,13 +83,13 @@ pub fn prepare(job: &Preparation) -> Result<Prepared, Error> {
     }
     let plan_path = plan_path(job)?;
     let (out, format) = results_path(&job.sheet, loaded.sheet.format(), job.results.as_deref())?;
-    let target = Target {
+    let payer = Payer {
         india_merchant: &india_merchant,
         default_shop: default_shop.as_deref(),
         batch_id: "",
     };
     let (mut summary, rows) =
-        write_results(&loaded, &target, &job.sheet, &out, format, env, started)?;
+        write_results(&loaded, &payer, &job.sheet, &out, format, env, started)?;
     let invalid = summary.count(Status::Invalid);
     if invalid > 0 && !job.skip_invalid {
         summary.notes.push(format!(
@@ -165,7 +165,7 @@ fn no_account(kind: Kind, env: Env, row: u64) -> Error {
 /// each valid one.
 fn write_results(
     loaded: &Loaded,
-    target: &Target,
+    payer: &Payer,
     sheet: &Path,
     out: &Path,
     format: crate::sheet::Format,
@@ -176,13 +176,15 @@ fn write_results(
     summary.unknown_columns = loaded.map.unknown.clone();
     let mut writer = ResultsWriter::create(out, format, &loaded.map, csv_style(&loaded.sheet))?;
     let mut rows = Vec::new();
-    for (raw, verdict) in loaded.rows.iter().zip(&loaded.verdicts) {
+    for ((raw, verdict), payment) in loaded
+        .rows
+        .iter()
+        .zip(&loaded.verdicts)
+        .zip(&loaded.payments)
+    {
         let result = crate::validate::checked(verdict);
-        if result.status == Status::Valid {
-            rows.push(Row::of(
-                raw.number,
-                &payment(&loaded.map, raw, verdict.amount, target),
-            ));
+        if let Some(payment) = payment {
+            rows.push(Row::of(raw.number, &outgoing(payment, payer)));
         }
         summary.add(result.status, verdict.amount);
         writer.write_row(raw, &result)?;

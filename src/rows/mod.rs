@@ -197,8 +197,8 @@ impl HeaderMap {
                             path: path.to_path_buf(),
                             what: format!(
                                 "columns '{}' and '{}' both mean {}; keep one of them",
-                                crate::validate::quoted(headers[other].trim()),
-                                crate::validate::quoted(headers[col].trim()),
+                                crate::text::quoted(headers[other].trim()),
+                                crate::text::quoted(headers[col].trim()),
                                 kind.fields()[f].name
                             ),
                         });
@@ -293,7 +293,7 @@ fn describe_headers(headers: &[String]) -> String {
     let mut named: Vec<String> = all
         .iter()
         .take(SHOWN)
-        .map(|h| format!("'{}'", crate::validate::quoted(h.trim())))
+        .map(|h| format!("'{}'", crate::text::quoted(h.trim())))
         .collect();
     if all.len() > SHOWN {
         named.push(format!("and {} more", all.len() - SHOWN));

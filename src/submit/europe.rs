@@ -4,7 +4,7 @@
 //! (the payout exists) settles that it is there (architecture.md §3.1).
 
 use super::state::{Answer, Lookup, Report, Said, Waiting};
-use super::{Engine, Payment, Request, Surface, unanswered};
+use super::{Engine, Outgoing, Request, Surface, unanswered};
 use crate::client::CallError;
 use crate::client::europe::{Created, Europe, Payout};
 
@@ -55,7 +55,7 @@ impl Surface for Payouts<'_> {
         1
     }
 
-    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Outgoing], left: &dyn Fn(usize)) -> Vec<Answer> {
         let mut answers = Vec::with_capacity(payments.len());
         for (i, p) in payments.iter().enumerate() {
             let Request::Payout(request) = &p.request else {

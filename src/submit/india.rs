@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::state::{self, Answer, Lookup, Report, Said, Waiting};
-use super::{Asked, Engine, Payment, Request, Surface, unanswered};
+use super::{Asked, Engine, Outgoing, Request, Surface, unanswered};
 use crate::client::CallError;
 use crate::client::india::{BatchAnswer, India};
 use crate::config::ApprovalFlow;
@@ -128,7 +128,7 @@ impl Surface for Transfers<'_> {
         50
     }
 
-    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Outgoing], left: &dyn Fn(usize)) -> Vec<Answer> {
         let transfers: Vec<_> = payments
             .iter()
             .filter_map(|p| match &p.request {

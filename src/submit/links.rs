@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use super::india::{for_funds, reason_of, word};
 use super::state::{self, Answer, Lookup, Report, Said, Waiting};
-use super::{Engine, Item, Payment, Request, Surface, unanswered};
+use super::{Engine, Item, Outgoing, Request, Surface, unanswered};
 use crate::Error;
 use crate::client::CallError;
 use crate::client::smart_send::{FileAnswer, LinkAnswer, SmartSend};
@@ -308,7 +308,7 @@ impl Surface for Links<'_> {
         1
     }
 
-    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Outgoing], left: &dyn Fn(usize)) -> Vec<Answer> {
         let mut answers = Vec::with_capacity(payments.len());
         for (i, p) in payments.iter().enumerate() {
             let Request::Link(request) = &p.request else {

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-pub use plan::{Payment, Request, Target};
+pub use plan::{Outgoing, Payer, Request};
 pub use progress::Progress;
 pub use run::{Submission, Submitted, run};
 pub use state::{Answer, Lookup, Report, Said, SendState, Waiting};
@@ -123,7 +123,7 @@ impl Outcome {
 pub struct Item {
     /// The row's index among the sheet's data rows.
     pub row: usize,
-    pub payment: Payment,
+    pub payment: Outgoing,
     pub key: Key,
     /// What the journal said of it, when an earlier run sent it.
     note: String,
@@ -142,7 +142,7 @@ pub struct Item {
 }
 
 impl Item {
-    pub fn new(row: usize, payment: Payment, env: &str, kind: Kind) -> Item {
+    pub fn new(row: usize, payment: Outgoing, env: &str, kind: Kind) -> Item {
         let key = Key {
             env: env.to_owned(),
             merchant: payment.merchant.clone(),
@@ -303,7 +303,7 @@ pub(crate) trait Surface {
     fn group(&self) -> usize;
     /// Sends one request for `payments`: an answer for each, in order. `left(i)` is called
     /// the moment the request carrying `payments[i]` leaves.
-    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer>;
+    async fn send(&self, payments: &[&Outgoing], left: &dyn Fn(usize)) -> Vec<Answer>;
     /// What PayU says of a row now, by its reference or the id PayU gave it.
     async fn look_up(&self, reference: &str, payu_id: Option<&str>) -> Result<Lookup, CallError>;
     /// What PayU says of many rows, where it can say it in fewer requests than one a row
@@ -338,7 +338,7 @@ impl Surface for Surfaces<'_> {
         }
     }
 
-    async fn send(&self, payments: &[&Payment], left: &dyn Fn(usize)) -> Vec<Answer> {
+    async fn send(&self, payments: &[&Outgoing], left: &dyn Fn(usize)) -> Vec<Answer> {
         match self {
             Surfaces::Transfers(s) => s.send(payments, left).await,
             Surfaces::Links(s) => s.send(payments, left).await,
@@ -633,7 +633,7 @@ impl<'a> Engine<'a> {
         if claimed.is_empty() {
             return Ok(());
         }
-        let payments: Vec<&Payment> = claimed.iter().map(|i| &i.payment).collect();
+        let payments: Vec<&Outgoing> = claimed.iter().map(|i| &i.payment).collect();
         let keys: Vec<Key> = claimed.iter().map(|i| i.key.clone()).collect();
         let moments = std::cell::RefCell::new(vec![None; keys.len()]);
         let failed = std::cell::RefCell::new(None);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use rust_decimal::Decimal;
 
-use super::{Engine, Item, Mode, Options, Outcome, Progress, Target, plan};
+use super::{Engine, Item, Mode, Options, Outcome, Payer, Progress, plan};
 use crate::Error;
 use crate::config::{Config, Env};
 use crate::journal::Journal;
@@ -81,13 +81,13 @@ pub fn run(sub: &Submission) -> Result<Submitted, Error> {
     let journal = Journal::open(&files.journal)?;
     let apis = &setup.session.apis;
     let batch_id = format!("payu-bulk-{}", started.format("%Y%m%d%H%M%S"));
-    let target = Target {
+    let payer = Payer {
         india_merchant: apis.india.as_ref().map_or("", |i| i.merchant_id.as_str()),
         default_shop: apis.europe.as_ref().map(|e| e.shop_id.as_str()),
         batch_id: &batch_id,
     };
     let approved = setup.approved.as_ref();
-    let mut items = items_of(sub, &loaded, &target, approved, apis)?;
+    let mut items = items_of(sub, &loaded, &payer, approved, apis)?;
     let options = options(sub, &loaded, window, config);
     let engine = Engine::new(apis, journal, options, &progress);
     engine.look_up(&mut items)?;
@@ -276,22 +276,22 @@ fn journal_of(
 fn items_of(
     sub: &Submission,
     loaded: &Loaded,
-    target: &Target,
+    payer: &Payer,
     approved: Option<&Approved>,
     apis: &super::Apis,
 ) -> Result<Vec<Item>, Error> {
     let kind = loaded.map.kind;
     if let Some(a) = approved {
-        a.check_loaded(&sub.input.sheet, kind, target)?;
+        a.check_loaded(&sub.input.sheet, kind, payer)?;
     }
     let mut items: Vec<Item> = Vec::new();
-    for (i, (raw, verdict)) in loaded.rows.iter().zip(&loaded.verdicts).enumerate() {
-        if verdict.is_valid() {
-            let payment = plan::payment(&loaded.map, raw, verdict.amount, target);
+    for (i, (raw, payment)) in loaded.rows.iter().zip(&loaded.payments).enumerate() {
+        if let Some(payment) = payment {
+            let outgoing = plan::outgoing(payment, payer);
             if let Some(a) = approved {
-                a.admit(raw.number, &payment)?;
+                a.admit(raw.number, &outgoing)?;
             }
-            items.push(Item::new(i, payment, apis.env_name(), kind));
+            items.push(Item::new(i, outgoing, apis.env_name(), kind));
         }
     }
     Ok(items)

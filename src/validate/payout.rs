@@ -1,33 +1,15 @@
 //! Rules for `payout` rows (PayU India direct transfers), with PayU's codes (payu.md §4.3).
 
 use super::{Check, Currency, Val, contact, dates, ifsc};
+use crate::payment::Rail;
 use crate::rows::payout::*;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Imps,
-    Neft,
-    Rtgs,
-    Upi,
-}
-
-impl Mode {
-    fn name(self) -> &'static str {
-        match self {
-            Mode::Imps => "IMPS",
-            Mode::Neft => "NEFT",
-            Mode::Rtgs => "RTGS",
-            Mode::Upi => "UPI",
-        }
-    }
-}
 
 pub fn check(c: &mut Check) {
     c.reference(MERCHANT_REF_ID, "1001", "1001", 40);
     c.max_len(BATCH_ID, 40, "1003");
     let mode = payment_type(c);
     match mode {
-        Some(Mode::Upi) => upi(c),
+        Some(Rail::Upi) => upi(c),
         Some(m) => bank(c, m),
         None => {}
     }
@@ -52,9 +34,9 @@ pub fn check(c: &mut Check) {
     }
 }
 
-fn payment_type(c: &mut Check) -> Option<Mode> {
+fn payment_type(c: &mut Check) -> Option<Rail> {
     let t = c.required(PAYMENT_TYPE, "1011", "write IMPS, NEFT, RTGS or UPI")?;
-    let mode = [Mode::Imps, Mode::Neft, Mode::Rtgs, Mode::Upi]
+    let mode = Rail::ALL
         .into_iter()
         .find(|m| t.eq_ignore_ascii_case(m.name()));
     if mode.is_none() {
@@ -64,7 +46,7 @@ fn payment_type(c: &mut Check) -> Option<Mode> {
     mode
 }
 
-fn bank(c: &mut Check, mode: Mode) {
+fn bank(c: &mut Check, mode: Rail) {
     let m = mode.name();
     if let Some(t) = c.required(
         BENEFICIARY_ACCOUNT_NUMBER,
@@ -152,22 +134,22 @@ fn name(c: &mut Check) {
     c.max_len(BENEFICIARY_NAME, 100, "1007");
 }
 
-fn amount(c: &mut Check, mode: Option<Mode>) {
+fn amount(c: &mut Check, mode: Option<Rail>) {
     let Some(v) = c.amount(AMOUNT, "1006", Currency::Inr) else {
         return;
     };
     c.verdict.amount = Some((v, Currency::Inr));
     let rules = &c.ctx.rules;
     let limit = match mode {
-        Some(Mode::Imps) if v > rules.imps_max => Some(format!(
+        Some(Rail::Imps) if v > rules.imps_max => Some(format!(
             "IMPS transfers are at most ₹{}; use NEFT or RTGS",
             rules.imps_max
         )),
-        Some(Mode::Upi) if v > rules.upi_max => Some(format!(
+        Some(Rail::Upi) if v > rules.upi_max => Some(format!(
             "UPI transfers are at most ₹{}; use a bank transfer",
             rules.upi_max
         )),
-        Some(Mode::Rtgs) if v < rules.rtgs_min => Some(format!(
+        Some(Rail::Rtgs) if v < rules.rtgs_min => Some(format!(
             "RTGS transfers are at least ₹{}; use IMPS or NEFT",
             rules.rtgs_min
         )),

@@ -9,8 +9,9 @@ use chrono::Utc;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
-use super::{Context, Digests, Duplicates, Rules, Verdict, validate_row};
+use super::{Context, Digests, Duplicates, Rules, Verdict, accept_row, validate_row};
 use crate::Error;
+use crate::payment::Payment;
 use crate::report::outputs::{self, Protected};
 use crate::report::{
     Requests, ResultsWriter, RowResult, RunFacts, Status, Summary, Tally, check_report_path,
@@ -175,6 +176,8 @@ pub struct Loaded {
     pub map: HeaderMap,
     pub rows: Vec<RawRow>,
     pub verdicts: Vec<Verdict>,
+    /// Each row's payment: `Some` exactly for the valid rows.
+    pub payments: Vec<Option<Payment>>,
 }
 
 /// Reads every row and validates it (the duplicates within the file included): for `plan`
@@ -194,12 +197,13 @@ pub fn load(
         now: Utc::now(),
         duplicates: Duplicates::among(&map, &rows),
     };
-    let verdicts = rows.iter().map(|r| validate_row(&ctx, &map, r)).collect();
+    let (verdicts, payments) = rows.iter().map(|r| accept_row(&ctx, &map, r)).unzip();
     Ok(Loaded {
         sheet,
         map,
         rows,
         verdicts,
+        payments,
     })
 }
 
