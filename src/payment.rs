@@ -15,7 +15,7 @@ use crate::currency::Currency;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payment {
     /// A PayU India direct transfer (`payout` sheets).
-    Transfer(Transfer),
+    Transfer(DirectTransfer),
     /// A PayU India Smart Send payout link (`smart-send` sheets).
     Link(Link),
     /// A PayU Europe payout (`global-payout` sheets).
@@ -76,7 +76,7 @@ pub enum TransferTo {
 
 /// A PayU India direct transfer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Transfer {
+pub struct DirectTransfer {
     pub reference: String,
     /// The sheet's `batchId`; the run's own when the row gives none.
     pub batch: Option<String>,

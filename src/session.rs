@@ -220,7 +220,7 @@ fn sandbox_session(w: &Where, pace: Pace) -> Result<Session, Error> {
         Some(base) => (base.trim_end_matches('/').to_owned(), None),
         None => {
             let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let running = sandbox::spawn(sandbox::Config::default(), listen)
+            let running = sandbox::spawn(sandbox::Settings::default(), listen)
                 .map_err(|e| Error::Usage(format!("cannot start the in-process sandbox: {e}")))?;
             (running.url(), Some(running))
         }

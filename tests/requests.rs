@@ -259,3 +259,37 @@ fn a_429_storm_while_polling_does_not_stretch_the_wait() {
         "the run went on {after:?} after its last send with --wait 2s: {summary}"
     );
 }
+
+#[test]
+fn the_wait_is_kept_for_a_bulk_file_that_is_not_processed_in_time() {
+    // A Bulk Smart Send file is three requests (token, upload, process) and then only lookups
+    // of the file: the run's whole length is the wait (2 s) and moments. PayU processes the
+    // file long after (`--settle-ms` far beyond the wait), so the rows stay UNKNOWN (sent,
+    // no answer yet), each naming its file, for `status` or a re-run to follow. Before the wait was kept for bulk
+    // files too, a run waited at least 30 s for its file: the bound of 8 s (the wait and 6 s
+    // to spare for a loaded machine) fails then.
+    let w = Workdir::new();
+    w.write("links.csv", link_sheet(12));
+    let sb = Sandbox::start(&["--settle-ms", "600000"]);
+    let started = std::time::Instant::now();
+    let (out, summary) = submit(&w, &sb, "links.csv", &["--mode", "bulk", "--wait", "2s"]);
+    let took = started.elapsed();
+    assert_eq!(code(&out), 3, "rows unsettled: {}", stderr(&out));
+    let done = statuses(&w, "links.results.csv", b',');
+    assert_eq!(done.len(), 12);
+    assert!(done.iter().all(|s| s == "UNKNOWN"), "{done:?}");
+    let rows = read_csv(&w.path("links.results.csv"), b',');
+    let message = common::col(&rows[0], "result_error_message");
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[message].contains("Bulk Smart Send file")),
+        "each row names its file: {rows:?}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(8),
+        "the run took {took:?} with --wait 2s: {summary}"
+    );
+    let (send, _, _, _, _) = requests(&summary);
+    assert!(send >= 1, "the file went out: {summary}");
+}

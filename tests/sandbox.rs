@@ -1362,7 +1362,7 @@ fn a_reversal_reads_failed_reversed_and_is_announced() {
 
 #[test]
 fn the_sandbox_runs_in_process_too() {
-    let config = payu_bulk::sandbox::Config {
+    let config = payu_bulk::sandbox::Settings {
         settle: std::time::Duration::ZERO,
         ..Default::default()
     };
@@ -1644,7 +1644,7 @@ impl InProcess {
 
 #[test]
 fn visibility_counts_real_milliseconds_too_and_works_in_process() {
-    let config = payu_bulk::sandbox::Config {
+    let config = payu_bulk::sandbox::Settings {
         settle: std::time::Duration::ZERO,
         visibility: std::time::Duration::from_millis(500),
         ..Default::default()
@@ -1738,7 +1738,7 @@ fn inside_the_dedupe_lag_a_repeat_is_paid_twice_and_the_ledger_shows_it() {
 
 #[test]
 fn without_a_lag_a_repeat_is_refused_at_once() {
-    let config = payu_bulk::sandbox::Config {
+    let config = payu_bulk::sandbox::Settings {
         settle: std::time::Duration::ZERO,
         dedupe_lag: std::time::Duration::ZERO,
         ..Default::default()
@@ -2044,7 +2044,7 @@ fn with_the_approval_flow_on_transfers_and_links_wait_for_the_checker() {
 
 #[test]
 fn the_approval_flow_is_off_by_default_and_a_config_field_in_process() {
-    let config = payu_bulk::sandbox::Config {
+    let config = payu_bulk::sandbox::Settings {
         settle: std::time::Duration::ZERO,
         approval_flow: true,
         ..Default::default()
@@ -2177,7 +2177,7 @@ fn without_a_balance_the_account_is_topped_up_and_an_approved_transfer_meets_the
     let balance = &s.india_get(&token, "/payout/merchant/getAccountDetail", &[])["data"]["balance"];
     assert_eq!(balance, &json!(0));
     // In process, with approval: the balance is met when the checker approves.
-    let config = payu_bulk::sandbox::Config {
+    let config = payu_bulk::sandbox::Settings {
         settle: std::time::Duration::ZERO,
         approval_flow: true,
         balance: Some(rust_decimal::Decimal::new(1000, 0)),

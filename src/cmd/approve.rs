@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use super::Outcome;
+use super::Exit;
 use crate::Error;
 use crate::plan::{KeyFile, PlanFile, Role};
 
@@ -28,7 +28,7 @@ pub struct Args {
     pub yes: bool,
 }
 
-pub fn run(args: &Args) -> Result<Outcome, Error> {
+pub fn run(args: &Args) -> Result<Exit, Error> {
     let key = KeyFile::load(&args.key)?;
     let path = &args.plan;
     let mut plan = PlanFile::read(path)?;
@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
             "{} already approved this plan with this key: nothing changed (an approval counts once)",
             key.name
         );
-        return Ok(Outcome::AllGood);
+        return Ok(Exit::AllGood);
     }
     if !args.yes {
         crate::session::confirm(
@@ -130,5 +130,5 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         path.display(),
         approved.len() + 1
     );
-    Ok(Outcome::AllGood)
+    Ok(Exit::AllGood)
 }

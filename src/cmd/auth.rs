@@ -5,7 +5,7 @@
 //! Exit codes: 0 every configured API gave a token; 1 some did not; 2 nothing could be
 //! checked (no config, a secret that cannot be read).
 
-use super::Outcome as Exit;
+use super::Exit;
 use crate::Error;
 use crate::client::auth::{Tokens, chargeback_token};
 use crate::session::{self, Where};

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use super::Outcome as Exit;
+use super::Exit;
 use crate::Error;
 use crate::controls::cancel::{self, Asking, Cancellation, Cancelled};
 use crate::rows::Kind;

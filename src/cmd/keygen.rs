@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use super::Outcome;
+use super::Exit;
 use crate::Error;
 use crate::plan::KeyFile;
 use crate::plan::key::config_line;
@@ -23,7 +23,7 @@ pub struct Args {
     pub output: PathBuf,
 }
 
-pub fn run(args: &Args) -> Result<Outcome, Error> {
+pub fn run(args: &Args) -> Result<Exit, Error> {
     let key = KeyFile::generate(&args.name)?;
     let public = key.write_new(&args.output)?;
     eprintln!(
@@ -33,5 +33,5 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
     );
     eprintln!("add this line under [environments.ENV.approvers] in the config:");
     println!("{}", config_line(&key.name, &key.public()));
-    Ok(Outcome::AllGood)
+    Ok(Exit::AllGood)
 }

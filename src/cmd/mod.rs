@@ -17,7 +17,7 @@ pub mod validate;
 
 /// How a command ended, for the exit code (architecture.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Exit {
     /// Every row VALID (validate) or SUCCESS/PENDING (submit).
     AllGood,
     /// The run finished and some rows are INVALID, FAILED or NOT_SENT.
@@ -26,23 +26,23 @@ pub enum Outcome {
     Unsettled,
 }
 
-impl From<crate::report::Ending> for Outcome {
-    fn from(ending: crate::report::Ending) -> Outcome {
+impl From<crate::report::Ending> for Exit {
+    fn from(ending: crate::report::Ending) -> Exit {
         use crate::report::Ending;
         match ending {
-            Ending::AllGood => Outcome::AllGood,
-            Ending::SomeRowsBad => Outcome::SomeRowsBad,
-            Ending::Unsettled => Outcome::Unsettled,
+            Ending::AllGood => Exit::AllGood,
+            Ending::SomeRowsBad => Exit::SomeRowsBad,
+            Ending::Unsettled => Exit::Unsettled,
         }
     }
 }
 
-impl Outcome {
+impl Exit {
     pub fn exit_code(self) -> u8 {
         match self {
-            Outcome::AllGood => 0,
-            Outcome::SomeRowsBad => 1,
-            Outcome::Unsettled => 3,
+            Exit::AllGood => 0,
+            Exit::SomeRowsBad => 1,
+            Exit::Unsettled => 3,
         }
     }
 }

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use super::Outcome;
+use super::Exit;
 use crate::Error;
 use crate::config::Env;
 use crate::plan::{Preparation, Prepared};
@@ -55,7 +55,7 @@ pub struct Args {
     pub skip_invalid: bool,
 }
 
-pub fn run(args: &Args) -> Result<Outcome, Error> {
+pub fn run(args: &Args) -> Result<Exit, Error> {
     let prepared = crate::plan::prepare(&Preparation {
         sheet: args.sheet.clone(),
         output: args.output.clone(),
@@ -73,7 +73,7 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
     let (summary, path, plan, preparer, invalid) = match prepared {
         Prepared::Refused { summary, .. } => {
             eprint!("{}", summary.render());
-            return Ok(Outcome::SomeRowsBad);
+            return Ok(Exit::SomeRowsBad);
         }
         Prepared::Empty { summary, why } => {
             eprint!("{}", summary.render());
@@ -108,8 +108,8 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
         ),
     }
     Ok(if invalid > 0 {
-        Outcome::SomeRowsBad
+        Exit::SomeRowsBad
     } else {
-        Outcome::AllGood
+        Exit::AllGood
     })
 }

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use super::Outcome as Exit;
+use super::Exit;
 use crate::Error;
 use crate::rows::Kind;
 

@@ -7,9 +7,9 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::Outcome;
+use super::Exit;
 use crate::Error;
-use crate::sandbox::{Config, spawn};
+use crate::sandbox::{Settings, spawn};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -118,8 +118,8 @@ fn share(text: &str) -> Result<f64, String> {
     }
 }
 
-pub fn run(args: &Args) -> Result<Outcome, Error> {
-    let config = Config {
+pub fn run(args: &Args) -> Result<Exit, Error> {
+    let config = Settings {
         settle: Duration::from_millis(args.settle_ms),
         token_ttl: args.token_ttl.map(Duration::from_secs),
         latency: Duration::from_millis(args.latency_ms),
@@ -142,5 +142,5 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
     let _ = writeln!(out, "listening on {}", running.url());
     let _ = out.flush();
     running.wait();
-    Ok(Outcome::AllGood)
+    Ok(Exit::AllGood)
 }

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Outcome as Exit;
+use super::Exit;
 use crate::Error;
 use crate::rows::Kind;
 use crate::session::{self, Where};

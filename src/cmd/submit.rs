@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::Outcome as Exit;
+use super::Exit;
 use crate::Error;
 use crate::session::{self, Where};
 use crate::submit::{Mode, Submission};

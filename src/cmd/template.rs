@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use rust_xlsxwriter::{Format as XlsxFormat, Workbook};
 
-use super::Outcome;
+use super::Exit;
 use crate::Error;
 use crate::rows::Kind;
 use crate::sheet::Format;
@@ -23,7 +23,7 @@ pub struct Args {
     pub output: PathBuf,
 }
 
-pub fn run(args: &Args) -> Result<Outcome, Error> {
+pub fn run(args: &Args) -> Result<Exit, Error> {
     let path = &args.output;
     let headers: Vec<&str> = args.kind.fields().iter().map(|f| f.name).collect();
     let format = Format::from_extension(path).ok_or_else(|| {
@@ -68,5 +68,5 @@ pub fn run(args: &Args) -> Result<Outcome, Error> {
     temp.persist(path)
         .map_err(|e| Error::write(path, e.error))?;
     eprintln!("wrote an empty {} sheet: {}", args.kind, path.display());
-    Ok(Outcome::AllGood)
+    Ok(Exit::AllGood)
 }

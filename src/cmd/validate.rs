@@ -8,13 +8,13 @@
 //! Exit codes: 0 every row is valid; 1 some rows are invalid; 2 nothing could be checked
 //! (unreadable file, missing columns, bad arguments).
 
-use super::Outcome;
+use super::Exit;
 use crate::Error;
 
 /// The sheet, how to read it, and where the results go.
 pub type Args = crate::validate::Input;
 
-pub fn run(args: &Args) -> Result<Outcome, Error> {
+pub fn run(args: &Args) -> Result<Exit, Error> {
     let summary = crate::validate::run(args)?;
     eprint!("{}", summary.render());
     Ok(summary.ending(false).into())

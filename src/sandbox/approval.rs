@@ -81,7 +81,7 @@ fn decide(sandbox: &Sandbox, body: &[u8], approve: bool) -> Response {
     let now: Instant = state.now();
     let mut moved = state
         .india
-        .decide(&chosen, approve, sandbox.config.settle, now);
+        .decide(&chosen, approve, sandbox.settings.settle, now);
     moved.extend(state.smart_send.decide(&chosen, approve, now));
     Json(serde_json::json!({ "references": moved })).into_response()
 }

@@ -138,7 +138,7 @@ pub(super) async fn authorize(
         );
     }
     let lifetime = sandbox
-        .config
+        .settings
         .token_ttl
         .unwrap_or(Duration::from_secs(TOKEN_SECONDS));
     let mut state = sandbox.state();
@@ -404,7 +404,7 @@ pub(super) async fn create(
             &request.shop_id,
             ext,
             now,
-            sandbox.config.dedupe_lag,
+            sandbox.settings.dedupe_lag,
         )
     {
         return refusal("8356");
@@ -495,7 +495,7 @@ pub(super) async fn retrieve(
     if let Some(refused) = refused_token(&sandbox, &headers) {
         return refused;
     }
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let state = sandbox.state();
     let now = state.now();
     // PayU Europe retrieves only payouts of the last 14 days (§16.4), by the sandbox's clock.

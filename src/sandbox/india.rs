@@ -370,7 +370,7 @@ pub(super) async fn token(
         }
     };
     let lifetime = sandbox
-        .config
+        .settings
         .token_ttl
         .unwrap_or(Duration::from_secs(TOKEN_SECONDS));
     let access = format!(
@@ -474,7 +474,7 @@ fn initiate(
                 INDIA_MERCHANT_ID,
                 reference,
                 now,
-                sandbox.config.dedupe_lag,
+                sandbox.settings.dedupe_lag,
             );
             if known || !in_batch.insert(reference.to_owned()) {
                 problems.push((1002, "duplicate merchant ref id. ".to_owned()));
@@ -550,7 +550,7 @@ fn initiate(
             now,
         );
         state.india.next_txn += 1;
-        let approval = Approval::at_start(sandbox.config.approval_flow, t.disable_approval_flow);
+        let approval = Approval::at_start(sandbox.settings.approval_flow, t.disable_approval_flow);
         let sent = Sent {
             reference: t.merchant_ref_id,
             ledger,
@@ -569,9 +569,9 @@ fn initiate(
             failed_for_balance: false,
             reversed: false,
             // Exactly one transfer in five, which ones decided by the seed.
-            on_hold: sandbox.config.status_spelling == Spelling::Lifecycle
+            on_hold: sandbox.settings.status_spelling == Spelling::Lifecycle
                 && (state.india.next_txn as u64)
-                    .wrapping_add(sandbox.config.seed)
+                    .wrapping_add(sandbox.settings.seed)
                     .is_multiple_of(5),
             approval,
             started: now,
@@ -580,7 +580,7 @@ fn initiate(
         // A transfer waiting for its checker meets the balance only once approved.
         if approval != Approval::Waiting {
             let index = state.india.sent.len() - 1;
-            state.india.admit(index, sandbox.config.settle, now);
+            state.india.admit(index, sandbox.settings.settle, now);
         }
     }
     Json(Envelope {
@@ -732,11 +732,11 @@ pub(super) async fn list_transactions(
     };
     let page = page.max(1);
     let size = size.clamp(1, MAX_PAGE_SIZE);
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let now = state.now();
-    let visibility = sandbox.config.visibility;
+    let visibility = sandbox.settings.visibility;
     let status_wanted = given("transferStatus").map(status_key);
-    let spelling = sandbox.config.status_spelling;
+    let spelling = sandbox.settings.status_spelling;
     let ist = rules::ist();
     let mut matching: Vec<&Sent> = state
         .india
@@ -861,7 +861,7 @@ pub(super) async fn cancel(
         .unwrap_or_default()
         .remove("merchantRefId")
         .unwrap_or_default();
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let now = state.now();
     match state.india.latest_mut(&reference) {
         None => reply::<()>(1, "Merchant reference Id is incorrect", None),
@@ -889,7 +889,7 @@ pub(super) async fn account_detail(State(sandbox): State<Sandbox>, headers: Head
     // A number as PayU's sample writes it (`94003`), without trailing zeros.
     let balance = state
         .india
-        .balance(sandbox.config.settle, state.now())
+        .balance(sandbox.settings.settle, state.now())
         .normalize();
     let detail = crate::payu::india::AccountDetail {
         payout_merchant_id: INDIA_MERCHANT_ID.parse().unwrap_or_default(),
@@ -1121,7 +1121,7 @@ pub(super) async fn reverse(State(sandbox): State<Sandbox>, body: Bytes) -> Resp
         )
             .into_response();
     };
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let mut state = sandbox.state();
     let now = state.now();
     if let Some(references) = asked.references {
@@ -1183,7 +1183,7 @@ pub(super) async fn deposit(State(sandbox): State<Sandbox>, body: Bytes) -> Resp
                 .into_response();
         }
     };
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let mut state = sandbox.state();
     let now = state.now();
     let Some(total) = state.india.deposited.checked_add(amount) else {

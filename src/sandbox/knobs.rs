@@ -105,17 +105,17 @@ pub(super) async fn apply(
     // made it. The path is counted without its query.
     let key = format!("{} {}", request.method(), request.uri().path());
     *sandbox.state().requests.entry(key).or_default() += 1;
-    let config = sandbox.config.clone();
-    if !config.latency.is_zero() {
-        tokio::time::sleep(config.latency).await;
+    let settings = sandbox.settings.clone();
+    if !settings.latency.is_zero() {
+        tokio::time::sleep(settings.latency).await;
     }
     let (over, fault) = {
         let mut state = sandbox.state();
-        let over = config
+        let over = settings
             .rate_limit
             .and_then(|limit| state.knobs.over_rate(limit));
         let fault = if over.is_none() {
-            state.knobs.fault(config.fault_rate)
+            state.knobs.fault(settings.fault_rate)
         } else {
             None
         };

@@ -83,13 +83,13 @@ impl Ledger {
 }
 
 pub(super) async fn show(State(sandbox): State<Sandbox>) -> Json<Vec<LedgerEntry>> {
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let state = sandbox.state();
     let now = state.now();
     let mut entries = state.ledger.entries.clone();
     let states = state
         .india
-        .states(settle, now, sandbox.config.status_spelling)
+        .states(settle, now, sandbox.settings.status_spelling)
         .into_iter()
         .chain(state.smart_send.states(settle, now))
         .chain(state.europe.states(settle, now));
@@ -121,8 +121,8 @@ pub(super) async fn reset(State(sandbox): State<Sandbox>) -> StatusCode {
     // sequence goes on where it was.
     state.issued = issued;
     state.knobs = knobs;
-    state.india.funded = sandbox.config.balance;
-    state.seed = sandbox.config.seed;
+    state.india.funded = sandbox.settings.balance;
+    state.seed = sandbox.settings.seed;
     StatusCode::NO_CONTENT
 }
 

@@ -39,7 +39,7 @@ pub const INDIA_MERCHANT_ID: &str = "1111123";
 
 /// How the sandbox behaves.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct Settings {
     /// How long an accepted payout stays in progress before it reaches its final state.
     pub settle: Duration,
     /// How long a token lives; `None` for PayU's own lifetimes (43,199 s in Europe).
@@ -98,9 +98,9 @@ impl Spelling {
     }
 }
 
-impl Default for Config {
+impl Default for Settings {
     fn default() -> Self {
-        Config {
+        Settings {
             settle: Duration::from_millis(1000),
             token_ttl: None,
             latency: Duration::ZERO,
@@ -204,20 +204,20 @@ impl State {
 #[derive(Clone)]
 pub struct Sandbox {
     state: Arc<Mutex<State>>,
-    config: Arc<Config>,
+    settings: Arc<Settings>,
 }
 
 impl Sandbox {
-    pub fn new(config: Config) -> Sandbox {
+    pub fn new(settings: Settings) -> Sandbox {
         let mut state = State {
-            knobs: knobs::Knobs::new(config.seed),
+            knobs: knobs::Knobs::new(settings.seed),
             ..State::default()
         };
-        state.india.funded = config.balance;
-        state.seed = config.seed;
+        state.india.funded = settings.balance;
+        state.seed = settings.seed;
         Sandbox {
             state: Arc::new(Mutex::new(state)),
-            config: Arc::new(config),
+            settings: Arc::new(settings),
         }
     }
 
@@ -345,7 +345,7 @@ impl Drop for Running {
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Binds `listen` (port 0 picks a free one) and serves the sandbox on a thread of its own.
-pub fn spawn(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
+pub fn spawn(settings: Settings, listen: SocketAddr) -> std::io::Result<Running> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -353,7 +353,7 @@ pub fn spawn(config: Config, listen: SocketAddr) -> std::io::Result<Running> {
     let listener = runtime.block_on(tokio::net::TcpListener::bind(listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let sandbox = Sandbox::new(config);
+    let sandbox = Sandbox::new(settings);
     let router = sandbox.clone().router();
     // Events are looked for on the sandbox's own runtime, for as long as it serves.
     runtime.spawn(webhooks::tick(sandbox));

@@ -217,7 +217,7 @@ pub(super) async fn create(
             }]);
         }
     };
-    let made = make_link(&mut state, &link, host(&headers), &sandbox.config);
+    let made = make_link(&mut state, &link, host(&headers), &sandbox.settings);
     link_answer(&mut state, made)
 }
 
@@ -266,9 +266,9 @@ fn make_link(
     state: &mut super::State,
     link: &CreateLink,
     host: &str,
-    config: &super::Config,
+    settings: &super::Settings,
 ) -> Result<Link, Vec<LinkError>> {
-    let (lag, approval_flow) = (config.dedupe_lag, config.approval_flow);
+    let (lag, approval_flow) = (settings.dedupe_lag, settings.approval_flow);
     let reference = link.merchant_ref_id.clone();
     let mut errors = check(link);
     let now = state.now();
@@ -342,7 +342,7 @@ fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
     // A link not yet visible is answered as one never made (§12.2).
     match state
         .smart_send
-        .visible(reference, sandbox.config.visibility, now)
+        .visible(reference, sandbox.settings.visibility, now)
     {
         Some(made) => Json(Envelope {
             status: 0,
@@ -350,9 +350,9 @@ fn details_answer(sandbox: &Sandbox, reference: &str) -> Response {
             code: None,
             data: Some(made.details(
                 reference,
-                sandbox.config.settle,
+                sandbox.settings.settle,
                 now,
-                sandbox.config.status_spelling,
+                sandbox.settings.status_spelling,
             )),
         })
         .into_response(),
@@ -412,7 +412,7 @@ pub(super) async fn status(
                 .smart_send
                 .made
                 .iter()
-                .find(|m| &m.link_id == id && m.visible(sandbox.config.visibility, now));
+                .find(|m| &m.link_id == id && m.visible(sandbox.settings.visibility, now));
             match found {
                 Some(m) => m.reference.clone(),
                 None => {
@@ -432,7 +432,7 @@ pub(super) async fn status(
         let state = sandbox.state();
         state
             .smart_send
-            .visible(&reference, sandbox.config.visibility, state.now())
+            .visible(&reference, sandbox.settings.visibility, state.now())
             .is_some_and(|m| m.cancelled)
     };
     if cancelled {
@@ -630,7 +630,7 @@ pub(super) async fn process(
         for row in &upload.rows {
             match row
                 .as_ref()
-                .map(|link| make_link(state, link, host(&headers), &sandbox.config))
+                .map(|link| make_link(state, link, host(&headers), &sandbox.settings))
             {
                 Ok(Ok(_)) => good += 1,
                 _ => bad += 1,
@@ -642,7 +642,7 @@ pub(super) async fn process(
         upload.file.file_export_id = Some(id * 10);
         upload.file.updated_on = now_text();
     }
-    let answer = file_answer(&upload.shown(sandbox.config.visibility, state.now()));
+    let answer = file_answer(&upload.shown(sandbox.settings.visibility, state.now()));
     state.smart_send.uploads.insert(id, upload);
     answer
 }
@@ -653,7 +653,7 @@ pub(super) async fn file_status(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Response {
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let mut state = sandbox.state();
     if !state.authorized(Api::India, &headers) {
         return unauthorized("/payout/v2/bulkUpload/transfers");
@@ -666,12 +666,12 @@ pub(super) async fn file_status(
         return not_found();
     };
     complete_if_due(upload, settle, now);
-    file_answer(&upload.shown(sandbox.config.visibility, now))
+    file_answer(&upload.shown(sandbox.settings.visibility, now))
 }
 
 /// Cancels a link not yet paid (§12.2, cancel).
 fn cancel_link(sandbox: &Sandbox, found: impl Fn(&str, &Made) -> bool) -> Response {
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let mut state = sandbox.state();
     let now = state.now();
     let Some(made) = state
@@ -745,7 +745,7 @@ pub(super) async fn extend_expiry(
         .unwrap_or_default()
         .remove("expiryDate")
         .unwrap_or_default();
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let mut state = sandbox.state();
     let now = state.now();
     let Some(made) = state.smart_send.made.iter_mut().find(|m| m.link_id == id) else {
@@ -854,7 +854,7 @@ pub(super) async fn create_v1(
         Ok(l) => l,
         Err(e) => return coded(1, &format!("the body is not a Smart Send link: {e}"), None),
     };
-    let made = make_link(&mut state, &link, host(&headers), &sandbox.config);
+    let made = make_link(&mut state, &link, host(&headers), &sandbox.settings);
     link_answer(&mut state, made)
 }
 
@@ -868,10 +868,10 @@ pub(super) async fn status_v1(
     if !state.authorized(Api::India, &headers) {
         return unauthorized("/payout/smartPay/status");
     }
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let now = state.now();
     let found = state.smart_send.made.iter().rev().find(|m| {
-        m.visible(sandbox.config.visibility, now)
+        m.visible(sandbox.settings.visibility, now)
             && (query.get("linkId") == Some(&m.link_id)
                 || (query.get("merchantRefId") == Some(&m.reference)
                     && query.get("payoutMerchantId").map(String::as_str)

@@ -69,7 +69,7 @@ pub(super) async fn set(
 
 /// The events that became due since the last look, each with where it goes.
 fn due(sandbox: &Sandbox) -> Vec<(Target, Event)> {
-    let settle = sandbox.config.settle;
+    let settle = sandbox.settings.settle;
     let mut guard = sandbox.state();
     let state = &mut *guard;
     let now = state.now();

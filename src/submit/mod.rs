@@ -277,8 +277,6 @@ pub struct Options {
 /// The default `visibility_window` (architecture.md §3.1).
 pub const VISIBILITY_WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// The least time a bulk file is given to be processed, whatever `--wait` says.
-const FILE_WAIT_MIN: Duration = Duration::from_secs(30);
 /// The longest nap between two rounds of lookups.
 const POLL_CEILING: Duration = Duration::from_secs(5);
 /// How long after its send a row is first asked about: PayU settles a transfer or a link in
@@ -484,7 +482,7 @@ impl<'a> Engine<'a> {
             first_round = last_send + SETTLE_ESTIMATE;
         }
         loop {
-            let deadline = last_send + self.wait_for(items);
+            let deadline = last_send + self.options.wait;
             self.follow(items, first_round, deadline, true).await?;
             if !self.sendable(items) {
                 break;
@@ -518,16 +516,6 @@ impl<'a> Engine<'a> {
     fn sendable(&self, items: &[Item]) -> bool {
         let window = self.window();
         self.stopped().is_none() && items.iter().any(|i| i.state.may_send(window))
-    }
-
-    /// How long rows are followed after the last send: `--wait`, and at least
-    /// [`FILE_WAIT_MIN`] while a Bulk Smart Send file is unfinished.
-    fn wait_for(&self, items: &[Item]) -> Duration {
-        if items.iter().any(|i| i.state.file().is_some()) {
-            self.options.wait.max(FILE_WAIT_MIN)
-        } else {
-            self.options.wait
-        }
     }
 
     /// Rounds of lookups from `first` until nothing is left to follow or `deadline` comes;

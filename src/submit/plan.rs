@@ -63,7 +63,7 @@ fn money(amount: Option<(Decimal, Currency)>) -> String {
     }
 }
 
-fn transfer(t: &payment::Transfer, payer: &Payer) -> Outgoing {
+fn transfer(t: &payment::DirectTransfer, payer: &Payer) -> Outgoing {
     let mode = t.mode.name().to_owned();
     let (account, ifsc, vpa) = match &t.to {
         TransferTo::Bank { account, ifsc } => (Some(account.clone()), Some(ifsc.clone()), None),

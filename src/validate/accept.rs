@@ -3,7 +3,9 @@
 //! upper-case IFSC, a compact account number, an instant for a date).
 
 use super::{Check, Currency, account, card, contact, dates};
-use crate::payment::{Address, EuropePayout, Link, Payment, PayoutTo, Rail, Transfer, TransferTo};
+use crate::payment::{
+    Address, DirectTransfer, EuropePayout, Link, Payment, PayoutTo, Rail, TransferTo,
+};
 use crate::rows::{Kind, global_payout as eu, payout as pay, smart_send as ss};
 
 /// The payment of a row whose checks found no problem.
@@ -35,7 +37,7 @@ fn amount(c: &Check) -> rust_decimal::Decimal {
     c.verdict.amount.map(|(v, _)| v).unwrap_or_default()
 }
 
-fn transfer(c: &Check) -> Transfer {
+fn transfer(c: &Check) -> DirectTransfer {
     let mode = c
         .text(pay::PAYMENT_TYPE)
         .and_then(|t| {
@@ -59,7 +61,7 @@ fn transfer(c: &Check) -> Transfer {
                 .unwrap_or_default(),
         },
     };
-    Transfer {
+    DirectTransfer {
         reference: owned(c, pay::MERCHANT_REF_ID).unwrap_or_default(),
         batch: owned(c, pay::BATCH_ID),
         mode,
