@@ -4,12 +4,13 @@
 //! Data flows one way, one module per step:
 //!
 //! ```text
-//! sheet ─▶ rows ─▶ validate ─▶ submit::plan ─▶ journal ─▶ submit (client) ─▶ reconcile ─▶ report
+//! sheet ─▶ rows ─▶ validate ─▶ payment ─▶ submit::plan ─▶ journal ─▶ submit (client) ─▶ reconcile ─▶ report
 //! ```
 //!
 //! - [`sheet`] reads a CSV or XLSX file into raw rows of text cells; [`rows`] maps the headers
-//!   onto one of the three kinds; [`validate`] checks every row offline and gives a verdict.
-//! - [`submit`] turns each valid row into its PayU request ([`submit::plan`]), claims it in
+//!   onto one of the three kinds; [`validate`] checks every row offline and gives a verdict,
+//!   and for a valid row its typed [`payment`] (after validation no cell is read again).
+//! - [`submit`] turns each payment into its PayU request ([`submit::plan`]), claims it in
 //!   the [`journal`] before the request leaves, sends it through [`client`] (one limiter,
 //!   tokens, 429 pauses), asks PayU by reference about rows that got no answer, and polls
 //!   the accepted ones. [`payu`] holds PayU's requests and answers as types, shared with the

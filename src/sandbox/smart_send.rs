@@ -19,7 +19,9 @@ use super::rules;
 use super::{Api, INDIA_MERCHANT_ID, Sandbox, ledger::LedgerEntry, timestamp};
 use crate::payu::Envelope;
 use crate::payu::india::TxnStatus;
-use crate::payu::smart_send::{BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1};
+use crate::payu::smart_send::{
+    BULK_COLUMNS, BulkFile, CreateLink, Link, LinkDetails, LinkError, LinkStatusV1,
+};
 
 /// The links the sandbox made, in the order made (a reference repeated inside
 /// `--dedupe-lag-ms` has two), and the bulk files it was sent.
@@ -474,55 +476,94 @@ fn now_text() -> String {
         .to_string()
 }
 
-/// Reads an upload file (CSV or XLSX, the columns of [`BULK_COLUMNS`](crate::payu::smart_send::BULK_COLUMNS)) with the tool's own
-/// sheet reader: each row a link request.
+/// The rows of an upload file, each as the link it asks for. The columns are found by PayU's
+/// names (`BULK_COLUMNS`, in any order), and the file is read with csv and calamine directly:
+/// neither the tool's sheet reader nor its header map, so that a mistake there shows here.
 fn read_upload(name: &str, bytes: &[u8]) -> Result<Vec<Result<CreateLink, String>>, String> {
-    use crate::rows::{HeaderMap, Kind, smart_send as col};
-    use crate::sheet::{ReadOptions, Sheet};
     let ext = std::path::Path::new(name)
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase)
         .filter(|e| matches!(e.as_str(), "csv" | "xlsx"))
         .ok_or("the file must be .csv or .xlsx")?;
-    let mut temp = tempfile::Builder::new()
-        .suffix(&format!(".{ext}"))
-        .tempfile()
-        .map_err(|e| e.to_string())?;
-    std::io::Write::write_all(&mut temp, bytes).map_err(|e| e.to_string())?;
-    let sheet = Sheet::open(temp.path(), &ReadOptions::default()).map_err(|e| e.to_string())?;
-    let map = HeaderMap::build(temp.path(), sheet.headers(), Some(Kind::SmartSend))
-        .map_err(|e| e.to_string())?;
+    let table = if ext == "csv" {
+        csv_table(bytes)?
+    } else {
+        xlsx_table(bytes)?
+    };
+    let mut lines = table.into_iter();
+    let header = lines.next().ok_or("the file is empty")?;
+    let column = |name: &str| header.iter().position(|h| h.trim() == name);
+    let [reference, amount, name, mobile, email, description, expiry] = BULK_COLUMNS.map(column);
+    // The create-link fields PayU requires (payu.md §12.2) must have their columns.
+    for (found, wanted) in [
+        (reference, BULK_COLUMNS[0]),
+        (amount, BULK_COLUMNS[1]),
+        (name, BULK_COLUMNS[2]),
+        (description, BULK_COLUMNS[5]),
+    ] {
+        if found.is_none() {
+            return Err(format!("the file has no column {wanted}"));
+        }
+    }
     let mut rows = Vec::new();
-    sheet
-        .scan(|row| {
-            let text = |field: usize| {
-                map.column(field)
-                    .and_then(|c| row.get(c))
-                    .map(|c| c.text.trim().to_owned())
-                    .filter(|t| !t.is_empty())
-            };
-            let amount = text(col::AMOUNT).unwrap_or_default();
-            rows.push(match amount.parse::<Decimal>() {
-                Err(_) => Err(format!(
-                    "row {}: amount '{amount}' is not a number",
-                    row.number
-                )),
-                Ok(amount) => Ok(CreateLink {
-                    amount,
-                    merchant_ref_id: text(col::MERCHANT_REF_ID).unwrap_or_default(),
-                    cust_name: text(col::CUST_NAME).unwrap_or_default(),
-                    cust_mobile: text(col::CUST_MOBILE),
-                    cust_email: text(col::CUST_EMAIL),
-                    description: text(col::DESCRIPTION).unwrap_or_default(),
-                    expiry_date: text(col::EXPIRY_DATE),
-                    // A file has no such column: its links follow the account's setting.
-                    disable_approval_flow: None,
-                }),
-            });
-        })
-        .map_err(|e| e.to_string())?;
+    for (i, line) in lines.enumerate() {
+        if line.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let text = |col: Option<usize>| {
+            col.and_then(|c| line.get(c))
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+        };
+        let value = text(amount).unwrap_or_default();
+        rows.push(match value.parse::<Decimal>() {
+            Err(_) => Err(format!("row {}: amount '{value}' is not a number", i + 2)),
+            Ok(amount) => Ok(CreateLink {
+                amount,
+                merchant_ref_id: text(reference).unwrap_or_default(),
+                cust_name: text(name).unwrap_or_default(),
+                cust_mobile: text(mobile),
+                cust_email: text(email),
+                description: text(description).unwrap_or_default(),
+                expiry_date: text(expiry),
+                // A file has no such column: its links follow the account's setting.
+                disable_approval_flow: None,
+            }),
+        });
+    }
     Ok(rows)
+}
+
+/// A CSV upload's lines (UTF-8, a byte-order mark allowed), every cell as text.
+fn csv_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    reader
+        .records()
+        .map(|r| {
+            r.map(|r| r.iter().map(str::to_owned).collect())
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// An XLSX upload's first worksheet, every cell as calamine shows it.
+fn xlsx_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
+    use calamine::Reader;
+    let mut book =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| e.to_string())?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or("the workbook has no worksheet")?
+        .map_err(|e| e.to_string())?;
+    Ok(range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect())
 }
 
 fn file_answer(file: &BulkFile) -> Response {
