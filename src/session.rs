@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::Error;
-use crate::client::auth::{Grant, Tokens};
+use crate::client::auth::{Grant, Tokens, chargeback_token};
 use crate::client::{Pace, Transport};
 use crate::config::{Config, Endpoints, Env, Secret, check_url};
 use crate::payu::auth::{INDIA_PUBLIC_CLIENT_ID_PRODUCTION, INDIA_PUBLIC_CLIENT_ID_TEST};
@@ -46,6 +46,67 @@ pub struct Session {
     pub rate: Option<u32>,
     /// The in-process sandbox, served for as long as the session lives.
     pub sandbox: Option<sandbox::Running>,
+}
+
+/// One API of the environment and whether it issued a token, said in words (never the token).
+pub struct TokenCheck {
+    pub api: String,
+    pub result: Result<String, String>,
+}
+
+impl Session {
+    /// Asks every API the environment configures (PayU India payouts, PayU Europe, the
+    /// chargeback portal) for a token: `auth check`. An environment that configures none is
+    /// a usage error.
+    pub fn check_tokens(&self) -> Result<Vec<TokenCheck>, Error> {
+        let apis = &self.apis;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
+        let t = &apis.transport;
+        let mut checks = Vec::new();
+        runtime.block_on(async {
+            if let Some(india) = &apis.india {
+                checks.push(TokenCheck {
+                    api: format!("PayU India payouts (merchant {})", india.merchant_id),
+                    result: try_tokens(t, &india.tokens).await,
+                });
+            }
+            if let Some(europe) = &apis.europe {
+                checks.push(TokenCheck {
+                    api: format!("PayU Europe (shop {})", europe.shop_id),
+                    result: try_tokens(t, &europe.tokens).await,
+                });
+            }
+            if let Some(c) = &self.chargeback {
+                let result = chargeback_token(t, &c.url, &c.email, &c.password)
+                    .await
+                    .map(|tok| format!("token issued, valid until {}", tok.expires_at))
+                    .map_err(|e| e.to_string());
+                checks.push(TokenCheck {
+                    api: "PayU India chargeback portal".to_owned(),
+                    result,
+                });
+            }
+        });
+        if checks.is_empty() {
+            return Err(Error::Usage(format!(
+                "the {} environment configures no API to check",
+                apis.env_name()
+            )));
+        }
+        Ok(checks)
+    }
+}
+
+/// A token from `tokens`, said in words (never the token itself).
+async fn try_tokens(t: &Transport, tokens: &Tokens) -> Result<String, String> {
+    tokens
+        .bearer(t)
+        .await
+        .map(|_| format!("token issued ({})", tokens.grant().name()))
+        .map_err(|e| e.to_string())
 }
 
 fn secret(path: &std::path::Path, what: &str, s: &Secret) -> Result<String, Error> {

@@ -1,13 +1,13 @@
 //! The house rules of docs/architecture.md §2.1, checked on the source: the commands in
 //! `src/cmd/` lean on the library, never on each other, and the library never leans on them.
-//! A command may name from `super::` only the commands' own exit type (`Outcome`); nothing
+//! A command may name from `super::` only the commands' own exit type (`Exit`); nothing
 //! outside `src/cmd/` and `src/main.rs` names `crate::cmd` (or, in the benchmarks,
 //! `payu_bulk::cmd`).
 
 use std::path::{Path, PathBuf};
 
 /// What a command may take from `cmd/mod.rs`.
-const ALLOWED_FROM_SUPER: [&str; 1] = ["Outcome"];
+const ALLOWED_FROM_SUPER: [&str; 1] = ["Exit"];
 
 /// Every `.rs` file under `dir`, sorted.
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -126,18 +126,18 @@ fn read(path: &Path) -> String {
 #[test]
 fn the_checks_see_what_they_look_for() {
     assert_eq!(
-        foreign_supers("use super::Outcome as Exit;\nuse super::validate::Args;"),
+        foreign_supers("use super::Exit as Outcome;\nuse super::validate::Args;"),
         [(2, "validate".to_owned())]
     );
     assert_eq!(
-        foreign_supers("use super::{Outcome, session::{self, Where}};"),
+        foreign_supers("use super::{Exit, session::{self, Where}};"),
         [(1, "session".to_owned())]
     );
     assert_eq!(
         foreign_supers("    let x = super::submit::load(a); // super::fine in a comment"),
         [(1, "submit".to_owned())]
     );
-    assert!(foreign_supers("use super::Outcome;\n// see super::submit").is_empty());
+    assert!(foreign_supers("use super::Exit;\n// see super::submit").is_empty());
     assert_eq!(
         names_module("use crate::cmd::session::env_name;", "crate", "cmd"),
         [1]

@@ -10,11 +10,9 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-
 use super::Exit;
 use crate::Error;
-use crate::plan::{KeyFile, PlanFile, Role};
+use crate::plan::{Approval, Review};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
@@ -29,49 +27,37 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<Exit, Error> {
-    let key = KeyFile::load(&args.key)?;
-    let path = &args.plan;
-    let mut plan = PlanFile::read(path)?;
-    let signers = plan
-        .verified()
-        .map_err(|why| Error::format(path, format!("{why}; not approved")))?;
-    let b = &plan.plan;
-    let expired = DateTime::parse_from_rfc3339(&b.expires_at)
-        .map(|t| Utc::now() >= t.with_timezone(&Utc))
-        .unwrap_or(true);
-    if expired {
-        return Err(Error::format(
-            path,
-            format!(
-                "the plan expired at {}; not approved: the preparer makes a new one",
-                b.expires_at
-            ),
-        ));
+    let mut approver = String::new();
+    let approval = crate::plan::approve(&args.plan, &args.key, |review| {
+        approver = review.approver.to_owned();
+        show(review);
+        if review.already || args.yes {
+            return Ok(());
+        }
+        crate::session::confirm(
+            "approve a plan",
+            &format!("to approve as {}", review.approver),
+            "not approved: the plan is unchanged",
+        )
+    })?;
+    match approval {
+        Approval::Already => eprintln!(
+            "{approver} already approved this plan with this key: nothing changed (an approval counts once)"
+        ),
+        Approval::Added { approvals } => eprintln!(
+            "approved as {approver}: {} now has {approvals} approval(s)",
+            args.plan.display()
+        ),
     }
-    let me = key.public();
-    let names = |role: Role| -> Vec<&str> {
-        signers
-            .iter()
-            .filter(|s| s.role == role)
-            .map(|s| s.name.as_str())
-            .collect()
-    };
-    if signers
-        .iter()
-        .any(|s| s.role == Role::Preparer && s.key == me)
-    {
-        return Err(Error::format(
-            path,
-            format!(
-                "{} prepared this plan; another person must approve it",
-                key.name
-            ),
-        ));
-    }
+    Ok(Exit::AllGood)
+}
 
+/// The plan as the approver checks it: what it pays, from which sheet, who prepared it.
+fn show(r: &Review) {
+    let b = r.plan;
     eprintln!(
         "plan {}: {} rows of a {} sheet to pay in {} from merchant '{}'",
-        path.display(),
+        r.path.display(),
         b.count,
         b.kind,
         b.environment,
@@ -88,47 +74,17 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
         "  sheet:    {} ({} bytes), SHA-256 {}",
         b.sheet.file, b.sheet.bytes, b.sheet.sha256
     );
-    let prepared = names(Role::Preparer);
+    let prepared = if r.prepared.is_empty() {
+        "(unsigned)".to_owned()
+    } else {
+        r.prepared.join(", ")
+    };
     eprintln!(
-        "  prepared: {} at {}; expires at {}",
-        if prepared.is_empty() {
-            "(unsigned)".to_owned()
-        } else {
-            prepared.join(", ")
-        },
-        b.created_at,
-        b.expires_at
+        "  prepared: {prepared} at {}; expires at {}",
+        b.created_at, b.expires_at
     );
-    let approved = names(Role::Approver);
-    if !approved.is_empty() {
-        eprintln!("  approved: {}", approved.join(", "));
+    if !r.approved.is_empty() {
+        eprintln!("  approved: {}", r.approved.join(", "));
     }
-    eprintln!("  digest:   {}", plan.digest);
-
-    if signers
-        .iter()
-        .any(|s| s.role == Role::Approver && s.key == me)
-    {
-        eprintln!(
-            "{} already approved this plan with this key: nothing changed (an approval counts once)",
-            key.name
-        );
-        return Ok(Exit::AllGood);
-    }
-    if !args.yes {
-        crate::session::confirm(
-            "approve a plan",
-            &format!("to approve as {}", key.name),
-            "not approved: the plan is unchanged",
-        )?;
-    }
-    plan.sign(Role::Approver, &key);
-    plan.write(path)?;
-    eprintln!(
-        "approved as {}: {} now has {} approval(s)",
-        key.name,
-        path.display(),
-        approved.len() + 1
-    );
-    Ok(Exit::AllGood)
+    eprintln!("  digest:   {}", r.digest);
 }

@@ -7,7 +7,6 @@
 
 use super::Exit;
 use crate::Error;
-use crate::client::auth::{Tokens, chargeback_token};
 use crate::session::{self, Where};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -34,47 +33,15 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     let session = session::connect(&check.at, config.as_ref(), |env, rate| {
         session::pace(env, rate, None, None, None)
     })?;
-    let apis = &session.apis;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start: {e}")))?;
-    let t = &apis.transport;
-    let mut lines: Vec<(String, Result<String, String>)> = Vec::new();
-    runtime.block_on(async {
-        if let Some(india) = &apis.india {
-            let r = try_tokens(t, &india.tokens).await;
-            lines.push((
-                format!("PayU India payouts (merchant {})", india.merchant_id),
-                r,
-            ));
-        }
-        if let Some(europe) = &apis.europe {
-            let r = try_tokens(t, &europe.tokens).await;
-            lines.push((format!("PayU Europe (shop {})", europe.shop_id), r));
-        }
-        if let Some(c) = &session.chargeback {
-            let r = chargeback_token(t, &c.url, &c.email, &c.password)
-                .await
-                .map(|tok| format!("token issued, valid until {}", tok.expires_at))
-                .map_err(|e| e.to_string());
-            lines.push(("PayU India chargeback portal".to_owned(), r));
-        }
-    });
-    if lines.is_empty() {
-        return Err(Error::Usage(format!(
-            "the {} environment configures no API to check",
-            apis.env_name()
-        )));
-    }
+    let checks = session.check_tokens()?;
+    println!("environment: {}", session.apis.env_name());
     let mut failed = 0;
-    println!("environment: {}", apis.env_name());
-    for (api, r) in &lines {
-        match r {
-            Ok(ok) => println!("  ok      {api}: {ok}"),
+    for c in &checks {
+        match &c.result {
+            Ok(ok) => println!("  ok      {}: {ok}", c.api),
             Err(why) => {
                 failed += 1;
-                println!("  FAILED  {api}: {why}");
+                println!("  FAILED  {}: {why}", c.api);
             }
         }
     }
@@ -83,13 +50,4 @@ pub fn run(args: &Args) -> Result<Exit, Error> {
     } else {
         Exit::SomeRowsBad
     })
-}
-
-/// A token from `tokens`, said in words (never the token itself).
-async fn try_tokens(t: &crate::client::Transport, tokens: &Tokens) -> Result<String, String> {
-    tokens
-        .bearer(t)
-        .await
-        .map(|_| format!("token issued ({})", tokens.grant().name()))
-        .map_err(|e| e.to_string())
 }

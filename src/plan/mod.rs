@@ -23,6 +23,7 @@
 //! amounts and merchants are what `submit` compares each row it would send against, so that
 //! a row the plan does not hold, or holds with other money, is never sent.
 
+mod approve;
 pub mod key;
 pub mod policy;
 mod prepare;
@@ -38,6 +39,7 @@ use sha2::{Digest as _, Sha256};
 use crate::Error;
 use crate::submit::plan::Outgoing;
 
+pub use approve::{Approval, Review, approve};
 pub use key::{KeyFile, PublicKey};
 pub use policy::{Approved, Policy};
 pub use prepare::{Preparation, Prepared, prepare};
