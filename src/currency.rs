@@ -15,6 +15,17 @@ pub enum Currency {
 }
 
 impl Currency {
+    /// `value` in minor units (grosz, cents), exactly; `None` when it has more decimals than
+    /// the currency or does not fit (checked: a huge value is `None`, never a panic or a wrap).
+    pub fn to_minor(self, value: rust_decimal::Decimal) -> Option<i64> {
+        use rust_decimal::Decimal;
+        let scaled = value.checked_mul(Decimal::from(10i64.pow(self.decimals())))?;
+        if scaled.fract() != Decimal::ZERO {
+            return None;
+        }
+        i64::try_from(scaled.trunc()).ok()
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Currency::Inr => "INR",

@@ -14,7 +14,6 @@ use crate::payu::europe::{Account, Address, Card, CardToken, CreatePayout, Payou
 use crate::payu::india::Transfer;
 use crate::payu::smart_send::CreateLink;
 use crate::text::mask;
-use crate::validate::amount::to_minor;
 use crate::validate::dates;
 
 /// The request that pays a row.
@@ -200,7 +199,7 @@ fn payout(p: &payment::EuropePayout, payer: &Payer) -> Outgoing {
         payout: Some(Payout {
             ext_payout_id: Some(p.reference.clone()),
             amount: amount
-                .and_then(|(v, c)| to_minor(v, c))
+                .and_then(|(v, c)| c.to_minor(v))
                 .map(|m| m.to_string()),
             description: p.description.clone(),
             currency_code: Some(p.currency.code().to_owned()),

@@ -296,16 +296,6 @@ fn groups_ok(int: &[u8], sep: u8) -> bool {
     (1..=3).contains(&first) && (all_three || indian)
 }
 
-/// `value` in minor units (grosz, cents), exactly; `None` when it has more decimals than the
-/// currency or does not fit (checked: a huge value is `None`, never a panic or a wrap).
-pub fn to_minor(value: Decimal, currency: Currency) -> Option<i64> {
-    let scaled = value.checked_mul(Decimal::from(10i64.pow(currency.decimals())))?;
-    if scaled.fract() != Decimal::ZERO {
-        return None;
-    }
-    i64::try_from(scaled.trunc()).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,10 +427,10 @@ mod tests {
     #[test]
     fn minor_units_are_exact() {
         let v = parse_amount("1234.12", false, 2).unwrap().value;
-        assert_eq!(to_minor(v, Currency::Pln), Some(123412));
+        assert_eq!(Currency::Pln.to_minor(v), Some(123412));
         // Too large for the minor units, or for the multiplication itself: None, no panic.
-        assert_eq!(to_minor(Decimal::MAX, Currency::Pln), None);
-        assert_eq!(to_minor(Decimal::new(i64::MAX, 0), Currency::Pln), None);
+        assert_eq!(Currency::Pln.to_minor(Decimal::MAX), None);
+        assert_eq!(Currency::Pln.to_minor(Decimal::new(i64::MAX, 0)), None);
     }
 
     proptest! {
@@ -448,7 +438,7 @@ mod tests {
         fn any_two_decimal_amount_round_trips(rupees in 1u64..10_000_000_000, paise in 0u64..100) {
             let text = format!("{rupees}.{paise:02}");
             let parsed = parse_amount(&text, false, 2).unwrap().value;
-            prop_assert_eq!(to_minor(parsed, Currency::Inr), Some((rupees * 100 + paise) as i64));
+            prop_assert_eq!(Currency::Inr.to_minor(parsed), Some((rupees * 100 + paise) as i64));
         }
 
         #[test]

@@ -3,7 +3,6 @@
 //! A row pays to exactly one destination: the shop's own account (no destination columns),
 //! a bank account (domestic or foreign), a postal order, a card token or a card number.
 
-use super::amount::to_minor;
 use super::{Check, Currency, Val, account, card, country};
 use crate::rows::global_payout::*;
 
@@ -189,7 +188,7 @@ fn amount(c: &mut Check, currency: Currency, payout_all: bool, dest: Option<Dest
         // from the request (PayU reads no amount as the whole balance).
         _ => match c.amount(AMOUNT, "8350", currency) {
             None => return,
-            Some(v) => match to_minor(v, currency) {
+            Some(v) => match currency.to_minor(v) {
                 Some(m) => Some(m),
                 None => {
                     let t = c.text(AMOUNT).unwrap_or_default();

@@ -220,7 +220,7 @@ mod tests {
                 if verdict.is_valid() {
                     match verdict.amount {
                         Some((v, c)) => {
-                            prop_assert!(amount::to_minor(v, c).is_some_and(|m| m > 0), "{:?}", verdict);
+                            prop_assert!(c.to_minor(v).is_some_and(|m| m > 0), "{:?}", verdict);
                             prop_assert!(v <= ctx.rules.ceiling(c).unwrap());
                         }
                         None => prop_assert!(all == "yes" && account.is_empty() && name.is_empty(), "{:?}", verdict),
