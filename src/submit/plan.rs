@@ -64,13 +64,20 @@ fn money(amount: Option<(Decimal, Currency)>) -> String {
 
 fn transfer(t: &payment::DirectTransfer, payer: &Payer) -> Outgoing {
     let mode = t.mode.name().to_owned();
-    let (account, ifsc, vpa) = match &t.to {
-        TransferTo::Bank { account, ifsc } => (Some(account.clone()), Some(ifsc.clone()), None),
-        TransferTo::Upi { vpa } => (None, None, Some(vpa.clone())),
-    };
-    let destination = match &t.to {
-        TransferTo::Upi { vpa } => format!("vpa:{}", vpa.to_ascii_lowercase()),
-        TransferTo::Bank { account, ifsc } => format!("account:{account}/{ifsc}"),
+    // The destination as the request carries it, and as its fingerprint names it.
+    let (account, ifsc, vpa, destination) = match &t.to {
+        TransferTo::Bank { account, ifsc } => (
+            Some(account.clone()),
+            Some(ifsc.clone()),
+            None,
+            format!("account:{account}/{ifsc}"),
+        ),
+        TransferTo::Upi { vpa } => (
+            None,
+            None,
+            Some(vpa.clone()),
+            format!("vpa:{}", vpa.to_ascii_lowercase()),
+        ),
     };
     let scheduled = t.scheduled.map(|when| {
         when.with_timezone(&dates::ist())
@@ -153,47 +160,6 @@ fn payout(p: &payment::EuropePayout, payer: &Payer) -> Outgoing {
         .or_else(|| payer.default_shop.map(str::to_owned))
         .unwrap_or_default();
     let amount = p.amount.map(|v| (v, p.currency));
-    let (mut account, mut card, mut card_token, mut foreign, mut postal_order) =
-        (None, None, None, false, false);
-    let destination = match &p.to {
-        PayoutTo::Bank {
-            account: number,
-            bank_name,
-            swift,
-            foreign: abroad,
-        } => {
-            account = Some(Account {
-                account_number: number.clone(),
-                bank_name: bank_name.clone(),
-                swift_code: swift.clone(),
-            });
-            foreign = *abroad;
-            format!("account:{number}")
-        }
-        PayoutTo::Card {
-            number,
-            month,
-            year,
-        } => {
-            card = Some(Card {
-                number: number.clone(),
-                expiration_month: format!("{month:02}"),
-                expiration_year: year.to_string(),
-            });
-            format!("card:{}", mask(number))
-        }
-        PayoutTo::CardToken(value) => {
-            card_token = Some(CardToken {
-                value: value.clone(),
-            });
-            format!("token:{value}")
-        }
-        PayoutTo::PostalOrder => {
-            postal_order = true;
-            "postal-order".to_owned()
-        }
-        PayoutTo::Shop => "shop".to_owned(),
-    };
     let request = CreatePayout {
         shop_id: shop.clone(),
         payout: Some(Payout {
@@ -204,20 +170,59 @@ fn payout(p: &payment::EuropePayout, payer: &Payer) -> Outgoing {
             description: p.description.clone(),
             currency_code: Some(p.currency.code().to_owned()),
             additional_variables: p.additional_variables.clone(),
-            foreign: foreign.then_some(true),
-            postal_order: postal_order.then_some(true),
+            foreign: matches!(p.to, PayoutTo::Bank { foreign: true, .. }).then_some(true),
+            postal_order: matches!(p.to, PayoutTo::PostalOrder).then_some(true),
         }),
-        account,
+        account: match &p.to {
+            PayoutTo::Bank {
+                account,
+                bank_name,
+                swift,
+                ..
+            } => Some(Account {
+                account_number: account.clone(),
+                bank_name: bank_name.clone(),
+                swift_code: swift.clone(),
+            }),
+            _ => None,
+        },
         customer_address: p.customer.as_ref().map(address),
         bank_address: p.bank_address.as_ref().map(address),
-        card_token,
-        card,
+        card_token: match &p.to {
+            PayoutTo::CardToken(value) => Some(CardToken {
+                value: value.clone(),
+            }),
+            _ => None,
+        },
+        card: match &p.to {
+            PayoutTo::Card {
+                number,
+                month,
+                year,
+            } => Some(Card {
+                number: number.clone(),
+                expiration_month: format!("{month:02}"),
+                expiration_year: year.to_string(),
+            }),
+            _ => None,
+        },
     };
     Outgoing {
-        fingerprint: fingerprint(&[&money(amount), p.currency.code(), &destination]),
+        fingerprint: fingerprint(&[&money(amount), p.currency.code(), &destination(&p.to)]),
         reference: p.reference.clone(),
         merchant: shop,
         amount,
         request: Request::Payout(request),
+    }
+}
+
+/// Where a PayU Europe payout goes, as its fingerprint names it (a card masked).
+fn destination(to: &PayoutTo) -> String {
+    match to {
+        PayoutTo::Bank { account, .. } => format!("account:{account}"),
+        PayoutTo::Card { number, .. } => format!("card:{}", mask(number)),
+        PayoutTo::CardToken(value) => format!("token:{value}"),
+        PayoutTo::PostalOrder => "postal-order".to_owned(),
+        PayoutTo::Shop => "shop".to_owned(),
     }
 }
